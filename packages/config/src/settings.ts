@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { readEnvFile } from './env-file.ts';
+
+export const DEFAULT_SECRET_KEY = 'change-me-in-production-use-openssl-rand-hex-32';
+const ENVIRONMENTS = ['development', 'local', 'staging', 'production'] as const;
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), 'expected a boolean (true/false)')
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: 'expected an integer' }).int('expected an integer').min(min).max(max);
+const float = (min: number, max: number) => z.coerce.number({ error: 'expected a number' }).min(min).max(max);
+const jsonStringList = z.string().transform((v, ctx) => {
+  try {
+    const parsed: unknown = JSON.parse(v);
+    if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) return parsed as string[];
+  } catch {
+    // a plain comma-separated list is accepted too
+    if (!v.trim().startsWith('[')) return v.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+  ctx.addIssue({ code: 'custom', message: 'expected a JSON list of strings' });
+  return z.NEVER;
+});
+const url = z.string().url('expected a URL');
+
+/** Every variable the backend reads, with the original backend's defaults (contract section 4). */
+const EnvSchema = z.object({
+  PROJECT_NAME: z.string().default('my_project'),
+  API_V1_STR: z.string().startsWith('/').default('/api/v1'),
+  DEBUG: bool.default(false),
+  ENVIRONMENT: z.enum(ENVIRONMENTS).default('local'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: int(1, 65535).default(8000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').default(DEFAULT_SECRET_KEY),
+  ACCESS_TOKEN_EXPIRE_MINUTES: int(1).default(30),
+  REFRESH_TOKEN_EXPIRE_MINUTES: int(1).default(10080),
+  ALGORITHM: z.literal('HS256').default('HS256'),
+
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgresql:// URL').optional(),
+  POSTGRES_HOST: z.string().default('localhost'),
+  POSTGRES_PORT: int(1, 65535).default(5432),
+  POSTGRES_USER: z.string().default('postgres'),
+  POSTGRES_PASSWORD: z.string().default(''),
+  POSTGRES_DB: z.string().default('my_project'),
+  DB_POOL_SIZE: int(1).default(5),
+  DB_MAX_OVERFLOW: int(0).default(10),
+  DB_POOL_TIMEOUT: int(1).default(30),
+
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').optional(),
+  REDIS_HOST: z.string().default('localhost'),
+  REDIS_PORT: int(1, 65535).default(6379),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_DB: int(0, 15).default(0),
+
+  RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_REQUESTS: int(1).default(100),
+  RATE_LIMIT_PERIOD: int(1).default(60),
+
+  TASKIQ_BROKER_URL: z.string().default('redis://localhost:6379/1'),
+  TASKIQ_RESULT_BACKEND: z.string().default('redis://localhost:6379/1'),
+  WORKER_CONCURRENCY: int(1, 1000).default(5),
+
+  GOOGLE_CLIENT_ID: z.string().default(''),
+  GOOGLE_CLIENT_SECRET: z.string().default(''),
+  GOOGLE_REDIRECT_URI: url.default('http://localhost:8000/api/v1/oauth/google/callback'),
+  GOOGLE_AUTH_URL: url.default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_TOKEN_URL: url.default('https://oauth2.googleapis.com/token'),
+  GOOGLE_USERINFO_URL: url.default('https://openidconnect.googleapis.com/v1/userinfo'),
+  FRONTEND_URL: url.default('http://localhost:3000'),
+
+  OPENAI_API_KEY: z.string().default(''),
+  OPENAI_BASE_URL: url.optional(),
+  AI_MODEL: z.string().default('gpt-4o-mini'),
+  AI_TEMPERATURE: float(0, 2).default(0.7),
+  AI_FRAMEWORK: z.string().default('pydantic_ai'),
+  LLM_PROVIDER: z.string().default('openai'),
+
+  WEBHOOK_ALLOW_PRIVATE_URLS: bool.optional(),
+
+  CORS_ORIGINS: jsonStringList.default(['http://localhost:3000', 'http://localhost:8080']),
+  CORS_ALLOW_CREDENTIALS: bool.default(true),
+  CORS_ALLOW_METHODS: jsonStringList.default(['*']),
+  CORS_ALLOW_HEADERS: jsonStringList.default(['*']),
+
+  LOGFIRE_TOKEN: z.string().optional(),
+  LOGFIRE_SERVICE_NAME: z.string().default('my_project'),
+  LOGFIRE_ENVIRONMENT: z.string().default('development'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export type Settings = Env & {
+  /** DATABASE_URL, or one built from the POSTGRES_* parts. */
+  databaseUrl: string;
+  /** REDIS_URL, or one built from the REDIS_* parts. */
+  redisUrl: string;
+  webhookAllowPrivateUrls: boolean;
+  docsEnabled: boolean;
+  isProduction: boolean;
+};
+
+export class SettingsError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SettingsError';
+    this.problems = problems;
+  }
+}
+
+function crossChecks(env: Env): string[] {
+  const problems: string[] = [];
+  if (env.ENVIRONMENT === 'production') {
+    if (env.SECRET_KEY === DEFAULT_SECRET_KEY) problems.push('SECRET_KEY: the default key cannot be used when ENVIRONMENT=production');
+    if (env.CORS_ORIGINS.includes('*')) problems.push('CORS_ORIGINS: "*" is not allowed when ENVIRONMENT=production');
+  }
+  return problems;
+}
+
+const enc = encodeURIComponent;
+const SECRET_NAME = /SECRET|PASSWORD|TOKEN|API_KEY|_URL$/;
+
+/** One line per bad variable; values of secret-bearing variables (and URLs, which may hold passwords) are never echoed. */
+function describeIssue(name: string, message: string, raw: Record<string, string | undefined>): string {
+  const value = raw[name];
+  if (value === undefined || SECRET_NAME.test(name)) return `${name}: ${message}`;
+  return `${name}: ${message} (got ${JSON.stringify(value)})`;
+}
+
+/**
+ * Validates the environment (plus `.env`) and returns the settings, or throws one SettingsError
+ * that lists every bad variable. Empty values count as unset, as in the original backend.
+ */
+export function loadSettings(source: Record<string, string | undefined> = { ...readEnvFile(), ...process.env }): Settings {
+  const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new SettingsError(parsed.error.issues.map((issue) => describeIssue(String(issue.path[0]), issue.message, raw)));
+  }
+  const env = parsed.data;
+  const problems = crossChecks(env);
+  if (problems.length) throw new SettingsError(problems);
+  const password = env.POSTGRES_PASSWORD ? `:${enc(env.POSTGRES_PASSWORD)}` : '';
+  const redisAuth = env.REDIS_PASSWORD ? `:${enc(env.REDIS_PASSWORD)}@` : '';
+  return {
+    ...env,
+    databaseUrl:
+      env.DATABASE_URL ?? `postgresql://${enc(env.POSTGRES_USER)}${password}@${env.POSTGRES_HOST}:${env.POSTGRES_PORT}/${enc(env.POSTGRES_DB)}`,
+    redisUrl: env.REDIS_URL ?? `redis://${redisAuth}${env.REDIS_HOST}:${env.REDIS_PORT}/${env.REDIS_DB}`,
+    webhookAllowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS ?? env.ENVIRONMENT === 'local',
+    docsEnabled: env.ENVIRONMENT !== 'production',
+    isProduction: env.ENVIRONMENT === 'production',
+  };
+}
+
+let cached: Settings | undefined;
+/** The process-wide settings, loaded once. */
+export function getSettings(): Settings {
+  cached ??= loadSettings();
+  return cached;
+}

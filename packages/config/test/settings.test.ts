@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SECRET_KEY, loadSettings, parseEnv, readEnvFile, SettingsError } from '../src/index.ts';
+
+const GOOD_KEY = 'k'.repeat(32);
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadSettings(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SettingsError);
+    return (error as SettingsError).problems;
+  }
+  throw new Error('expected loadSettings to fail');
+}
+
+describe('settings', () => {
+  it('has the original backend defaults', () => {
+    const s = loadSettings({});
+    expect(s.PROJECT_NAME).toBe('my_project');
+    expect(s.API_V1_STR).toBe('/api/v1');
+    expect(s.ENVIRONMENT).toBe('local');
+    expect(s.ACCESS_TOKEN_EXPIRE_MINUTES).toBe(30);
+    expect(s.REFRESH_TOKEN_EXPIRE_MINUTES).toBe(10080);
+    expect(s.CORS_ORIGINS).toEqual(['http://localhost:3000', 'http://localhost:8080']);
+    expect(s.RATE_LIMIT_REQUESTS).toBe(100);
+    expect(s.AI_MODEL).toBe('gpt-4o-mini');
+    expect(s.databaseUrl).toBe('postgresql://postgres@localhost:5432/my_project');
+    expect(s.redisUrl).toBe('redis://localhost:6379/0');
+    expect(s.docsEnabled).toBe(true);
+    expect(s.webhookAllowPrivateUrls).toBe(true);
+  });
+
+  it('builds the URLs from the parts, escaping credentials', () => {
+    const s = loadSettings({ POSTGRES_HOST: 'db', POSTGRES_PORT: '6543', POSTGRES_USER: 'app', POSTGRES_PASSWORD: 'p@ss/word', POSTGRES_DB: 'x', REDIS_HOST: 'cache', REDIS_PASSWORD: 's3cret', REDIS_DB: '2' });
+    expect(s.databaseUrl).toBe('postgresql://app:p%40ss%2Fword@db:6543/x');
+    expect(s.redisUrl).toBe('redis://:s3cret@cache:6379/2');
+  });
+
+  it('lets DATABASE_URL and REDIS_URL override the parts', () => {
+    const s = loadSettings({ DATABASE_URL: 'postgresql://u@h:1/d', POSTGRES_HOST: 'ignored', REDIS_URL: 'redis://r:7/3', REDIS_HOST: 'ignored' });
+    expect(s.databaseUrl).toBe('postgresql://u@h:1/d');
+    expect(s.redisUrl).toBe('redis://r:7/3');
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadSettings({ PROJECT_NAME: '', PORT: '' }).PORT).toBe(8000);
+  });
+
+  it('reads JSON lists and booleans', () => {
+    const s = loadSettings({ CORS_ORIGINS: '["http://a","http://b"]', DEBUG: 'true', RATE_LIMIT_ENABLED: 'false' });
+    expect(s.CORS_ORIGINS).toEqual(['http://a', 'http://b']);
+    expect(s.DEBUG).toBe(true);
+    expect(s.RATE_LIMIT_ENABLED).toBe(false);
+  });
+
+  it('reports every bad variable in one error', () => {
+    const problems = problemsOf({ ENVIRONMENT: 'prod', PORT: 'eighty', SECRET_KEY: 'short', CORS_ORIGINS: '[1,2]', DEBUG: 'maybe' });
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/ENVIRONMENT/);
+    expect(problems.join('\n')).toMatch(/PORT/);
+    expect(problems.join('\n')).toMatch(/SECRET_KEY: must be at least 32 characters/);
+    expect(problems.join('\n')).toMatch(/CORS_ORIGINS/);
+    expect(problems.join('\n')).toMatch(/DEBUG/);
+  });
+
+  it('refuses the default SECRET_KEY and "*" origins in production', () => {
+    const problems = problemsOf({ ENVIRONMENT: 'production', CORS_ORIGINS: '["*"]' });
+    expect(problems).toEqual([
+      'SECRET_KEY: the default key cannot be used when ENVIRONMENT=production',
+      'CORS_ORIGINS: "*" is not allowed when ENVIRONMENT=production',
+    ]);
+    const ok = loadSettings({ ENVIRONMENT: 'production', SECRET_KEY: GOOD_KEY });
+    expect(ok.docsEnabled).toBe(false);
+    expect(ok.webhookAllowPrivateUrls).toBe(false);
+    expect(ok.SECRET_KEY).not.toBe(DEFAULT_SECRET_KEY);
+  });
+
+  it('does not echo a secret value in the error message', () => {
+    const error = (() => {
+      try {
+        loadSettings({ SECRET_KEY: 'tooshortsecret' });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.message).toMatch(/SECRET_KEY/);
+    expect(error?.message).not.toContain('tooshortsecret');
+  });
+});
+
+describe('.env files', () => {
+  it('parses quotes, comments and export', () => {
+    expect(parseEnv('# c\nA=1\nexport B="two words"\nC=\'x#y\'\nD=val # note\n\nbad line')).toEqual({ A: '1', B: 'two words', C: 'x#y', D: 'val' });
+  });
+
+  it('finds .env in a parent directory', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-env-'));
+    fs.writeFileSync(path.join(dir, '.env'), 'PROJECT_NAME=from_file\n');
+    const child = path.join(dir, 'a', 'b');
+    fs.mkdirSync(child, { recursive: true });
+    expect(readEnvFile(child)).toEqual({ PROJECT_NAME: 'from_file' });
+    fs.rmSync(dir, { recursive: true });
+  });
+});

@@ -1,0 +1,1 @@
+export { createTestDatabase, useTestDatabase } from './database.ts';
