@@ -8,7 +8,9 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 for (const group of ['apps', 'packages']) {
-  for (const name of fs.readdirSync(path.join(root, group))) {
+  const dir = path.join(root, group);
+  if (!fs.existsSync(dir)) continue;
+  for (const name of fs.readdirSync(dir)) {
     const file = path.join(root, group, name, 'test-results.json');
     if (!fs.existsSync(file)) continue;
     const report = JSON.parse(fs.readFileSync(file, 'utf8'));

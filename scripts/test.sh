@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 task=test
 [ "${1:-}" = "--coverage" ] && task=test:cov
-find "$ROOT/apps" "$ROOT/packages" -maxdepth 2 -name test-results.json -delete
+find "$ROOT/apps" "$ROOT/packages" -maxdepth 2 -name test-results.json -delete 2>/dev/null || true
 status=0
 turbo run typecheck "$task" --continue --concurrency=2 --output-logs=full || status=$?
 node "$ROOT/scripts/test-summary.mjs" || status=1

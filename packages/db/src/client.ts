@@ -18,7 +18,9 @@ export function createPrismaClient(options: DatabaseOptions): PrismaClient {
     max: options.maxConnections ?? 15,
     connectionTimeoutMillis: (options.poolTimeoutSeconds ?? 30) * 1000,
   });
-  return new PrismaClient({ adapter, log: options.logQueries ? ['query', 'warn', 'error'] : ['warn', 'error'] });
+  // Errors are not logged here: callers handle expected ones (not found, unique) and the API
+  // logs unexpected ones once, with the request id.
+  return new PrismaClient({ adapter, log: options.logQueries ? ['query', 'warn'] : ['warn'] });
 }
 
 export type Database = PrismaClient;

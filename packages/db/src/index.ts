@@ -2,4 +2,5 @@ export { createPrismaClient } from './client.ts';
 export type { Database, DatabaseOptions } from './client.ts';
 export { ensureDatabase, dropDatabase, withDatabaseName } from './admin.ts';
 export { Prisma } from './generated/prisma/client.ts';
-export type * from './generated/prisma/models.ts';
+export type { User, Session, Item, Conversation, Message, ToolCall, Webhook, WebhookDelivery, OutboxEvent } from './generated/prisma/client.ts';
+export { isRecordNotFound, isUniqueViolation } from './errors.ts';

@@ -1,1 +1,1 @@
-export { createTestDatabase, useTestDatabase } from './database.ts';
+export { createTestDatabase, useTestDatabase } from '@personal-automations/db/testing';

@@ -1,12 +1,14 @@
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+const require = createRequire(import.meta.url);
 
 /** Shared vitest settings: real services, generous timeouts for a loaded 2-core machine. */
 export function testConfig(options: { database?: boolean } = {}) {
   return defineConfig({
     test: {
       include: ['test/**/*.test.ts'],
-      globalSetup: options.database === false ? [] : [fileURLToPath(new URL('./global-setup.ts', import.meta.url))],
+      globalSetup: options.database === false ? [] : [require.resolve('@personal-automations/db/testing/global-setup')],
       testTimeout: 30_000,
       hookTimeout: 60_000,
       pool: 'forks',

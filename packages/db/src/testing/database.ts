@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { dropDatabase, ensureDatabase, withDatabaseName } from '@personal-automations/db';
+import { dropDatabase, ensureDatabase, withDatabaseName } from '../admin.ts';
 import './provided-context.ts';
 
 /** Creates a fresh, migrated database (a copy of the run's template) for one test file. */

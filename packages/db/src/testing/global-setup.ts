@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { getSettings } from '@personal-automations/config';
-import { dropDatabase, ensureDatabase, withDatabaseName } from '@personal-automations/db';
-import { migrateDeploy } from '@personal-automations/db/migrations';
+import { dropDatabase, ensureDatabase, withDatabaseName } from '../admin.ts';
+import { migrateDeploy } from '../migrations.ts';
 import './provided-context.ts';
 
 

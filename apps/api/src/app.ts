@@ -1,0 +1,81 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Settings } from '@personal-automations/config';
+import { createPrismaClient } from '@personal-automations/db';
+import { createServices } from '@personal-automations/services';
+import { detailError, INTERNAL_ERROR } from './errors.ts';
+import { buildOpenApiDocument } from './openapi/document.ts';
+import { corsPlugin } from './plugins/cors.ts';
+import { requestIdFor, requestIdPlugin } from './plugins/request-id.ts';
+import { trpcPlugin } from './plugins/trpc.ts';
+import { buildOperations } from './rest/operations.ts';
+import { frameworkError, restPlugin } from './rest/plugin.ts';
+import { appRouter } from './routers/index.ts';
+
+export type BuildAppOptions = {
+  settings: Settings;
+  /** Fastify logger options; pino at LOG_LEVEL by default. */
+  logger?: FastifyServerOptions['logger'];
+};
+
+/** Bodies above this size get 413 (the largest legitimate body, a chat message, is far smaller). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
+
+export function createRedisClient(url: string): Redis {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  // Connection errors surface through the commands (readiness reports them); ioredis reconnects.
+  redis.on('error', () => {});
+  return redis;
+}
+
+/** The API server: tRPC at /trpc, the same routers as REST under API_V1_STR, the OpenAPI document. */
+export async function buildApp({ settings, logger }: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? { level: settings.LOG_LEVEL, redact: REDACTED_HEADERS },
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: false },
+  });
+
+  const db = createPrismaClient({
+    url: settings.databaseUrl,
+    maxConnections: settings.DB_POOL_SIZE + settings.DB_MAX_OVERFLOW,
+    poolTimeoutSeconds: settings.DB_POOL_TIMEOUT,
+    logQueries: settings.DEBUG,
+  });
+  const redis = createRedisClient(settings.redisUrl);
+  const services = createServices({ db, redis, settings });
+  app.addHook('onClose', async () => {
+    // disconnect, not quit: quit waits for a reply that a hung Redis never sends
+    redis.disconnect();
+    await db.$disconnect();
+  });
+
+  await app.register(requestIdPlugin);
+  await app.register(corsPlugin, { settings });
+
+  const operations = buildOperations(appRouter);
+  const openApiDocument = buildOpenApiDocument(appRouter, operations, settings);
+  await app.register(trpcPlugin, { router: appRouter, services, settings });
+  await app.register(
+    async (api) => {
+      if (settings.docsEnabled) api.get('/openapi.json', async () => openApiDocument);
+      await restPlugin(api, { router: appRouter, operations, services, settings });
+    },
+    { prefix: settings.API_V1_STR },
+  );
+
+  app.setNotFoundHandler((_request, reply) => {
+    const { status, body } = detailError(404, 'Not Found');
+    return reply.code(status).send(body);
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const httpError = error instanceof Error && 'code' in error ? frameworkError(error as FastifyError) : INTERNAL_ERROR;
+    if (httpError.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    return reply.code(httpError.status).headers(httpError.headers).send(httpError.body);
+  });
+  return app;
+}

@@ -1,0 +1,45 @@
+// Starts the API server: validated settings, then listen on HOST:PORT; SIGTERM/SIGINT stop
+// accepting connections, let in-flight requests finish and close the pools.
+import { getSettings, SettingsError, type Settings } from '@personal-automations/config';
+import { buildApp } from './app.ts';
+
+/** In-flight requests get this long to finish on shutdown before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function loadOrExit(): Settings {
+  try {
+    return getSettings();
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+const settings = loadOrExit();
+const app = await buildApp({ settings });
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    setTimeout(() => {
+      app.log.error('shutdown grace period over, exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  });
+}
+
+await app.listen({ host: settings.HOST, port: settings.PORT });
+app.log.info(`${settings.PROJECT_NAME} API (${settings.ENVIRONMENT}) on http://${settings.HOST}:${settings.PORT}${settings.API_V1_STR}`);

@@ -1,0 +1,32 @@
+import cors from '@fastify/cors';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Settings } from '@personal-automations/config';
+
+/**
+ * CORS as the original (Starlette) did it: listed origins are echoed with credentials, a preflight
+ * from a listed origin gets 200 and one from any other origin gets 400 "Disallowed CORS origin".
+ */
+async function corsPolicy(app: FastifyInstance, { settings }: { settings: Settings }) {
+  const anyOrigin = settings.CORS_ORIGINS.includes('*');
+  const allowed = new Set(settings.CORS_ORIGINS);
+  const isAllowed = (origin: string | undefined) => !!origin && (anyOrigin || allowed.has(origin));
+  const list = (values: string[]) => (values.includes('*') ? undefined : values);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (request.method === 'OPTIONS' && origin && request.headers['access-control-request-method'] && !isAllowed(origin)) {
+      return reply.code(400).type('text/plain; charset=utf-8').send('Disallowed CORS origin');
+    }
+  });
+  await app.register(cors, {
+    origin: (origin, done) => done(null, isAllowed(origin)),
+    credentials: settings.CORS_ALLOW_CREDENTIALS,
+    methods: list(settings.CORS_ALLOW_METHODS) ?? ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE', 'OPTIONS'],
+    allowedHeaders: list(settings.CORS_ALLOW_HEADERS),
+    optionsSuccessStatus: 200,
+    strictPreflight: false,
+  });
+}
+
+export const corsPlugin = fp(corsPolicy, { name: 'cors-policy' });

@@ -1,0 +1,144 @@
+// zod issues rewritten as FastAPI/pydantic v2 validation errors: {type, loc, msg, input, ctx?}.
+import type { ValidationErrorItem } from '@personal-automations/contracts';
+import type { RestOperation } from './operations.ts';
+
+export type Issue = {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  expected?: string;
+  origin?: string;
+  format?: string;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  inclusive?: boolean;
+  values?: unknown[];
+  keys?: string[];
+};
+
+const valueAt = (root: unknown, path: PropertyKey[]): unknown =>
+  path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), root);
+
+function uuidError(value: unknown): string {
+  if (typeof value !== 'string') return 'UUID input should be a string, bytes or UUID object';
+  const body = value.startsWith('urn:uuid:') ? value.slice(9) : value;
+  const bad = [...body].findIndex((c) => !/[0-9a-fA-F-]/.test(c));
+  if (bad >= 0) return `invalid character: expected an optional prefix of \`urn:uuid:\` followed by [0-9a-fA-F-], found \`${body[bad]}\` at ${bad + 1}`;
+  const groups = body.split('-');
+  if (groups.length !== 5) return `invalid group count: expected 5, found ${groups.length}`;
+  return `invalid length: expected length 32 for simple format, found ${body.replaceAll('-', '').length}`;
+}
+
+const plural = (n: number | bigint, word: string) => `${n} ${word}${Number(n) === 1 ? '' : 's'}`;
+
+type Located = { loc: (string | number)[]; value: unknown; where: 'path' | 'query' | 'body' };
+
+function locate(issue: Issue, raw: unknown, op: RestOperation | undefined, bodyless: boolean): Located {
+  const first = issue.path[0];
+  const where = typeof first === 'string' && op?.pathParams.includes(first) ? 'path' : bodyless ? 'query' : 'body';
+  const path = issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k));
+  return { loc: [where, ...path], value: valueAt(raw, issue.path), where };
+}
+
+function typeError(issue: Issue, at: Located, op: RestOperation | undefined): ValidationErrorItem {
+  const { loc, value } = at;
+  const field = issue.path.length === 1 ? op?.fields[String(issue.path[0])] : undefined;
+  const expected = issue.expected === 'number' && field === 'integer' ? 'int' : issue.expected;
+  switch (expected) {
+    case 'int':
+      if (typeof value === 'string') return { type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer', input: value };
+      if (typeof value === 'number') return { type: 'int_from_float', loc, msg: 'Input should be a valid integer, got a number with a fractional part', input: value };
+      return { type: 'int_type', loc, msg: 'Input should be a valid integer', input: value };
+    case 'number':
+      if (typeof value === 'string') return { type: 'float_parsing', loc, msg: 'Input should be a valid number, unable to parse string as a number', input: value };
+      return { type: 'float_type', loc, msg: 'Input should be a valid number', input: value };
+    case 'string':
+      return { type: 'string_type', loc, msg: 'Input should be a valid string', input: value };
+    case 'boolean':
+      return typeof value === 'string'
+        ? { type: 'bool_parsing', loc, msg: 'Input should be a valid boolean, unable to interpret input', input: value }
+        : { type: 'bool_type', loc, msg: 'Input should be a valid boolean', input: value };
+    case 'array':
+      return { type: 'list_type', loc, msg: 'Input should be a valid list', input: value };
+    case 'object':
+    case 'record':
+      return { type: issue.path.length ? 'dict_type' : 'model_attributes_type', loc, msg: issue.path.length ? 'Input should be a valid dictionary' : 'Input should be a valid dictionary or object to extract fields from', input: value };
+    default:
+      return { type: 'value_error', loc, msg: issue.message, input: value };
+  }
+}
+
+/**
+ * One zod issue as FastAPI reports it. `raw` is the input as received (query values stay
+ * strings); `bodyless` says whether non-path fields came from the query string.
+ */
+export function issueToValidationError(issue: Issue, raw: unknown, op: RestOperation | undefined, bodyless: boolean): ValidationErrorItem {
+  const at = locate(issue, raw, op, bodyless);
+  const { loc, value } = at;
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (value === undefined) {
+        // FastAPI echoes the whole body object for a missing body field, null for query/path/form fields.
+        const perField = at.where !== 'body' || op?.formOnly;
+        const parent = perField ? null : (valueAt(raw, issue.path.slice(0, -1)) ?? null);
+        return { type: 'missing', loc, msg: 'Field required', input: stripPathParams(parent, op) };
+      }
+      return typeError(issue, at, op);
+    }
+    case 'too_small':
+      if (issue.origin === 'number' || issue.origin === 'bigint')
+        return issue.inclusive
+          ? { type: 'greater_than_equal', loc, msg: `Input should be greater than or equal to ${issue.minimum}`, input: value, ctx: { ge: issue.minimum } }
+          : { type: 'greater_than', loc, msg: `Input should be greater than ${issue.minimum}`, input: value, ctx: { gt: issue.minimum } };
+      if (issue.origin === 'string')
+        return { type: 'string_too_short', loc, msg: `String should have at least ${plural(issue.minimum!, 'character')}`, input: value, ctx: { min_length: issue.minimum } };
+      if (issue.origin === 'array')
+        return { type: 'too_short', loc, msg: `List should have at least ${plural(issue.minimum!, 'item')} after validation, not ${Array.isArray(value) ? value.length : 0}`, input: value, ctx: { field_type: 'List', min_length: issue.minimum, actual_length: Array.isArray(value) ? value.length : 0 } };
+      break;
+    case 'too_big':
+      if (issue.origin === 'number' || issue.origin === 'bigint')
+        return issue.inclusive
+          ? { type: 'less_than_equal', loc, msg: `Input should be less than or equal to ${issue.maximum}`, input: value, ctx: { le: issue.maximum } }
+          : { type: 'less_than', loc, msg: `Input should be less than ${issue.maximum}`, input: value, ctx: { lt: issue.maximum } };
+      if (issue.origin === 'string')
+        return { type: 'string_too_long', loc, msg: `String should have at most ${plural(issue.maximum!, 'character')}`, input: value, ctx: { max_length: issue.maximum } };
+      if (issue.origin === 'array')
+        return { type: 'too_long', loc, msg: `List should have at most ${plural(issue.maximum!, 'item')} after validation, not ${Array.isArray(value) ? value.length : 0}`, input: value, ctx: { field_type: 'List', max_length: issue.maximum, actual_length: Array.isArray(value) ? value.length : 0 } };
+      break;
+    case 'invalid_format':
+      if (issue.format === 'uuid' || issue.format === 'guid') {
+        const error = uuidError(value);
+        return { type: 'uuid_parsing', loc, msg: `Input should be a valid UUID, ${error}`, input: value, ctx: { error } };
+      }
+      if (issue.format === 'email')
+        return { type: 'value_error', loc, msg: 'value is not a valid email address: An email address must have an @-sign.', input: value, ctx: { reason: 'An email address must have an @-sign.' } };
+      if (issue.format === 'url')
+        return { type: 'url_parsing', loc, msg: 'Input should be a valid URL, relative URL without a base', input: value, ctx: { error: 'relative URL without a base' } };
+      break;
+    case 'invalid_value': {
+      const expected = (issue.values ?? []).map((v) => `'${String(v)}'`);
+      const joined = expected.length > 1 ? `${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}` : (expected[0] ?? '');
+      return { type: expected.length > 1 ? 'enum' : 'literal_error', loc, msg: `Input should be ${joined}`, input: value, ctx: { expected: joined } };
+    }
+    case 'invalid_union':
+      return typeError({ ...issue, expected: 'unknown' }, at, op);
+  }
+  return { type: 'value_error', loc, msg: issue.message, input: value ?? null };
+}
+
+function stripPathParams(value: unknown, op: RestOperation | undefined): unknown {
+  if (!op?.pathParams.length || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !op.pathParams.includes(k)));
+}
+
+/** The zod issues behind a failed input parse, or undefined for any other error. */
+export function inputIssuesOf(error: unknown): Issue[] | undefined {
+  // tRPC reports failed *output* validation as INTERNAL_SERVER_ERROR with a ZodError cause too.
+  if ((error as { code?: string })?.code !== 'BAD_REQUEST' && (error as { name?: string })?.name !== 'ZodError') return undefined;
+  const cause = (error as { cause?: unknown })?.cause;
+  for (const candidate of [cause, error]) {
+    const issues = (candidate as { issues?: unknown })?.issues;
+    if (Array.isArray(issues) && (candidate as { name?: string }).name === 'ZodError') return issues as Issue[];
+  }
+  return undefined;
+}

@@ -1,0 +1,23 @@
+import type { Settings } from '@personal-automations/config';
+import type { Services } from '@personal-automations/services';
+
+/** What a procedure may set on the HTTP response besides its body (REST only). */
+export type ResponseControl = { status?: number; headers: Record<string, string> };
+
+export type Context = {
+  services: Services;
+  settings: Settings;
+  transport: 'rest' | 'trpc';
+  requestId: string;
+  headers: Record<string, string | string[] | undefined>;
+  ip: string;
+  response: ResponseControl;
+};
+
+export type ContextDeps = { services: Services; settings: Settings };
+
+type RequestLike = { id: string; headers: Record<string, string | string[] | undefined>; ip: string };
+
+export function createContext(deps: ContextDeps, transport: Context['transport'], req: RequestLike): Context {
+  return { ...deps, transport, requestId: req.id, headers: req.headers, ip: req.ip, response: { headers: {} } };
+}

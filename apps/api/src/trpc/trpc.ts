@@ -1,0 +1,39 @@
+import { initTRPC } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import { appErrorOf, toTrpcError } from '../errors.ts';
+import type { Context } from './context.ts';
+
+/**
+ * trpc-to-openapi's meta plus the REST success status (201 on create, 204 on delete) and other
+ * statuses that carry the success body (readiness answers 503 with it).
+ */
+export type Meta = OpenApiMeta & { successStatus?: 200 | 201 | 204; alsoReturns?: number[] };
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      // Never send a stack trace, whatever NODE_ENV says.
+      const { stack: _stack, ...data } = shape.data;
+      const appError = appErrorOf(error);
+      if (appError) return { ...shape, data: { ...data, appCode: appError.code, details: appError.details } };
+      // An unexpected failure's own message may name internals (hosts, SQL): replace it.
+      if (error.code === 'INTERNAL_SERVER_ERROR') return { ...shape, message: 'An unexpected error occurred', data };
+      return { ...shape, data };
+    },
+  });
+
+/** Domain errors leave every procedure as TRPCErrors with the matching code. */
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const appError = appErrorOf(result.error);
+    if (appError) throw toTrpcError(appError);
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(mapDomainErrors);

@@ -1,0 +1,65 @@
+import type { ItemCreate, ItemRead, ItemUpdate, Page, PageQuery } from '@personal-automations/contracts';
+import { isRecordNotFound, type Database, type Item } from '@personal-automations/db';
+import { NotFoundError } from './errors.ts';
+import { isoOffset, isoOffsetOrNull, pageCount } from './serialize.ts';
+
+export const toItemRead = (item: Item): ItemRead => ({
+  id: item.id,
+  title: item.title,
+  description: item.description,
+  is_active: item.isActive,
+  created_at: isoOffset(item.createdAt),
+  updated_at: isoOffsetOrNull(item.updatedAt),
+});
+
+/** The example CRUD resource. Items are global (no owner), as in the original backend. */
+export class ItemService {
+  private readonly db: Database;
+  constructor(db: Database) {
+    this.db = db;
+  }
+
+  async list({ page, size }: PageQuery): Promise<Page<ItemRead>> {
+    // created_at, id: a stable order, so pages neither repeat nor skip rows
+    const [rows, total] = await this.db.$transaction([
+      this.db.item.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: (page - 1) * size, take: size }),
+      this.db.item.count(),
+    ]);
+    return { items: rows.map(toItemRead), total, page, size, pages: pageCount(total, size) };
+  }
+
+  async create(input: ItemCreate): Promise<ItemRead> {
+    const item = await this.db.item.create({ data: { title: input.title, description: input.description ?? null } });
+    return toItemRead(item);
+  }
+
+  async get(itemId: string): Promise<ItemRead> {
+    const item = await this.db.item.findUnique({ where: { id: itemId } });
+    if (!item) throw new NotFoundError('Item not found', { item_id: itemId });
+    return toItemRead(item);
+  }
+
+  async update(itemId: string, changes: ItemUpdate): Promise<ItemRead> {
+    const item = await this.db.item
+      .update({
+        where: { id: itemId },
+        data: {
+          ...(changes.title !== undefined && { title: changes.title }),
+          ...(changes.description !== undefined && { description: changes.description }),
+          ...(changes.is_active !== undefined && { isActive: changes.is_active }),
+          updatedAt: new Date(),
+        },
+      })
+      .catch(notFoundAs(itemId));
+    return toItemRead(item);
+  }
+
+  async delete(itemId: string): Promise<void> {
+    await this.db.item.delete({ where: { id: itemId } }).catch(notFoundAs(itemId));
+  }
+}
+
+const notFoundAs = (itemId: string) => (error: unknown): never => {
+  if (isRecordNotFound(error)) throw new NotFoundError('Item not found', { item_id: itemId });
+  throw error;
+};

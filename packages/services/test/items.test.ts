@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrismaClient, type Database } from '@personal-automations/db';
+import { useTestDatabase } from '@personal-automations/testing';
+import { ItemService, NotFoundError } from '../src/index.ts';
+
+const database = useTestDatabase();
+let db: Database;
+let items: ItemService;
+beforeAll(() => {
+  db = createPrismaClient({ url: database.url });
+  items = new ItemService(db);
+});
+afterAll(async () => {
+  await db?.$disconnect();
+});
+
+describe('ItemService', () => {
+  it('creates active items with updated_at null, and reads them back', async () => {
+    const created = await items.create({ title: 'one', description: null });
+    expect(created).toMatchObject({ title: 'one', description: null, is_active: true, updated_at: null });
+    expect(await items.get(created.id)).toEqual(created);
+    const row = await db.item.findUniqueOrThrow({ where: { id: created.id } });
+    expect(row.updatedAt).toBeNull();
+  });
+
+  it('updates only the given fields and stamps updated_at', async () => {
+    const created = await items.create({ title: 'two', description: 'desc' });
+    const updated = await items.update(created.id, { is_active: false });
+    expect(updated).toMatchObject({ title: 'two', description: 'desc', is_active: false });
+    expect(Date.parse(updated.updated_at!)).toBeGreaterThanOrEqual(Date.parse(created.created_at));
+    expect(await items.update(created.id, { description: null })).toMatchObject({ description: null, is_active: false });
+  });
+
+  it('raises NotFoundError with the id for unknown items', async () => {
+    const id = '5d0b6a2e-0000-4000-8000-000000000000';
+    for (const call of [() => items.get(id), () => items.update(id, { title: 'x' }), () => items.delete(id)]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(error).toMatchObject({ code: 'NOT_FOUND', message: 'Item not found', details: { item_id: id } });
+    }
+  });
+
+  it('deletes', async () => {
+    const created = await items.create({ title: 'three' });
+    await items.delete(created.id);
+    expect(await db.item.count({ where: { id: created.id } })).toBe(0);
+  });
+
+  it('pages with total and pages = ceil(total / size), 0 pages when empty', async () => {
+    await db.item.deleteMany();
+    expect(await items.list({ page: 1, size: 10 })).toEqual({ items: [], total: 0, page: 1, size: 10, pages: 0 });
+    for (let i = 0; i < 5; i++) await items.create({ title: `p${i}` });
+    const second = await items.list({ page: 2, size: 2 });
+    expect(second).toMatchObject({ total: 5, page: 2, size: 2, pages: 3 });
+    expect(second.items.map((i) => i.title)).toEqual(['p2', 'p3']);
+  });
+});
