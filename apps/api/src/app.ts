@@ -6,6 +6,7 @@ import { createServices } from '@personal-automations/services';
 import { detailError, INTERNAL_ERROR } from './errors.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { corsPlugin } from './plugins/cors.ts';
+import { drainPlugin } from './plugins/drain.ts';
 import { requestIdFor, requestIdPlugin } from './plugins/request-id.ts';
 import { trpcPlugin } from './plugins/trpc.ts';
 import { buildOperations } from './rest/operations.ts';
@@ -55,6 +56,7 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
   });
 
   await app.register(requestIdPlugin);
+  await app.register(drainPlugin);
   await app.register(corsPlugin, { settings });
 
   const operations = buildOperations(appRouter);

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+/**
+ * During shutdown, responses to requests that were already in flight carry `Connection: close`,
+ * so their keep-alive sockets end and the server can finish closing (Fastify only marks
+ * requests that arrive after close began).
+ */
+export const drainPlugin = fp(
+  async (app: FastifyInstance) => {
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (closing) reply.header('connection', 'close');
+      return payload;
+    });
+  },
+  { name: 'drain-on-close' },
+);
