@@ -2,7 +2,7 @@
 // tRPC error codes.
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import { AppError, RateLimitError, type ErrorCode } from '@personal-automations/services';
+import { AppError, NotAuthenticatedError, RateLimitError, type ErrorCode } from '@personal-automations/services';
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
@@ -45,6 +45,8 @@ export type HttpError = { status: number; headers: Record<string, string>; body:
 
 /** The contract's envelope for a domain error, with WWW-Authenticate on 401 and Retry-After on 429. */
 export function appErrorToHttp(error: AppError): HttpError {
+  // FastAPI's own answer when no bearer token is sent at all.
+  if (error instanceof NotAuthenticatedError) return detailError(401, error.message, { 'www-authenticate': 'Bearer' });
   const status = STATUS_BY_CODE[error.code];
   const headers: Record<string, string> = {};
   if (status === 401) headers['www-authenticate'] = 'Bearer';

@@ -2,10 +2,11 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { loadSettings, type Settings } from '@personal-automations/config';
+import { createPrismaClient, type Database } from '@personal-automations/db';
 import { useTestDatabase } from '@personal-automations/testing';
 import { buildApp } from '../src/app.ts';
 
-export type TestApp = { app: FastifyInstance; baseUrl: string; settings: Settings; databaseUrl: string };
+export type TestApp = { app: FastifyInstance; baseUrl: string; settings: Settings; databaseUrl: string; db: Database };
 
 /** Builds settings for a test: the real environment, this file's database, quiet logs. */
 export function testSettings(databaseUrl: string, overrides: Record<string, string> = {}): Settings {
@@ -20,13 +21,50 @@ export function useTestApp(overrides: Record<string, string> = {}): TestApp {
     handle.databaseUrl = db.url;
     handle.settings = testSettings(db.url, overrides);
     handle.app = await buildApp({ settings: handle.settings });
+    handle.db = createPrismaClient({ url: db.url });
     await handle.app.listen({ host: '127.0.0.1', port: 0 });
     handle.baseUrl = `http://127.0.0.1:${(handle.app.server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
     await handle.app?.close();
+    await handle.db?.$disconnect();
   });
   return handle;
+}
+
+export type SignedUp = {
+  id: string;
+  email: string;
+  password: string;
+  access_token: string;
+  refresh_token: string;
+  /** `{ authorization: 'Bearer …' }` */
+  auth: Record<string, string>;
+};
+
+let userCounter = 0;
+
+/** Registers a fresh user through the API and logs in; `role: 'admin'` promotes it in the database first. */
+export async function signUp(t: TestApp, options: { role?: 'admin' | 'user'; headers?: Record<string, string> } = {}): Promise<SignedUp> {
+  const email = `user${++userCounter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  const password = 'correct horse battery';
+  const registered = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password, full_name: 'Test User' } });
+  if (registered.statusCode !== 201) throw new Error(`register failed: ${registered.statusCode} ${registered.body}`);
+  const id = registered.json().id as string;
+  if (options.role === 'admin') await t.db.user.update({ where: { id }, data: { role: 'admin' } });
+  const tokens = await login(t, email, password, options.headers);
+  return { id, email, password, ...tokens, auth: { authorization: `Bearer ${tokens.access_token}` } };
+}
+
+export async function login(t: TestApp, username: string, password: string, headers: Record<string, string> = {}) {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: new URLSearchParams({ username, password }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  });
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  return res.json() as { access_token: string; refresh_token: string; token_type: string };
 }
 
 export const json = { 'content-type': 'application/json' };

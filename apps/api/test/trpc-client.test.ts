@@ -1,11 +1,16 @@
 // The typed-client path: a tRPC client typed only by the exported AppRouter type calls items.
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import type { AppRouter } from '../src/index.ts';
-import { useTestApp } from './helpers.ts';
+import { signUp, useTestApp } from './helpers.ts';
 
 const t = useTestApp();
-const client = () => createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${t.baseUrl}/trpc` })] });
+let token = '';
+beforeAll(async () => {
+  token = (await signUp(t)).access_token;
+});
+const client = (bearer = token) =>
+  createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${t.baseUrl}/trpc`, headers: () => (bearer ? { authorization: `Bearer ${bearer}` } : {}) })] });
 
 describe('typed tRPC client', () => {
   it('creates, reads, lists, updates and deletes items with inferred types', async () => {
@@ -37,5 +42,13 @@ describe('typed tRPC client', () => {
 
   it('health procedures are reachable on /trpc too', async () => {
     expect(await client().health.check.query()).toEqual({ status: 'healthy' });
+  });
+
+  it('the bearer token in the tRPC context identifies the caller; none → UNAUTHORIZED', async () => {
+    const me = await client().auth.me.query();
+    expectTypeOf(me.role).toEqualTypeOf<'admin' | 'user'>();
+    expect(me.email).toMatch(/@example\.com$/);
+    const error = await client('').users.me.query().catch((e: unknown) => e);
+    expect((error as TRPCClientError<AppRouter>).data?.code).toBe('UNAUTHORIZED');
   });
 });

@@ -1,11 +1,15 @@
 // Bad input gets the contract's error, never a 500: FastAPI's 422 detail list, 404/405/307,
 // 413 for oversized bodies, and nothing half-written in the database.
-import { describe, expect, it } from 'vitest';
-import { json, useTestApp } from './helpers.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { json, signUp, useTestApp } from './helpers.ts';
 
 const t = useTestApp();
+let auth: Record<string, string>;
+beforeAll(async () => {
+  auth = (await signUp(t)).auth;
+});
 const inject = (method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-  t.app.inject({ method: method as never, url: `/api/v1${url}`, payload: payload as never, headers });
+  t.app.inject({ method: method as never, url: `/api/v1${url}`, payload: payload as never, headers: { ...auth, ...headers } });
 const itemCount = async () => JSON.parse((await inject('GET', '/items?size=1')).body).total as number;
 
 describe('request validation → 422 detail list', () => {

@@ -50,6 +50,12 @@ export class AuthenticationError extends AppError {
     super('AUTHENTICATION_ERROR', message, details);
   }
 }
+/** No credentials were presented at all (the API answers FastAPI's `{"detail": "Not authenticated"}`). */
+export class NotAuthenticatedError extends AppError {
+  constructor(message = 'Not authenticated') {
+    super('AUTHENTICATION_ERROR', message, null);
+  }
+}
 export class AuthorizationError extends AppError {
   constructor(message = 'Insufficient permissions', details: ErrorDetails = null) {
     super('AUTHORIZATION_ERROR', message, details);

@@ -1,6 +1,7 @@
 import type { ItemCreate, ItemRead, ItemUpdate, Page, PageQuery } from '@personal-automations/contracts';
 import { isRecordNotFound, type Database, type Item } from '@personal-automations/db';
 import { NotFoundError } from './errors.ts';
+import { publishEvent } from './events.ts';
 import { isoOffset, isoOffsetOrNull, pageCount } from './serialize.ts';
 
 export const toItemRead = (item: Item): ItemRead => ({
@@ -29,8 +30,11 @@ export class ItemService {
   }
 
   async create(input: ItemCreate): Promise<ItemRead> {
-    const item = await this.db.item.create({ data: { title: input.title, description: input.description ?? null } });
-    return toItemRead(item);
+    return this.db.$transaction(async (tx) => {
+      const item = toItemRead(await tx.item.create({ data: { title: input.title, description: input.description ?? null } }));
+      await publishEvent(tx, 'item.created', item);
+      return item;
+    });
   }
 
   async get(itemId: string): Promise<ItemRead> {
@@ -40,22 +44,27 @@ export class ItemService {
   }
 
   async update(itemId: string, changes: ItemUpdate): Promise<ItemRead> {
-    const item = await this.db.item
-      .update({
-        where: { id: itemId },
-        data: {
-          ...(changes.title !== undefined && { title: changes.title }),
-          ...(changes.description !== undefined && { description: changes.description }),
-          ...(changes.is_active !== undefined && { isActive: changes.is_active }),
-          updatedAt: new Date(),
-        },
+    const data = {
+      ...(changes.title !== undefined && { title: changes.title }),
+      ...(changes.description !== undefined && { description: changes.description }),
+      ...(changes.is_active !== undefined && { isActive: changes.is_active }),
+      updatedAt: new Date(),
+    };
+    return this.db
+      .$transaction(async (tx) => {
+        const item = toItemRead(await tx.item.update({ where: { id: itemId }, data }));
+        await publishEvent(tx, 'item.updated', item);
+        return item;
       })
       .catch(notFoundAs(itemId));
-    return toItemRead(item);
   }
 
   async delete(itemId: string): Promise<void> {
-    await this.db.item.delete({ where: { id: itemId } }).catch(notFoundAs(itemId));
+    await this.db
+      .$transaction(async (tx) => {
+        await publishEvent(tx, 'item.deleted', toItemRead(await tx.item.delete({ where: { id: itemId } })));
+      })
+      .catch(notFoundAs(itemId));
   }
 }
 

@@ -55,3 +55,22 @@ describe('ItemService', () => {
     expect(second.items.map((i) => i.title)).toEqual(['p2', 'p3']);
   });
 });
+
+describe('ItemService events', () => {
+  it('writes item.created / item.updated / item.deleted to the outbox with the change', async () => {
+    await db.outboxEvent.deleteMany();
+    const created = await items.create({ title: 'evented' });
+    await items.update(created.id, { title: 'renamed' });
+    await items.delete(created.id);
+    const events = await db.outboxEvent.findMany({ orderBy: { createdAt: 'asc' } });
+    expect(events.map((e) => e.eventType)).toEqual(['item.created', 'item.updated', 'item.deleted']);
+    expect(events[1]!.payload).toMatchObject({ id: created.id, title: 'renamed' });
+    expect(events.every((e) => e.dispatchedAt === null)).toBe(true);
+  });
+
+  it('writes no event when the change fails', async () => {
+    await db.outboxEvent.deleteMany();
+    await items.update('5d0b6a2e-0000-4000-8000-00000000beef', { title: 'x' }).catch(() => {});
+    expect(await db.outboxEvent.count()).toBe(0);
+  });
+});

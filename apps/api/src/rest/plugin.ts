@@ -1,5 +1,6 @@
 // Serves the tRPC routers as FastAPI-compatible REST: one Fastify route per operation in the
 // routers' OpenAPI meta, called through a tRPC caller, with FastAPI's status codes and bodies.
+import multipart from '@fastify/multipart';
 import type { AnyRouter } from '@trpc/server';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appErrorOf, appErrorToHttp, detailError, INTERNAL_ERROR, type HttpError } from '../errors.ts';
@@ -63,6 +64,8 @@ export async function restPlugin(api: FastifyInstance, options: RestPluginOption
   api.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
+  // multipart/form-data (accepted by login, like urlencoded): fields become the body, no files kept.
+  await api.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 0, files: 0, fields: 50 } });
   // Any other media type is read as text, so the route can answer 422 as FastAPI does, not 415.
   api.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body === '' ? undefined : body));
 

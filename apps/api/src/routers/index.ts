@@ -1,9 +1,15 @@
 import { router } from '../trpc/trpc.ts';
+import { authRouter } from './auth.ts';
 import { healthRouter } from './health.ts';
 import { itemsRouter } from './items.ts';
+import { sessionsRouter } from './sessions.ts';
+import { usersRouter } from './users.ts';
 
 export const appRouter = router({
   health: healthRouter,
+  auth: authRouter,
+  users: usersRouter,
+  sessions: sessionsRouter,
   items: itemsRouter,
 });
 

@@ -16,6 +16,12 @@ export type Context = {
 
 export type ContextDeps = { services: Services; settings: Settings };
 
+/** Where the request comes from, as stored on a login's session. */
+export const clientInfo = (ctx: Context) => ({
+  ip: ctx.ip,
+  userAgent: typeof ctx.headers['user-agent'] === 'string' ? ctx.headers['user-agent'] : null,
+});
+
 type RequestLike = { id: string; headers: Record<string, string | string[] | undefined>; ip: string };
 
 export function createContext(deps: ContextDeps, transport: Context['transport'], req: RequestLike): Context {

@@ -1,5 +1,6 @@
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
+import { AuthorizationError, NotAuthenticatedError } from '@personal-automations/services';
 import { appErrorOf, toTrpcError } from '../errors.ts';
 import type { Context } from './context.ts';
 
@@ -37,3 +38,21 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapDomainErrors);
+
+/**
+ * A logged-in caller: `Authorization: Bearer <access token>` whose session is still active and
+ * whose user is active. Runs before input validation, so no credentials + bad body is 401, not 422.
+ */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const header = ctx.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match) throw new NotAuthenticatedError();
+  const { user, sessionId } = await ctx.services.sessions.authenticate(match[1]!);
+  return next({ ctx: { ...ctx, user, sessionId } });
+});
+
+/** role == "admin" (is_superuser plays no part, as in the original). */
+export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.user.role !== 'admin') throw new AuthorizationError("Role 'admin' required for this action");
+  return next();
+});

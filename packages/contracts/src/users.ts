@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { DateTime, idParam, pageOf, PageQuery, stripped } from './common.ts';
+
+export const Role = z.enum(['admin', 'user']).meta({ id: 'UserRole' });
+export type Role = z.infer<typeof Role>;
+
+/** Email as the original's validator accepted it: trimmed, ≤ 255, the domain part lower-cased. */
+export const Email = stripped(255)
+  .pipe(z.email())
+  .overwrite((email) => {
+    const at = email.lastIndexOf('@');
+    return email.slice(0, at) + email.slice(at).toLowerCase();
+  })
+  .meta({ format: 'email', example: 'user@example.com' });
+
+/** 8..128 characters after stripping surrounding whitespace, as the original did. */
+export const Password = z.string().trim().min(8).max(128).meta({ format: 'password', example: 'correct horse battery' });
+
+export const UserRead = z
+  .object({
+    id: z.string().meta({ format: 'uuid' }),
+    email: z.string(),
+    full_name: z.string().nullable(),
+    is_active: z.boolean(),
+    is_superuser: z.boolean(),
+    role: Role,
+    created_at: DateTime,
+    updated_at: DateTime.nullable(),
+  })
+  .meta({ id: 'UserRead' });
+export type UserRead = z.infer<typeof UserRead>;
+
+export const UserCreate = z
+  .object({
+    email: Email,
+    password: Password,
+    full_name: stripped(255).nullable().optional(),
+    role: Role.optional().meta({ description: 'Accepted for compatibility and ignored: new accounts are always "user"' }),
+  })
+  .meta({ id: 'UserCreate' });
+export type UserCreate = z.infer<typeof UserCreate>;
+
+/** Partial update; `role` is applied only when an admin sends it. */
+export const UserUpdate = z
+  .object({
+    email: Email.optional(),
+    password: Password.optional(),
+    full_name: stripped(255).nullable().optional(),
+    is_active: z.boolean().optional(),
+    role: Role.optional(),
+  })
+  .meta({ id: 'UserUpdate' });
+export type UserUpdate = z.infer<typeof UserUpdate>;
+
+export const UserIdParam = idParam('user_id');
+export const UserUpdateInput = UserIdParam.extend(UserUpdate.shape);
+export const UserPage = pageOf(UserRead, 'Page_UserRead_');
+export const UserListQuery = PageQuery;

@@ -1,0 +1,19 @@
+import type { Prisma } from '@personal-automations/db';
+
+/** Events that third parties can subscribe to with webhooks. */
+export type DomainEventType =
+  | 'user.created'
+  | 'user.updated'
+  | 'user.deleted'
+  | 'item.created'
+  | 'item.updated'
+  | 'item.deleted'
+  | 'conversation.created';
+
+/**
+ * Records a domain event in the outbox, inside the transaction that made the change, so the
+ * event exists exactly when the change does. The worker delivers outbox rows to webhooks.
+ */
+export async function publishEvent(tx: Prisma.TransactionClient, type: DomainEventType, data: Record<string, unknown>): Promise<void> {
+  await tx.outboxEvent.create({ data: { eventType: type, payload: data as Prisma.InputJsonObject } });
+}

@@ -1,0 +1,129 @@
+import type { Page, PageQuery, UserCreate, UserRead, UserUpdate } from '@personal-automations/contracts';
+import { isRecordNotFound, isUniqueViolation, type Database, type Prisma, type User } from '@personal-automations/db';
+import { hashPassword, verifyAgainstDummy, verifyPassword } from './auth/passwords.ts';
+import { AlreadyExistsError, AuthenticationError, NotFoundError } from './errors.ts';
+import { publishEvent } from './events.ts';
+import { isoOffset, isoOffsetOrNull, pageCount } from './serialize.ts';
+
+export const toUserRead = (user: User): UserRead => ({
+  id: user.id,
+  email: user.email,
+  full_name: user.fullName,
+  is_active: user.isActive,
+  is_superuser: user.isSuperuser,
+  role: user.role === 'admin' ? 'admin' : 'user',
+  created_at: isoOffset(user.createdAt),
+  updated_at: isoOffsetOrNull(user.updatedAt),
+});
+
+const INVALID_CREDENTIALS = 'Invalid email or password';
+const emailTaken = (email: string) => new AlreadyExistsError('Email already registered', { email });
+const userNotFound = (userId: string) => new NotFoundError('User not found', { user_id: userId });
+
+export type UpdateOptions = { asAdmin: boolean };
+
+export class UserService {
+  private readonly db: Database;
+  constructor(db: Database) {
+    this.db = db;
+  }
+
+  /** A new active account with role "user", whatever role was asked for. */
+  async register(input: UserCreate, extra: { role?: 'admin' | 'user'; isSuperuser?: boolean } = {}): Promise<UserRead> {
+    if (await this.getByEmail(input.email)) throw emailTaken(input.email);
+    const hashedPassword = await hashPassword(input.password);
+    try {
+      return await this.db.$transaction(async (tx) => {
+        const user = await tx.user.create({
+          data: { email: input.email, hashedPassword, fullName: input.full_name ?? null, role: extra.role ?? 'user', isSuperuser: extra.isSuperuser ?? false },
+        });
+        const read = toUserRead(user);
+        await publishEvent(tx, 'user.created', read);
+        return read;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw emailTaken(input.email); // a concurrent registration won
+      throw error;
+    }
+  }
+
+  /**
+   * The user with this email (compared exactly) and password. Wrong password, unknown email and
+   * password-less (OAuth-only) accounts all get the same answer. A legacy bcrypt hash that
+   * matches is replaced by an argon2id one.
+   */
+  async authenticate(email: string, password: string): Promise<User> {
+    const user = await this.getByEmail(email);
+    if (!user?.hashedPassword) {
+      await verifyAgainstDummy(password);
+      throw new AuthenticationError(INVALID_CREDENTIALS);
+    }
+    const check = await verifyPassword(password, user.hashedPassword);
+    if (!check.ok) throw new AuthenticationError(INVALID_CREDENTIALS);
+    if (!user.isActive) throw new AuthenticationError('User account is disabled');
+    if (check.needsRehash) {
+      await this.db.user.update({ where: { id: user.id }, data: { hashedPassword: await hashPassword(password) } });
+    }
+    return user;
+  }
+
+  async getById(userId: string): Promise<User> {
+    const user = await this.db.user.findUnique({ where: { id: userId } });
+    if (!user) throw userNotFound(userId);
+    return user;
+  }
+
+  getByEmail(email: string): Promise<User | null> {
+    return this.db.user.findUnique({ where: { email } });
+  }
+
+  async list({ page, size }: PageQuery): Promise<Page<UserRead>> {
+    const [rows, total] = await this.db.$transaction([
+      this.db.user.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: (page - 1) * size, take: size }),
+      this.db.user.count(),
+    ]);
+    return { items: rows.map(toUserRead), total, page, size, pages: pageCount(total, size) };
+  }
+
+  /** Partial update; `role` only when an admin asks. A taken email is a conflict. */
+  async update(userId: string, changes: UserUpdate, { asAdmin }: UpdateOptions): Promise<UserRead> {
+    const data: Prisma.UserUpdateInput = { updatedAt: new Date() };
+    if (changes.email !== undefined) data.email = changes.email;
+    if (changes.full_name !== undefined) data.fullName = changes.full_name;
+    if (changes.is_active !== undefined) data.isActive = changes.is_active;
+    if (changes.role !== undefined && asAdmin) data.role = changes.role;
+    if (changes.password !== undefined) data.hashedPassword = await hashPassword(changes.password);
+    if (changes.email !== undefined) {
+      const owner = await this.getByEmail(changes.email);
+      if (owner && owner.id !== userId) throw emailTaken(changes.email);
+    }
+    try {
+      return await this.db.$transaction(async (tx) => {
+        const read = toUserRead(await tx.user.update({ where: { id: userId }, data }));
+        await publishEvent(tx, 'user.updated', read);
+        return read;
+      });
+    } catch (error) {
+      if (isRecordNotFound(error)) throw userNotFound(userId);
+      if (isUniqueViolation(error)) throw emailTaken(changes.email ?? '');
+      throw error;
+    }
+  }
+
+  /** Deletes the user with their sessions and conversations (database cascade) and their webhooks. */
+  async delete(userId: string): Promise<UserRead> {
+    try {
+      return await this.db.$transaction(async (tx) => {
+        // webhooks and deliveries have no ON DELETE in the original schema
+        await tx.webhookDelivery.deleteMany({ where: { webhook: { userId } } });
+        await tx.webhook.deleteMany({ where: { userId } });
+        const read = toUserRead(await tx.user.delete({ where: { id: userId } }));
+        await publishEvent(tx, 'user.deleted', read);
+        return read;
+      });
+    } catch (error) {
+      if (isRecordNotFound(error)) throw userNotFound(userId);
+      throw error;
+    }
+  }
+}
