@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'prisma/config';
+import { getSettings } from '@personal-automations/config';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= path.join(here, 'engine', 'schema-engine.mjs');
@@ -12,5 +13,6 @@ process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= path.join(here, 'engine', 'schema-en
 export default defineConfig({
   schema: path.join(here, '..', '..', 'prisma', 'schema.prisma'),
   migrations: { path: path.join(here, '..', '..', 'prisma', 'migrations') },
-  datasource: { url: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/personal_automations' },
+  // The project's settings (DATABASE_URL, or the POSTGRES_* parts, from the environment or .env).
+  datasource: { url: process.env.DATABASE_URL ?? getSettings().databaseUrl },
 });

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import { loadSettings, type Settings } from '@personal-automations/config';
+import { loadSettings, readEnvFile, type Settings } from '@personal-automations/config';
 import { createPrismaClient, type Database } from '@personal-automations/db';
 import { useTestDatabase } from '@personal-automations/testing';
 import { buildApp } from '../src/app.ts';
@@ -10,7 +10,7 @@ export type TestApp = { app: FastifyInstance; baseUrl: string; settings: Setting
 
 /** Builds settings for a test: the real environment, this file's database, quiet logs. */
 export function testSettings(databaseUrl: string, overrides: Record<string, string> = {}): Settings {
-  return loadSettings({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ...overrides });
+  return loadSettings({ ...readEnvFile(), ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ...overrides });
 }
 
 /** The API on its own migrated database, listening on 127.0.0.1 (inject works too). */

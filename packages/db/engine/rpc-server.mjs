@@ -21,6 +21,9 @@ async function loadEngine() {
   return glue.SchemaEngine;
 }
 
+const errorCodeFor = (message) =>
+  /Can't reach database server/.test(message) ? 'P1001' : /does not exist/.test(message) ? 'P1003' : 'P1000';
+
 const send = (message) => process.stdout.write(JSON.stringify(message) + '\n');
 
 function errorResponse(id, error) {
@@ -43,13 +46,22 @@ export async function startRpcServer({ url, shadowDatabaseUrl, datamodelFiles })
   const log = (line) => {
     if (process.env.SCHEMA_ENGINE_DEBUG) process.stderr.write(String(line) + '\n');
   };
-  const engine = await SchemaEngine.new({ datamodels: datamodels.length ? datamodels : undefined }, log, adapter);
+  // Like the native engine, a failed connection is reported in answer to each request (the CLI
+  // ignores an engine that quits at start-up), with the native error codes.
+  let engine;
+  let startError;
+  try {
+    engine = await SchemaEngine.new({ datamodels: datamodels.length ? datamodels : undefined }, log, adapter);
+  } catch (error) {
+    startError = Object.assign(error, { code: error.code ?? errorCodeFor(error.message) });
+  }
 
   // Requests are answered one at a time, in order, as the native engine does.
   let queue = Promise.resolve();
   const handle = async (message) => {
     const method = METHOD_NAMES[message.method] ?? message.method;
     try {
+      if (startError) throw startError;
       if (typeof engine[method] !== 'function') {
         throw Object.assign(new Error(`Method ${message.method} is not supported by the WASM schema engine`), { code: 'P1000' });
       }
@@ -76,7 +88,7 @@ export async function startRpcServer({ url, shadowDatabaseUrl, datamodelFiles })
   lines.on('close', () => {
     queue.then(async () => {
       try {
-        await engine.free?.();
+        await engine?.free?.();
       } finally {
         process.exit(0);
       }

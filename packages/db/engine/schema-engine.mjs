@@ -3,7 +3,7 @@
 // It speaks the protocol the Prisma CLI uses (JSON-RPC 2.0, one message per line on stdio) and
 // runs the same engine compiled to WASM (@prisma/schema-engine-wasm, pinned to the CLI's engine
 // commit) over the pg driver adapter, so no engine download is ever needed.
-import { parseArgs, logError } from './protocol.mjs';
+import { parseArgs, logError, logStart } from './protocol.mjs';
 import { runCliCommand } from './cli-commands.mjs';
 import { startRpcServer } from './rpc-server.mjs';
 
@@ -23,6 +23,7 @@ try {
 } catch (error) {
   // The engine connects while starting; report that failure the way the native engine does.
   const unreachable = /Can't reach database server/.test(error.message);
+  logStart('RPC server'); // the CLI skips the first stderr line
   logError(error.code ?? (unreachable ? 'P1001' : 'P1000'), error.message);
   process.exit(1);
 }

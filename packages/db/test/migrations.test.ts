@@ -69,6 +69,13 @@ describe('migrations through the WASM schema engine', () => {
     expect(await tables(db.url)).toEqual(expect.arrayContaining(CONTRACT_TABLES));
   });
 
+  it('reports a database that does not exist with P1003, also from migrate diff', async () => {
+    const missing = db.url.replace(/\/[^/]+$/, '/pa_no_such_database');
+    const diff = await runPrisma(['migrate', 'diff', '--from-config-datasource', '--to-empty', '--script'], missing);
+    expect(diff.code).not.toBe(0);
+    expect(diff.stdout + diff.stderr).toMatch(/P1003|does not exist/);
+  });
+
   it('reports an unreachable database as a failure, not a hang', async () => {
     const result = await runPrisma(['migrate', 'status'], 'postgresql://postgres@127.0.0.1:1/nothing');
     expect(result.code).not.toBe(0);

@@ -7,10 +7,13 @@ import type { FieldKind, RestOperation } from './operations.ts';
 const TRUE = new Set(['true', '1', 'yes', 'on', 't', 'y']);
 const FALSE = new Set(['false', '0', 'no', 'off', 'f', 'n']);
 const NUMERIC = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+/** pydantic parses integer strings strictly: "1e3" and "1.0" are not integers. */
+const INTEGER = /^\s*[+-]?\d+\s*$/;
 
 /** A query string value as the field's kind wants it; left as a string when it does not parse (→ 422). */
 function coerce(kind: FieldKind | undefined, value: string): unknown {
-  if ((kind === 'integer' || kind === 'number') && NUMERIC.test(value)) {
+  const numeric = kind === 'integer' ? INTEGER : kind === 'number' ? NUMERIC : undefined;
+  if (numeric?.test(value)) {
     const n = Number(value);
     return Number.isFinite(n) ? n : value;
   }

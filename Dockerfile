@@ -1,0 +1,31 @@
+# The API server. There is no build step: Node 24 runs the TypeScript sources directly.
+#   docker build -t personal-automations .
+#   docker run -p 8000:8000 -e POSTGRES_HOST=... -e REDIS_HOST=... personal-automations
+# On start the container applies the migrations (creating the database if it is missing),
+# then serves on HOST:PORT (0.0.0.0:8000 by default). Settings: docs/configuration.md.
+FROM node:24-slim
+
+# The pnpm that package.json's packageManager names, installed with npm.
+RUN npm install --global --no-audit --no-fund pnpm@10.34.9 \
+    && npm cache clean --force
+
+# Everything below runs as the image's unprivileged `node` user, who owns /app.
+WORKDIR /app
+RUN chown node:node /app
+USER node
+
+ENV CHECKPOINT_DISABLE=1 \
+    PRISMA_HIDE_UPDATE_MESSAGE=1
+
+COPY --chown=node:node . .
+
+# Prisma's engine download stays off (pnpm-workspace.yaml); the CLI uses the WASM schema
+# engine wrapper in packages/db/engine, so nothing beyond the packages is fetched.
+RUN pnpm install --frozen-lockfile \
+    && pnpm db:generate
+
+EXPOSE 8000
+
+# `exec` replaces the shell with node, so the SIGTERM of `docker stop` reaches the server,
+# which then finishes in-flight requests and exits.
+CMD ["sh", "-c", "pnpm db:deploy && exec node apps/api/src/main.ts"]
