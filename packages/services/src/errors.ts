@@ -29,63 +29,33 @@ export class AppError extends Error {
   }
 }
 
-export class NotFoundError extends AppError {
-  constructor(message = 'Resource not found', details: ErrorDetails = null) {
-    super('NOT_FOUND', message, details);
-  }
+/** An AppError subclass with a fixed code and a default message (the seed's exception classes). */
+function errorClass(code: ErrorCode, defaultMessage: string) {
+  return class extends AppError {
+    constructor(message: string = defaultMessage, details: ErrorDetails = null) {
+      super(code, message, details);
+    }
+  };
 }
-export class AlreadyExistsError extends AppError {
-  constructor(message = 'Resource already exists', details: ErrorDetails = null) {
-    super('ALREADY_EXISTS', message, details);
-  }
-}
+
+export class NotFoundError extends errorClass('NOT_FOUND', 'Resource not found') {}
+export class AlreadyExistsError extends errorClass('ALREADY_EXISTS', 'Resource already exists') {}
 /** A domain rule was broken (not request-shape validation, which the API reports itself). */
-export class ValidationError extends AppError {
-  constructor(message = 'Validation error', details: ErrorDetails = null) {
-    super('VALIDATION_ERROR', message, details);
-  }
-}
-export class AuthenticationError extends AppError {
-  constructor(message = 'Authentication failed', details: ErrorDetails = null) {
-    super('AUTHENTICATION_ERROR', message, details);
-  }
-}
+export class ValidationError extends errorClass('VALIDATION_ERROR', 'Validation error') {}
+export class AuthenticationError extends errorClass('AUTHENTICATION_ERROR', 'Authentication failed') {}
 /** No credentials were presented at all (the API answers FastAPI's `{"detail": "Not authenticated"}`). */
-export class NotAuthenticatedError extends AppError {
-  constructor(message = 'Not authenticated') {
-    super('AUTHENTICATION_ERROR', message, null);
-  }
-}
-export class AuthorizationError extends AppError {
-  constructor(message = 'Insufficient permissions', details: ErrorDetails = null) {
-    super('AUTHORIZATION_ERROR', message, details);
-  }
-}
+export class NotAuthenticatedError extends errorClass('AUTHENTICATION_ERROR', 'Not authenticated') {}
+export class AuthorizationError extends errorClass('AUTHORIZATION_ERROR', 'Insufficient permissions') {}
+export class BadRequestError extends errorClass('BAD_REQUEST', 'Bad request') {}
+export class ExternalServiceError extends errorClass('EXTERNAL_SERVICE_ERROR', 'External service error') {}
+export class DatabaseError extends errorClass('DATABASE_ERROR', 'Database error') {}
+export class InternalError extends errorClass('INTERNAL_ERROR', 'An unexpected error occurred') {}
+
 export class RateLimitError extends AppError {
   /** Seconds until the client may try again. */
   readonly retryAfter: number;
   constructor(message = 'Rate limit exceeded', retryAfter = 60, details: ErrorDetails = null) {
     super('RATE_LIMIT_EXCEEDED', message, details);
     this.retryAfter = retryAfter;
-  }
-}
-export class BadRequestError extends AppError {
-  constructor(message = 'Bad request', details: ErrorDetails = null) {
-    super('BAD_REQUEST', message, details);
-  }
-}
-export class ExternalServiceError extends AppError {
-  constructor(message = 'External service error', details: ErrorDetails = null) {
-    super('EXTERNAL_SERVICE_ERROR', message, details);
-  }
-}
-export class DatabaseError extends AppError {
-  constructor(message = 'Database error', details: ErrorDetails = null) {
-    super('DATABASE_ERROR', message, details);
-  }
-}
-export class InternalError extends AppError {
-  constructor(message = 'An unexpected error occurred', details: ErrorDetails = null) {
-    super('INTERNAL_ERROR', message, details);
   }
 }

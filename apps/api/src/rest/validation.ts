@@ -86,25 +86,8 @@ export function issueToValidationError(issue: Issue, raw: unknown, op: RestOpera
       return typeError(issue, at, op);
     }
     case 'too_small':
-      if (issue.origin === 'number' || issue.origin === 'bigint')
-        return issue.inclusive
-          ? { type: 'greater_than_equal', loc, msg: `Input should be greater than or equal to ${issue.minimum}`, input: value, ctx: { ge: issue.minimum } }
-          : { type: 'greater_than', loc, msg: `Input should be greater than ${issue.minimum}`, input: value, ctx: { gt: issue.minimum } };
-      if (issue.origin === 'string')
-        return { type: 'string_too_short', loc, msg: `String should have at least ${plural(issue.minimum!, 'character')}`, input: value, ctx: { min_length: issue.minimum } };
-      if (issue.origin === 'array')
-        return { type: 'too_short', loc, msg: `List should have at least ${plural(issue.minimum!, 'item')} after validation, not ${Array.isArray(value) ? value.length : 0}`, input: value, ctx: { field_type: 'List', min_length: issue.minimum, actual_length: Array.isArray(value) ? value.length : 0 } };
-      break;
     case 'too_big':
-      if (issue.origin === 'number' || issue.origin === 'bigint')
-        return issue.inclusive
-          ? { type: 'less_than_equal', loc, msg: `Input should be less than or equal to ${issue.maximum}`, input: value, ctx: { le: issue.maximum } }
-          : { type: 'less_than', loc, msg: `Input should be less than ${issue.maximum}`, input: value, ctx: { lt: issue.maximum } };
-      if (issue.origin === 'string')
-        return { type: 'string_too_long', loc, msg: `String should have at most ${plural(issue.maximum!, 'character')}`, input: value, ctx: { max_length: issue.maximum } };
-      if (issue.origin === 'array')
-        return { type: 'too_long', loc, msg: `List should have at most ${plural(issue.maximum!, 'item')} after validation, not ${Array.isArray(value) ? value.length : 0}`, input: value, ctx: { field_type: 'List', max_length: issue.maximum, actual_length: Array.isArray(value) ? value.length : 0 } };
-      break;
+      return boundError(issue, loc, value) ?? { type: 'value_error', loc, msg: issue.message, input: value ?? null };
     case 'invalid_format':
       if (issue.format === 'uuid' || issue.format === 'guid') {
         const error = uuidError(value);
@@ -124,6 +107,32 @@ export function issueToValidationError(issue: Issue, raw: unknown, op: RestOpera
       return typeError({ ...issue, expected: 'unknown' }, at, op);
   }
   return { type: 'value_error', loc, msg: issue.message, input: value ?? null };
+}
+
+/** Number, string and list bounds in pydantic's words (min or max, inclusive or not). */
+function boundError(issue: Issue, loc: Located['loc'], value: unknown): ValidationErrorItem | undefined {
+  const isMin = issue.code === 'too_small';
+  const bound = (isMin ? issue.minimum : issue.maximum)!;
+  if (issue.origin === 'number' || issue.origin === 'bigint') {
+    const [type, relation, key] = isMin
+      ? issue.inclusive ? ['greater_than_equal', 'greater than or equal to', 'ge'] : ['greater_than', 'greater than', 'gt']
+      : issue.inclusive ? ['less_than_equal', 'less than or equal to', 'le'] : ['less_than', 'less than', 'lt'];
+    return { type: type!, loc, msg: `Input should be ${relation} ${bound}`, input: value, ctx: { [key!]: bound } };
+  }
+  const limit = { word: isMin ? 'at least' : 'at most', ctxKey: isMin ? 'min_length' : 'max_length' };
+  if (issue.origin === 'string')
+    return { type: isMin ? 'string_too_short' : 'string_too_long', loc, msg: `String should have ${limit.word} ${plural(bound, 'character')}`, input: value, ctx: { [limit.ctxKey]: bound } };
+  if (issue.origin === 'array') {
+    const actual = Array.isArray(value) ? value.length : 0;
+    return {
+      type: isMin ? 'too_short' : 'too_long',
+      loc,
+      msg: `List should have ${limit.word} ${plural(bound, 'item')} after validation, not ${actual}`,
+      input: value,
+      ctx: { field_type: 'List', [limit.ctxKey]: bound, actual_length: actual },
+    };
+  }
+  return undefined;
 }
 
 function stripPathParams(value: unknown, op: RestOperation | undefined): unknown {
