@@ -5,8 +5,12 @@ import { createPrismaClient } from '@personal-automations/db';
 import { createServices } from '@personal-automations/services';
 import { detailError, INTERNAL_ERROR } from './errors.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
+import { agentWsPlugin } from './plugins/agent-ws.ts';
+import { serializeRequest } from './plugins/agent-ws-auth.ts';
 import { corsPlugin } from './plugins/cors.ts';
+import { docsPlugin } from './plugins/docs.ts';
 import { drainPlugin } from './plugins/drain.ts';
+import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { requestIdFor, requestIdPlugin } from './plugins/request-id.ts';
 import { trpcPlugin } from './plugins/trpc.ts';
 import { buildOperations } from './rest/operations.ts';
@@ -24,6 +28,13 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
 
+/** The logger options, with request URLs logged without their tokens (the agent socket takes `?token=`). */
+function loggerOptions(settings: Settings, logger: BuildAppOptions['logger']): FastifyServerOptions['logger'] {
+  const options = logger ?? { level: settings.LOG_LEVEL, redact: REDACTED_HEADERS };
+  if (typeof options !== 'object' || options === null) return options;
+  return { ...options, serializers: { ...options.serializers, req: serializeRequest } };
+}
+
 export function createRedisClient(url: string): Redis {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   // Connection errors surface through the commands (readiness reports them); ioredis reconnects.
@@ -34,7 +45,7 @@ export function createRedisClient(url: string): Redis {
 /** The API server: tRPC at /trpc, the same routers as REST under API_V1_STR, the OpenAPI document. */
 export async function buildApp({ settings, logger }: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger ?? { level: settings.LOG_LEVEL, redact: REDACTED_HEADERS },
+    logger: loggerOptions(settings, logger),
     genReqId: requestIdFor,
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -52,20 +63,24 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
   app.addHook('onClose', async () => {
     // disconnect, not quit: quit waits for a reply that a hung Redis never sends
     redis.disconnect();
+    await services.tasks.close();
     await db.$disconnect();
   });
 
   await app.register(requestIdPlugin);
   await app.register(drainPlugin);
   await app.register(corsPlugin, { settings });
+  await app.register(rateLimitPlugin, { settings, tokens: services.tokens });
 
   const operations = buildOperations(appRouter);
   const openApiDocument = buildOpenApiDocument(appRouter, operations, settings);
   await app.register(trpcPlugin, { router: appRouter, services, settings });
+  await app.register(docsPlugin, { settings });
   await app.register(
     async (api) => {
       if (settings.docsEnabled) api.get('/openapi.json', async () => openApiDocument);
       await restPlugin(api, { router: appRouter, operations, services, settings });
+      await api.register(agentWsPlugin, { services, settings });
     },
     { prefix: settings.API_V1_STR },
   );

@@ -8,9 +8,12 @@ import { buildApp } from '../src/app.ts';
 
 export type TestApp = { app: FastifyInstance; baseUrl: string; settings: Settings; databaseUrl: string; db: Database };
 
-/** Builds settings for a test: the real environment, this file's database, quiet logs. */
+/**
+ * Builds settings for a test: the real environment, this file's database, quiet logs, and no rate
+ * limiting (tests log in many times; rate-limit.test.ts turns it on).
+ */
 export function testSettings(databaseUrl: string, overrides: Record<string, string> = {}): Settings {
-  return loadSettings({ ...readEnvFile(), ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ...overrides });
+  return loadSettings({ ...readEnvFile(), ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...overrides });
 }
 
 /** The API on its own migrated database, listening on 127.0.0.1 (inject works too). */

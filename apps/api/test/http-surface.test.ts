@@ -43,10 +43,10 @@ describe('OpenAPI document', () => {
       expect(Object.keys(operation.responses)).toContain(String(op.successStatus));
     }
     const items = doc.paths['/items'];
-    expect(Object.keys(items.post.responses).sort()).toEqual(['201', '401', '413', '422', '500']);
+    expect(Object.keys(items.post.responses).sort()).toEqual(['201', '401', '413', '415', '422', '500']);
     expect(items.post.security).toEqual([{ HTTPBearer: [] }]);
     expect(items.get.parameters.map((p: { name: string }) => p.name)).toEqual(['page', 'size']);
-    expect(Object.keys(doc.paths['/items/{item_id}'].delete.responses).sort()).toEqual(['204', '401', '404', '422', '500']);
+    expect(Object.keys(doc.paths['/items/{item_id}'].delete.responses).sort()).toEqual(['204', '401', '404', '413', '415', '422', '500']);
     expect(doc.paths['/auth/login'].post.requestBody.content['application/x-www-form-urlencoded']).toBeDefined();
     expect(doc.paths['/health'].get.security).toBeUndefined();
     expect(doc.paths['/ready'].get.deprecated).toBe(true);

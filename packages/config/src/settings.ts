@@ -60,10 +60,19 @@ const EnvSchema = z.object({
   RATE_LIMIT_ENABLED: bool.default(true),
   RATE_LIMIT_REQUESTS: int(1).default(100),
   RATE_LIMIT_PERIOD: int(1).default(60),
+  RATE_LIMIT_AUTH_REQUESTS: int(1).default(10),
+  RATE_LIMIT_AUTH_PERIOD: int(1).default(60),
 
   TASKIQ_BROKER_URL: z.string().default('redis://localhost:6379/1'),
   TASKIQ_RESULT_BACKEND: z.string().default('redis://localhost:6379/1'),
   WORKER_CONCURRENCY: int(1, 1000).default(5),
+  WORKER_SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(20),
+  JOB_QUEUE_PREFIX: z.string().regex(/^[\w.-]+$/, 'expected letters, digits, _ . or -').default('bull'),
+  OUTBOX_POLL_INTERVAL_MS: int(10, 60_000).default(250),
+  OUTBOX_BATCH_SIZE: int(1, 1000).default(100),
+  MAINTENANCE_INTERVAL_SECONDS: int(1).default(3600),
+  SESSION_RETENTION_DAYS: int(1).default(30),
+  DELIVERY_RETENTION_DAYS: int(1).default(30),
 
   GOOGLE_CLIENT_ID: z.string().default(''),
   GOOGLE_CLIENT_SECRET: z.string().default(''),
@@ -81,6 +90,10 @@ const EnvSchema = z.object({
   LLM_PROVIDER: z.string().default('openai'),
 
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.optional(),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(5),
+  WEBHOOK_TIMEOUT_SECONDS: float(0.1, 300).default(10),
+  WEBHOOK_RETRY_BASE_DELAY_MS: int(1).default(30_000),
+  WEBHOOK_RETRY_MAX_DELAY_MS: int(1).default(3_600_000),
 
   CORS_ORIGINS: jsonStringList.default(['http://localhost:3000', 'http://localhost:8080']),
   CORS_ALLOW_CREDENTIALS: bool.default(true),

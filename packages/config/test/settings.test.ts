@@ -26,6 +26,7 @@ describe('settings', () => {
     expect(s.REFRESH_TOKEN_EXPIRE_MINUTES).toBe(10080);
     expect(s.CORS_ORIGINS).toEqual(['http://localhost:3000', 'http://localhost:8080']);
     expect(s.RATE_LIMIT_REQUESTS).toBe(100);
+    expect([s.RATE_LIMIT_AUTH_REQUESTS, s.RATE_LIMIT_AUTH_PERIOD]).toEqual([10, 60]);
     expect(s.AI_MODEL).toBe('gpt-4o-mini');
     expect(s.databaseUrl).toBe('postgresql://postgres@localhost:5432/my_project');
     expect(s.redisUrl).toBe('redis://localhost:6379/0');

@@ -4,3 +4,5 @@ export * from './health.ts';
 export * from './users.ts';
 export * from './auth.ts';
 export * from './sessions.ts';
+export * from './conversations.ts';
+export * from './webhooks.ts';

@@ -3,11 +3,23 @@ import type { Database } from '@personal-automations/db';
 import type { Redis } from 'ioredis';
 import { AuthService } from './auth/auth.ts';
 import { createLucia } from './auth/lucia.ts';
+import { GoogleOAuthService } from './auth/oauth.ts';
 import { SessionService } from './auth/sessions.ts';
 import { TokenService } from './auth/tokens.ts';
+import { Agent } from './agent/agent.ts';
+import { AgentService } from './agent/connection.ts';
+import { OpenAIChatModel } from './agent/model.ts';
+import { defaultTools, ToolRegistry } from './agent/tools.ts';
+import { ConversationService } from './conversations.ts';
 import { HealthService } from './health.ts';
 import { ItemService } from './items.ts';
 import { UserService } from './users.ts';
+import { MaintenanceService } from './jobs/maintenance.ts';
+import { queueLocation } from './jobs/queues.ts';
+import { TaskQueue } from './jobs/tasks.ts';
+import { DeliveryService } from './webhooks/deliveries.ts';
+import { WebhookSender } from './webhooks/sender.ts';
+import { WebhookService } from './webhooks/service.ts';
 
 export type ServiceDeps = { db: Database; redis: Redis; settings: Settings };
 
@@ -20,12 +32,26 @@ export function createServices({ db, redis, settings }: ServiceDeps) {
   });
   const users = new UserService(db);
   const sessions = new SessionService(db, createLucia(db, settings.REFRESH_TOKEN_EXPIRE_MINUTES), tokens);
+  const conversations = new ConversationService(db);
+  const webhookSender = new WebhookSender({
+    allowPrivateUrls: settings.webhookAllowPrivateUrls,
+    timeoutMs: settings.WEBHOOK_TIMEOUT_SECONDS * 1000,
+    userAgent: `${settings.PROJECT_NAME}-webhooks/1.0`,
+  });
   return {
     tokens,
     users,
     sessions,
     auth: new AuthService(users, sessions),
+    googleOAuth: new GoogleOAuthService(users, sessions, settings),
     items: new ItemService(db),
+    conversations,
+    agent: new AgentService({ conversations, agent: new Agent({ model: new OpenAIChatModel(settings), tools: new ToolRegistry(defaultTools()) }) }),
+    webhooks: new WebhookService(db, webhookSender, { allowPrivateUrls: settings.webhookAllowPrivateUrls }),
+    deliveries: new DeliveryService(db, webhookSender),
+    /** Enqueues the example tasks; connects to the job queue on first use (close() at shutdown). */
+    tasks: new TaskQueue(queueLocation(settings)),
+    maintenance: new MaintenanceService(db, sessions),
     health: new HealthService({ db, redis, serviceName: settings.PROJECT_NAME, environment: settings.ENVIRONMENT, version: '1.0.0' }),
   };
 }

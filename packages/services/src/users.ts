@@ -22,6 +22,9 @@ const userNotFound = (userId: string) => new NotFoundError('User not found', { u
 
 export type UpdateOptions = { asAdmin: boolean };
 
+/** Who an external provider says signed in. */
+export type OAuthIdentity = { provider: string; subject: string; email: string; emailVerified: boolean; fullName: string | null };
+
 export class UserService {
   private readonly db: Database;
   constructor(db: Database) {
@@ -67,6 +70,38 @@ export class UserService {
     return user;
   }
 
+  /**
+   * The account for an external identity: the one linked to it, else the one with its email
+   * (linked now, but only if the provider verified that email: otherwise whoever controls the
+   * provider account could take over a password account), else a new password-less account.
+   */
+  async findOrCreateForOAuth(identity: OAuthIdentity): Promise<User> {
+    const { provider, subject, email } = identity;
+    const linked = await this.db.user.findFirst({ where: { oauthProvider: provider, oauthId: subject }, orderBy: { createdAt: 'asc' } });
+    if (linked) return activeOrRefused(linked);
+    const byEmail = await this.getByEmail(email);
+    if (byEmail) {
+      if (!identity.emailVerified) throw new AuthenticationError('Email already registered and not verified by the provider');
+      activeOrRefused(byEmail);
+      return this.db.$transaction(async (tx) => {
+        const user = await tx.user.update({ where: { id: byEmail.id }, data: { oauthProvider: provider, oauthId: subject, updatedAt: new Date() } });
+        await publishEvent(tx, 'user.updated', toUserRead(user));
+        return user;
+      });
+    }
+    try {
+      return await this.db.$transaction(async (tx) => {
+        const user = await tx.user.create({ data: { email, hashedPassword: null, fullName: identity.fullName, role: 'user', oauthProvider: provider, oauthId: subject } });
+        await publishEvent(tx, 'user.created', toUserRead(user));
+        return user;
+      });
+    } catch (error) {
+      // a concurrent sign-in created the account first: this one finds it
+      if (isUniqueViolation(error)) return this.findOrCreateForOAuth(identity);
+      throw error;
+    }
+  }
+
   async getById(userId: string): Promise<User> {
     const user = await this.db.user.findUnique({ where: { id: userId } });
     if (!user) throw userNotFound(userId);
@@ -78,7 +113,9 @@ export class UserService {
   }
 
   async list({ page, size }: PageQuery): Promise<Page<UserRead>> {
-    const [rows, total] = await this.db.$transaction([
+    // Two queries side by side; a batch transaction would add BEGIN/COMMIT and, at READ COMMITTED,
+    // no consistency the page needs.
+    const [rows, total] = await Promise.all([
       this.db.user.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: (page - 1) * size, take: size }),
       this.db.user.count(),
     ]);
@@ -114,7 +151,9 @@ export class UserService {
   async delete(userId: string): Promise<UserRead> {
     try {
       return await this.db.$transaction(async (tx) => {
-        // webhooks and deliveries have no ON DELETE in the original schema
+        // webhooks and deliveries have no ON DELETE in the original schema; lock the webhooks
+        // first so a delivery cannot be recorded between the two deletes
+        await tx.$queryRaw`SELECT id FROM webhooks WHERE user_id = ${userId}::uuid FOR UPDATE`;
         await tx.webhookDelivery.deleteMany({ where: { webhook: { userId } } });
         await tx.webhook.deleteMany({ where: { userId } });
         const read = toUserRead(await tx.user.delete({ where: { id: userId } }));
@@ -126,4 +165,9 @@ export class UserService {
       throw error;
     }
   }
+}
+
+function activeOrRefused(user: User): User {
+  if (!user.isActive) throw new AuthenticationError('User account is disabled');
+  return user;
 }

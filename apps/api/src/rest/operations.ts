@@ -2,7 +2,8 @@
 // the 404/405/307 answers and the OpenAPI document, so the two surfaces cannot drift.
 import type { AnyRouter } from '@trpc/server';
 import { forEachOpenApiProcedure, getInputOutputParsers, normalizePath } from 'trpc-to-openapi';
-import type { Meta } from '../trpc/trpc.ts';
+import { rateLimitPolicyOf } from '../plugins/rate-limit.ts';
+import type { Meta, RateLimitPolicy } from '../trpc/trpc.ts';
 
 export type FieldKind = 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object' | 'unknown';
 
@@ -27,6 +28,8 @@ export type RestOperation = {
   fields: Record<string, FieldKind>;
   /** false when the procedure's input is z.void(). */
   hasInput: boolean;
+  /** The budget its calls draw on (the procedure's meta, none for health probes). */
+  rateLimit: RateLimitPolicy;
 };
 
 type ZodLike = { _zod: { def: { type: string; innerType?: ZodLike; checks?: ZodLike[]; format?: string; shape?: Record<string, ZodLike> } } };
@@ -77,6 +80,7 @@ export function buildOperations(router: AnyRouter): RestOperation[] {
       alsoReturns: alsoReturns ?? [],
       fields: Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, fieldKind(v)])),
       hasInput: input?._zod.def.type !== 'void' && input !== undefined,
+      rateLimit: rateLimitPolicyOf(meta as Meta),
     });
   });
   return operations;

@@ -80,6 +80,7 @@ export async function restPlugin(api: FastifyInstance, options: RestPluginOption
     api.route({
       method: op.method,
       url: op.fastifyPath,
+      config: { rateLimitPolicy: op.rateLimit },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const params = request.params as Record<string, string>;
         // `/items/` matches `/items/:item_id` with an empty id; it is the collection path plus a slash.
@@ -90,7 +91,9 @@ export async function restPlugin(api: FastifyInstance, options: RestPluginOption
           const procedure = segments.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], createCaller(ctx)) as Procedure;
           const data = await procedure(input);
           reply.code(ctx.response.status ?? op.successStatus).headers(ctx.response.headers);
-          if (op.successStatus === 204) return reply.send();
+          // 204 and redirects (OAuth) send no body
+          const isRedirect = reply.statusCode >= 300 && reply.statusCode < 400;
+          if (op.successStatus === 204 || isRedirect) return reply.send();
           return reply.header('content-type', JSON_TYPE).send(JSON.stringify(data));
         } catch (error) {
           const httpError = toHttpError(error, op, raw);

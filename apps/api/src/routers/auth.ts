@@ -8,7 +8,7 @@ const tags = ['auth'];
 
 export const authRouter = router({
   register: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/register', tags, protect: false, summary: 'Register new user' }, successStatus: 201 })
+    .meta({ openapi: { method: 'POST', path: '/auth/register', tags, protect: false, summary: 'Register new user' }, successStatus: 201, rateLimit: 'auth', errorStatuses: [409] })
     .input(UserCreate)
     .output(UserRead)
     .mutation(({ ctx, input }) => ctx.services.users.register(input)),
@@ -23,12 +23,14 @@ export const authRouter = router({
         description: 'OAuth2 password grant: form fields `username` (the email) and `password`.',
         contentTypes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
       },
+      rateLimit: 'auth',
+      errorStatuses: [401],
     })
     .input(LoginForm)
     .output(Token)
     .mutation(({ ctx, input }) => ctx.services.auth.login(input, clientInfo(ctx))),
   refresh: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/refresh', tags, protect: false, summary: 'Refresh access token' } })
+    .meta({ openapi: { method: 'POST', path: '/auth/refresh', tags, protect: false, summary: 'Refresh access token' }, errorStatuses: [401] })
     .input(RefreshTokenRequest)
     .output(Token)
     .mutation(({ ctx, input }) => ctx.services.auth.refresh(input.refresh_token, clientInfo(ctx))),

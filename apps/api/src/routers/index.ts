@@ -1,16 +1,22 @@
 import { router } from '../trpc/trpc.ts';
 import { authRouter } from './auth.ts';
+import { conversationsRouter } from './conversations.ts';
 import { healthRouter } from './health.ts';
 import { itemsRouter } from './items.ts';
+import { oauthRouter } from './oauth.ts';
 import { sessionsRouter } from './sessions.ts';
 import { usersRouter } from './users.ts';
+import { webhooksRouter } from './webhooks.ts';
 
 export const appRouter = router({
   health: healthRouter,
   auth: authRouter,
+  oauth: oauthRouter,
   users: usersRouter,
   sessions: sessionsRouter,
   items: itemsRouter,
+  conversations: conversationsRouter,
+  webhooks: webhooksRouter,
 });
 
 /** The type TypeScript clients import for end-to-end typing (`import type` only: no server code). */

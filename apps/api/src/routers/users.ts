@@ -12,7 +12,7 @@ export const usersRouter = router({
     .output(UserRead)
     .query(({ ctx }) => toUserRead(ctx.user)),
   updateMe: authedProcedure
-    .meta({ openapi: { method: 'PATCH', path: '/users/me', tags, summary: 'Update current user', description: '`role` is applied only for admins.' } })
+    .meta({ openapi: { method: 'PATCH', path: '/users/me', tags, summary: 'Update current user', description: '`role` is applied only for admins.' }, errorStatuses: [409] })
     .input(UserUpdate)
     .output(UserRead)
     .mutation(({ ctx, input }) => ctx.services.users.update(ctx.user.id, input, { asAdmin: ctx.user.role === 'admin' })),
@@ -27,7 +27,7 @@ export const usersRouter = router({
     .output(UserRead)
     .query(async ({ ctx, input }) => toUserRead(await ctx.services.users.getById(input.user_id))),
   update: adminProcedure
-    .meta({ openapi: { method: 'PATCH', path: '/users/{user_id}', tags, summary: 'Update user (admin)' } })
+    .meta({ openapi: { method: 'PATCH', path: '/users/{user_id}', tags, summary: 'Update user (admin)' }, errorStatuses: [409] })
     .input(UserUpdateInput)
     .output(UserRead)
     .mutation(({ ctx, input: { user_id, ...changes } }) => ctx.services.users.update(user_id, changes, { asAdmin: true })),

@@ -5,10 +5,24 @@ import { appErrorOf, toTrpcError } from '../errors.ts';
 import type { Context } from './context.ts';
 
 /**
- * trpc-to-openapi's meta plus the REST success status (201 on create, 204 on delete) and other
- * statuses that carry the success body (readiness answers 503 with it).
+ * Which rate-limit budget a call draws on: the shared per-client one ('default'), the tighter
+ * per-IP one for credential endpoints ('auth'), or none ('none').
  */
-export type Meta = OpenApiMeta & { successStatus?: 200 | 201 | 204; alsoReturns?: number[] };
+export type RateLimitPolicy = 'default' | 'auth' | 'none';
+
+/**
+ * trpc-to-openapi's meta plus the REST success status (201 on create, 204 on delete, a redirect
+ * with no body for the OAuth steps), other statuses that carry the success body (readiness
+ * answers 503 with it) and the rate-limit policy.
+ */
+export type Meta = OpenApiMeta & { successStatus?: 200 | 201 | 204 | 302 | 307; alsoReturns?: number[]; rateLimit?: RateLimitPolicy } & RestDocMeta;
+
+/**
+ * Domain errors a procedure can end with that the OpenAPI document cannot infer (authentication,
+ * the admin role, path parameters, bodies and rate limiting are inferred): 401 on a credentials
+ * check, 409 on a conflict, ...
+ */
+export type RestDocMeta = { errorStatuses?: (400 | 401 | 403 | 404 | 409 | 422 | 503)[] };
 
 const t = initTRPC
   .context<Context>()

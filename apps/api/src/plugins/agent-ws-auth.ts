@@ -1,0 +1,74 @@
+// Who is opening the agent socket: the access token from `?token=` or the `access_token`
+// cookie, checked exactly as REST checks a bearer token. Also keeps that token out of the logs.
+import type { FastifyRequest } from 'fastify';
+import type { Settings } from '@personal-automations/config';
+import { AuthenticationError, type Authenticated, type Services } from '@personal-automations/services';
+
+/** Close code for a refused socket (the original's), sent before any event. */
+export const AUTH_FAILED_CLOSE_CODE = 4001;
+/** Close code for a cookie-authenticated socket opened from an origin outside CORS_ORIGINS. */
+export const ORIGIN_REFUSED_CLOSE_CODE = 4003;
+export const TOKEN_COOKIE = 'access_token';
+
+export type SocketAuth = { ok: true; auth: Authenticated } | { ok: false; code: number; reason: string };
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const pair of (header ?? '').split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
+    const raw = pair.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return undefined;
+}
+
+/** `?token=` first, then the cookie (what the Next.js frontend uses). */
+export function socketToken(request: FastifyRequest): { token: string; fromCookie: boolean } | undefined {
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  const fromQuery = [query.token].flat().find((value): value is string => typeof value === 'string' && value !== '');
+  if (fromQuery) return { token: fromQuery, fromCookie: false };
+  const fromCookie = cookieValue(request.headers.cookie, TOKEN_COOKIE);
+  return fromCookie ? { token: fromCookie, fromCookie: true } : undefined;
+}
+
+/**
+ * A browser sends cookies with a WebSocket handshake whatever page opened it, so a cookie only
+ * counts from an origin the API serves (CORS_ORIGINS); clients that send no Origin are not browsers.
+ */
+const originAllowed = (origin: string | undefined, settings: Settings): boolean =>
+  origin === undefined || settings.CORS_ORIGINS.includes('*') || settings.CORS_ORIGINS.includes(origin);
+
+/** The same checks as a bearer token on REST (signature, type, session still active, user active). */
+export async function authenticateSocket(request: FastifyRequest, services: Services, settings: Settings): Promise<SocketAuth> {
+  const presented = socketToken(request);
+  if (!presented) return { ok: false, code: AUTH_FAILED_CLOSE_CODE, reason: 'Missing authentication token' };
+  if (presented.fromCookie && !originAllowed(request.headers.origin, settings)) {
+    return { ok: false, code: ORIGIN_REFUSED_CLOSE_CODE, reason: 'Origin not allowed' };
+  }
+  try {
+    return { ok: true, auth: await services.sessions.authenticate(presented.token) };
+  } catch (error) {
+    if (error instanceof AuthenticationError) return { ok: false, code: AUTH_FAILED_CLOSE_CODE, reason: error.message };
+    throw error;
+  }
+}
+
+/** Replaces the values of query parameters named `token` or `*_token` (`?token=` carries an access token). */
+export const redactUrlTokens = (url: string): string => url.replace(/([?&][^=&#]*token=)[^&#]*/gi, '$1[REDACTED]');
+
+/** Fastify's request log fields, with tokens in the URL redacted. */
+export function serializeRequest(request: FastifyRequest) {
+  const version = request.headers?.['accept-version'];
+  return {
+    method: request.method,
+    url: redactUrlTokens(request.url),
+    version: Array.isArray(version) ? version.join(', ') : version,
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}

@@ -1,0 +1,86 @@
+// "Sign in with Google" as browser redirects. The state and PKCE verifier live in a short-lived
+// httpOnly cookie between the two steps: no server state, and the callback only succeeds in the
+// browser that started the flow (a cookie-less state store would not stop login CSRF).
+import { z } from 'zod';
+import type { OAuthFlow } from '@personal-automations/services';
+import { clientInfo, type Context } from '../trpc/context.ts';
+import { publicProcedure, router } from '../trpc/trpc.ts';
+
+const tags = ['oauth'];
+const FLOW_COOKIE = 'google_oauth_flow';
+const FLOW_MAX_AGE_SECONDS = 600;
+
+/** The cookie that carries `state.codeVerifier` (both base64url, so the dot is unambiguous). */
+function flowCookie(ctx: Context, value: string, maxAgeSeconds: number): string {
+  const attributes = [`${FLOW_COOKIE}=${value}`, `Path=${ctx.settings.API_V1_STR}/oauth`, `Max-Age=${maxAgeSeconds}`, 'HttpOnly', 'SameSite=Lax'];
+  if (ctx.settings.isProduction) attributes.push('Secure');
+  return attributes.join('; ');
+}
+
+function readFlow(ctx: Context): OAuthFlow | null {
+  const header = ctx.headers.cookie;
+  if (typeof header !== 'string') return null;
+  for (const pair of header.split(';')) {
+    const separator = pair.indexOf('=');
+    if (separator < 0 || pair.slice(0, separator).trim() !== FLOW_COOKIE) continue;
+    const [state, codeVerifier, ...rest] = pair.slice(separator + 1).trim().split('.');
+    return state && codeVerifier && !rest.length ? { state, codeVerifier } : null;
+  }
+  return null;
+}
+
+/** A 302 (the REST surface sends it without a body); no caching, since callback URLs carry tokens. */
+function redirect(ctx: Context, location: string, cookie: string | undefined): void {
+  ctx.response.status = 302;
+  ctx.response.headers.location = location;
+  ctx.response.headers['cache-control'] = 'no-store';
+  if (cookie) ctx.response.headers['set-cookie'] = cookie;
+}
+
+const CallbackQuery = z.object({
+  code: z.string().optional(),
+  state: z.string().optional(),
+  /** Google's own error (e.g. access_denied when the user cancels). */
+  error: z.string().optional(),
+});
+
+export const oauthRouter = router({
+  googleLogin: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/oauth/google/login',
+        tags,
+        protect: false,
+        summary: 'Login with Google',
+        description: "302 to Google's consent page with state and PKCE (S256); to the frontend's login page with `error` when Google OAuth is not configured.",
+      },
+      successStatus: 302,
+    })
+    .input(z.void())
+    .output(z.void())
+    .query(({ ctx }) => {
+      const { location, flow } = ctx.services.googleOAuth.authorizationUrl();
+      redirect(ctx, location, flow && flowCookie(ctx, `${flow.state}.${flow.codeVerifier}`, FLOW_MAX_AGE_SECONDS));
+    }),
+  googleCallback: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/oauth/google/callback',
+        tags,
+        protect: false,
+        summary: 'Google OAuth callback',
+        description:
+          '302 to `FRONTEND_URL/auth/callback?access_token=…&refresh_token=…` (a session is created as at login), or to `FRONTEND_URL/login?error=…` on any failure.',
+      },
+      successStatus: 302,
+    })
+    .input(CallbackQuery)
+    .output(z.void())
+    .query(async ({ ctx, input }) => {
+      const location = await ctx.services.googleOAuth.handleCallback({ ...input, flow: readFlow(ctx), client: clientInfo(ctx) });
+      // the flow is single-use: the cookie goes whatever the outcome
+      redirect(ctx, location, flowCookie(ctx, '', 0));
+    }),
+});

@@ -1,0 +1,118 @@
+// Shared by the webhook tests: a webhook receiver on 127.0.0.1, a TCP proxy in front of Redis
+// that can be cut and restored, and per-file job-queue settings.
+import { randomBytes } from 'node:crypto';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import type { Settings } from '@personal-automations/config';
+import type { SignedUp, TestApp } from './helpers.ts';
+import { QUEUE_NAMES } from '@personal-automations/services';
+import { openQueue } from '@personal-automations/worker/testing';
+
+export { removeQueues, waitForJobState, waitUntil } from '@personal-automations/worker/testing';
+
+export type ReceivedRequest = { method: string; path: string; headers: IncomingHttpHeaders; body: string };
+export type Reply = { status: number; body?: string } | 'hang';
+
+export type Receiver = {
+  url: string;
+  requests: ReceivedRequest[];
+  /** How to answer the n-th request (0-based); 200 "ok" by default. A promise holds the answer back. */
+  reply: (n: number, request: ReceivedRequest) => Reply | Promise<Reply>;
+  close(): Promise<void>;
+};
+
+export async function startReceiver(reply: Receiver['reply'] = () => ({ status: 200, body: 'ok' })): Promise<Receiver> {
+  const receiver = { requests: [] as ReceivedRequest[], reply } as Receiver;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const request = { method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const pending = receiver.reply(receiver.requests.length, request);
+      receiver.requests.push(request);
+      const answer = await pending;
+      if (answer === 'hang') return;
+      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  receiver.close = () => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
+  };
+  return receiver;
+}
+
+/** `fetch` of `/api/v1<path>` as `user` (anonymous when null), with a JSON body when one is given. */
+export const restAs =
+  (t: TestApp, user: () => SignedUp | null) =>
+  (method: string, path: string, body?: unknown): Promise<Response> =>
+    fetch(`${t.baseUrl}/api/v1${path}`, {
+      method,
+      headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...(user()?.auth ?? {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+/** Settings overrides that give a test file its own queues and fast polling and retries. */
+export function fastWorkerSettings(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    JOB_QUEUE_PREFIX: `pa_test_${randomBytes(5).toString('hex')}`,
+    OUTBOX_POLL_INTERVAL_MS: '50',
+    WEBHOOK_RETRY_BASE_DELAY_MS: '50',
+    WEBHOOK_RETRY_MAX_DELAY_MS: '200',
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    RATE_LIMIT_ENABLED: 'false',
+    ...extra,
+  };
+}
+
+/** The delivery queue of these settings, to look at jobs (close it after use). */
+export const deliveryQueue = (settings: Settings) => openQueue(settings, QUEUE_NAMES.webhookDeliveries);
+
+export type RedisProxy = {
+  /** `redis://127.0.0.1:<proxy port>/<db>` */
+  url(db: number): string;
+  /** Refuses new connections and cuts the open ones, as a Redis that went away. */
+  down(): Promise<void>;
+  up(): Promise<void>;
+  close(): Promise<void>;
+};
+
+/** A TCP proxy to the real Redis, so a test can take "Redis" away without touching the server others use. */
+export async function startRedisProxy(target: string): Promise<RedisProxy> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port || 6379), hostname === 'localhost' ? '127.0.0.1' : hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxyPort = (server.address() as AddressInfo).port;
+  let listening = true;
+  const down = async () => {
+    if (!listening) return;
+    listening = false;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    await closed;
+  };
+  return {
+    url: (db) => `redis://127.0.0.1:${proxyPort}/${db}`,
+    down,
+    async up() {
+      if (listening) return;
+      await new Promise<void>((resolve) => server.listen(proxyPort, '127.0.0.1', resolve));
+      listening = true;
+    },
+    close: down,
+  };
+}

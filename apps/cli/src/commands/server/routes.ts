@@ -1,0 +1,29 @@
+import { BaseCommand } from '../../lib/base.ts';
+import { formatTable } from '../../lib/output.ts';
+import { listRoutes, type Route } from '../../lib/routes.ts';
+
+const COLUMNS = [{ key: 'method' }, { key: 'path' }, { key: 'name' }] as const;
+
+export default class ServerRoutes extends BaseCommand {
+  static override summary = 'List every route: REST, tRPC procedures and the WebSocket';
+  static override description =
+    'Builds the API server (without starting it or connecting anywhere) and lists what it serves: the REST routes with the procedure behind each, the other HTTP routes, the tRPC procedures (at /trpc/<name>) and the WebSocket.';
+  static override enableJsonFlag = true;
+
+  async run(): Promise<Route[]> {
+    await this.parse(ServerRoutes);
+    const routes = await listRoutes(this.settings());
+    const sections: [string, Route[]][] = [
+      ['HTTP routes', routes.filter((r) => r.kind === 'rest' || r.kind === 'http')],
+      ['tRPC procedures', routes.filter((r) => r.kind === 'trpc')],
+      ['WebSocket', routes.filter((r) => r.kind === 'websocket')],
+    ];
+    this.log(
+      sections
+        .filter(([, rows]) => rows.length)
+        .map(([title, rows]) => `${title} (${rows.length})\n${formatTable(rows, [...COLUMNS])}`)
+        .join('\n\n'),
+    );
+    return routes;
+  }
+}

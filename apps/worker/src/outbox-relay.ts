@@ -1,0 +1,128 @@
+// Moves domain events from the outbox table into the delivery queue. Each round claims a batch
+// of undispatched rows with FOR UPDATE SKIP LOCKED (so relays in several processes never take
+// the same row), enqueues one job per subscribed webhook, and marks the rows dispatched in the
+// same transaction. If Redis cannot take the jobs, the transaction rolls back and the rows wait
+// for the next round; jobs have stable ids, so a round that is repeated adds nothing twice.
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Settings } from '@personal-automations/config';
+import type { Database } from '@personal-automations/db';
+import { deliveryBody, deliveryIdFor, findSubscribers, receives, withQueueTimeout, type DeliveryJobData } from '@personal-automations/services';
+
+type OutboxRow = { id: string; event_type: string; payload: unknown; created_at: Date };
+
+/** Delivered jobs are kept a day (so a repeated round still finds their ids), failed ones a week. */
+export const DELIVERY_JOB_RETENTION = { removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+
+/** The custom backoff (retryDelayMs) that the delivery worker registers. */
+export const DELIVERY_BACKOFF_TYPE = 'webhook';
+
+export type OutboxRelayOptions = {
+  db: Database;
+  queue: Queue<DeliveryJobData>;
+  /** The queue's Redis client: while it is not connected, a round fails at once instead of waiting. */
+  redis: Redis;
+  settings: Settings;
+  logger: Logger;
+};
+
+export class OutboxRelay {
+  private readonly options: OutboxRelayOptions;
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private failing = false;
+  constructor(options: OutboxRelayOptions) {
+    this.options = options;
+  }
+
+  /** One round; returns how many outbox rows it dispatched (0 when there were none, or it failed). */
+  async relayBatch(): Promise<number> {
+    const { db, queue, redis, settings } = this.options;
+    let claimed: string[] = [];
+    try {
+      return await db.$transaction(
+        async (tx) => {
+          const events = await tx.$queryRaw<OutboxRow[]>`
+            SELECT id, event_type, payload, created_at FROM outbox_events
+            WHERE dispatched_at IS NULL
+            ORDER BY created_at, id
+            LIMIT ${settings.OUTBOX_BATCH_SIZE}
+            FOR UPDATE SKIP LOCKED`;
+          if (!events.length) return 0;
+          claimed = events.map((e) => e.id);
+          const subscribers = await findSubscribers(tx, [...new Set(events.map((e) => e.event_type))]);
+          const jobs = events.flatMap((event) =>
+            subscribers
+              .filter((subscriber) => receives(subscriber, event.event_type, event.payload))
+              .map((subscriber) => {
+                const deliveryId = deliveryIdFor(event.id, subscriber.id);
+                const data: DeliveryJobData = {
+                  deliveryId,
+                  webhookId: subscriber.id,
+                  eventType: event.event_type,
+                  body: deliveryBody(event.event_type, event.created_at, event.payload),
+                };
+                const opts = { jobId: deliveryId, attempts: settings.WEBHOOK_MAX_ATTEMPTS, backoff: { type: DELIVERY_BACKOFF_TYPE }, ...DELIVERY_JOB_RETENTION };
+                return { name: event.event_type, data, opts };
+              }),
+          );
+          if (jobs.length) {
+            if (redis.status !== 'ready') throw new Error(`Job queue unavailable (Redis connection ${redis.status})`);
+            await withQueueTimeout(queue.addBulk(jobs));
+          }
+          await tx.outboxEvent.updateMany({ where: { id: { in: claimed } }, data: { dispatchedAt: new Date(), attempts: { increment: 1 }, lastError: null } });
+          return events.length;
+        },
+        { timeout: 30_000, maxWait: 10_000 },
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (claimed.length) {
+        await db.outboxEvent
+          .updateMany({ where: { id: { in: claimed }, dispatchedAt: null }, data: { attempts: { increment: 1 }, lastError: message.slice(0, 1000) } })
+          .catch(() => {});
+      }
+      throw error;
+    }
+  }
+
+  /** Relays until stop(): a full batch is followed at once by the next, otherwise it waits OUTBOX_POLL_INTERVAL_MS. */
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    const { settings, logger } = this.options;
+    while (!this.stopping) {
+      let dispatched = 0;
+      try {
+        dispatched = await this.relayBatch();
+        if (this.failing) logger.info('outbox relay recovered');
+        this.failing = false;
+      } catch (error) {
+        // logged once per outage, not once per round
+        if (!this.failing) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'outbox relay failed; events stay in the outbox');
+        this.failing = true;
+      }
+      if (dispatched < settings.OUTBOX_BATCH_SIZE && !this.stopping) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, settings.OUTBOX_POLL_INTERVAL_MS);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  /** Stops after the round in progress, if any. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+  }
+}

@@ -1,0 +1,24 @@
+// The scheduler's periodic jobs.
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Settings } from '@personal-automations/config';
+import { MAINTENANCE_JOBS, type DeliveryPrune, type MaintenanceService, type SessionCleanup } from '@personal-automations/services';
+
+export function maintenanceProcessor(maintenance: MaintenanceService, settings: Settings, logger: Logger) {
+  return async (job: Job): Promise<SessionCleanup | DeliveryPrune> => {
+    switch (job.name) {
+      case MAINTENANCE_JOBS.cleanupSessions: {
+        const result = await maintenance.cleanupSessions(settings.SESSION_RETENTION_DAYS);
+        logger.info(result, 'expired and old inactive sessions removed');
+        return result;
+      }
+      case MAINTENANCE_JOBS.pruneDeliveries: {
+        const result = await maintenance.pruneDeliveries(settings.DELIVERY_RETENTION_DAYS);
+        logger.info(result, 'old delivery log rows removed');
+        return result;
+      }
+      default:
+        throw new UnrecoverableError(`Unknown maintenance job: ${job.name}`);
+    }
+  };
+}

@@ -1,0 +1,152 @@
+// Conversations, messages, tool calls, and the frames of the agent WebSocket (WS /ws/agent).
+import { z } from 'zod';
+import { DateTime, idParam, listOf, skipLimitQuery, stripped, Text } from './common.ts';
+
+const uuidString = z.string().meta({ format: 'uuid' });
+
+export const ConversationRead = z
+  .object({
+    id: uuidString,
+    user_id: uuidString.nullable(),
+    title: z.string().nullable(),
+    is_archived: z.boolean(),
+    created_at: DateTime,
+    updated_at: DateTime.nullable().meta({ description: 'null until the first update or message' }),
+  })
+  .meta({ id: 'ConversationRead' });
+export type ConversationRead = z.infer<typeof ConversationRead>;
+
+/** The body may be absent; a `user_id` sent is ignored (the caller owns the conversation). */
+export const ConversationCreate = z
+  .object({ title: stripped(255).nullable().optional().meta({ example: 'Trip planning' }) })
+  .meta({ id: 'ConversationCreate' });
+export type ConversationCreate = z.infer<typeof ConversationCreate>;
+
+export const ConversationUpdate = z
+  .object({
+    title: stripped(255).nullable().optional(),
+    is_archived: z.boolean().optional(),
+  })
+  .meta({ id: 'ConversationUpdate' });
+export type ConversationUpdate = z.infer<typeof ConversationUpdate>;
+
+export const ToolCallStatus = z.enum(['pending', 'running', 'completed', 'failed']);
+export type ToolCallStatus = z.infer<typeof ToolCallStatus>;
+
+export const ToolCallRead = z
+  .object({
+    id: uuidString,
+    message_id: uuidString,
+    tool_call_id: z.string(),
+    tool_name: z.string(),
+    args: z.record(z.string(), z.unknown()),
+    result: z.string().nullable(),
+    status: ToolCallStatus,
+    started_at: DateTime,
+    completed_at: DateTime.nullable(),
+    duration_ms: z.number().int().nullable(),
+  })
+  .meta({ id: 'ToolCallRead' });
+export type ToolCallRead = z.infer<typeof ToolCallRead>;
+
+export const MessageRole = z.enum(['user', 'assistant', 'system']);
+export type MessageRole = z.infer<typeof MessageRole>;
+
+export const MessageReadSimple = z
+  .object({
+    id: uuidString,
+    conversation_id: uuidString,
+    role: MessageRole,
+    content: z.string(),
+    model_name: z.string().nullable(),
+    tokens_used: z.number().int().nullable(),
+    created_at: DateTime,
+    updated_at: DateTime.nullable(),
+  })
+  .meta({ id: 'MessageReadSimple' });
+export type MessageReadSimple = z.infer<typeof MessageReadSimple>;
+
+export const MessageRead = MessageReadSimple.extend({ tool_calls: z.array(ToolCallRead) }).meta({ id: 'MessageRead' });
+export type MessageRead = z.infer<typeof MessageRead>;
+
+export const MessageCreate = z
+  .object({
+    role: MessageRole,
+    content: Text.overwrite((s) => s.trim()),
+    model_name: stripped(100).nullable().optional(),
+    tokens_used: z.number().int().gte(0).nullable().optional(),
+  })
+  .meta({ id: 'MessageCreate' });
+export type MessageCreate = z.infer<typeof MessageCreate>;
+
+export const ConversationDetail = ConversationRead.extend({
+  messages: z.array(MessageRead).meta({ description: 'oldest first; tool calls ordered by started_at' }),
+}).meta({ id: 'ConversationWithMessages' });
+export type ConversationDetail = z.infer<typeof ConversationDetail>;
+
+export const ConversationIdParam = idParam('conversation_id');
+
+/** Newest activity first (updated_at descending, never-updated conversations first). */
+export const ConversationListQuery = skipLimitQuery(50, 100).extend({
+  include_archived: z.boolean().default(false).meta({ description: 'also list archived conversations' }),
+});
+export type ConversationListQuery = z.infer<typeof ConversationListQuery>;
+export const ConversationList = listOf(ConversationRead, 'ConversationList');
+export type ConversationList = z.infer<typeof ConversationList>;
+
+/** tRPC callers may omit the body entirely, as REST callers may. */
+export const ConversationCreateInput = ConversationCreate.optional();
+export const ConversationUpdateInput = ConversationIdParam.extend(ConversationUpdate.shape);
+export type ConversationUpdateInput = z.infer<typeof ConversationUpdateInput>;
+
+export const MessageListQuery = skipLimitQuery(100, 500);
+export type MessageListQuery = z.infer<typeof MessageListQuery>;
+export const MessageListInput = ConversationIdParam.extend(MessageListQuery.shape);
+export const MessageList = listOf(MessageReadSimple, 'MessageList');
+export type MessageList = z.infer<typeof MessageList>;
+export const MessageCreateInput = ConversationIdParam.extend(MessageCreate.shape);
+export type MessageCreateInput = z.infer<typeof MessageCreateInput>;
+
+// ---- agent WebSocket: client → server ----------------------------------------------------
+
+export const HistoryEntry = z.object({ role: MessageRole, content: z.string() });
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+/**
+ * One turn: `message` (an empty one is answered with an "Empty message" error event), an
+ * optional `history` that replaces the connection's own, an optional conversation to save into
+ * (an unknown id, or another user's, is ignored for saving).
+ */
+export const AgentMessageFrame = z.object({
+  message: Text.nullable().optional(),
+  history: z.array(HistoryEntry).optional(),
+  conversation_id: z.string().nullable().optional(),
+});
+export type AgentMessageFrame = z.infer<typeof AgentMessageFrame>;
+
+/** Stops the running turn. */
+export const AgentCancelFrame = z.object({ type: z.literal('cancel') });
+export type AgentCancelFrame = z.infer<typeof AgentCancelFrame>;
+
+// ---- agent WebSocket: server → client (every frame is {type, data}) -------------------------
+
+const event = <T extends string, D extends z.ZodRawShape>(type: T, data: D) => z.object({ type: z.literal(type), data: z.object(data) });
+
+export const AgentEvent = z.discriminatedUnion('type', [
+  event('conversation_created', { conversation_id: z.string() }),
+  event('user_prompt', { content: z.string() }),
+  event('user_prompt_processed', { prompt: z.string() }),
+  event('model_request_start', {}),
+  event('part_start', { index: z.number().int(), part_type: z.enum(['TextPart', 'ToolCallPart']) }),
+  event('text_delta', { index: z.number().int(), content: z.string() }),
+  event('tool_call_delta', { index: z.number().int(), args_delta: z.string() }),
+  event('final_result_start', { tool_name: z.string().nullable() }),
+  event('call_tools_start', {}),
+  event('tool_call', { tool_name: z.string(), args: z.string(), tool_call_id: z.string() }),
+  event('tool_result', { tool_call_id: z.string(), content: z.string() }),
+  event('final_result', { output: z.string() }),
+  event('complete', { conversation_id: z.string().nullable() }),
+  event('error', { message: z.string() }),
+]);
+export type AgentEvent = z.infer<typeof AgentEvent>;
+export type AgentEventType = AgentEvent['type'];

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { DateTime, idParam, listOf, skipLimitQuery, Text } from './common.ts';
+
+/** The column is varchar(2048); pydantic's HttpUrl would allow a little more, the database would not. */
+const MAX_URL_LENGTH = 2048;
+
+const normalizeUrl = (value: string): string => {
+  try {
+    return new URL(value).href;
+  } catch {
+    return value; // already reported as an invalid URL
+  }
+};
+
+/** An http(s) URL, stored normalised as pydantic's HttpUrl writes it (`https://example.com` → `https://example.com/`). */
+export const WebhookUrl = z
+  .url({ protocol: /^https?$/, hostname: /./ })
+  .max(MAX_URL_LENGTH)
+  .overwrite(normalizeUrl)
+  .meta({ format: 'uri', example: 'https://example.com/hooks/personal-automations' });
+
+const Name = Text.min(1).max(255).meta({ example: 'My integration' });
+/** Event names are not checked against the known list, as in the original. */
+const Events = z.array(Text).min(1).meta({ example: ['item.created', 'user.updated'] });
+
+export const WebhookRead = z
+  .object({
+    id: z.string().meta({ format: 'uuid' }),
+    name: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    is_active: z.boolean(),
+    description: z.string().nullable(),
+    created_at: DateTime,
+    updated_at: DateTime.nullable(),
+  })
+  .meta({ id: 'WebhookRead', description: 'A webhook; its secret is never included' });
+export type WebhookRead = z.infer<typeof WebhookRead>;
+
+export const WebhookCreate = z
+  .object({
+    name: Name,
+    url: WebhookUrl,
+    events: Events,
+    description: Text.nullable().optional(),
+  })
+  .meta({ id: 'WebhookCreate' });
+export type WebhookCreate = z.infer<typeof WebhookCreate>;
+
+export const WebhookUpdate = z
+  .object({
+    name: Name.optional(),
+    url: WebhookUrl.optional(),
+    events: Events.optional(),
+    is_active: z.boolean().optional(),
+    description: Text.nullable().optional(),
+  })
+  .meta({ id: 'WebhookUpdate' });
+export type WebhookUpdate = z.infer<typeof WebhookUpdate>;
+
+export const WebhookDeliveryRead = z
+  .object({
+    id: z.string().meta({ format: 'uuid' }),
+    webhook_id: z.string().meta({ format: 'uuid' }),
+    event_type: z.string(),
+    response_status: z.number().int().nullable(),
+    error_message: z.string().nullable(),
+    attempt_count: z.number().int(),
+    success: z.boolean(),
+    created_at: DateTime,
+    delivered_at: DateTime.nullable(),
+  })
+  .meta({ id: 'WebhookDeliveryRead' });
+export type WebhookDeliveryRead = z.infer<typeof WebhookDeliveryRead>;
+
+export const WebhookTestResult = z
+  .object({
+    success: z.boolean(),
+    status_code: z.number().int().nullable(),
+    message: z.string(),
+  })
+  .meta({ id: 'WebhookTestResponse' });
+export type WebhookTestResult = z.infer<typeof WebhookTestResult>;
+
+export const WebhookSecret = z
+  .object({ secret: z.string().meta({ description: 'The new signing secret (43 URL-safe characters); shown only here' }) })
+  .meta({ id: 'WebhookSecretResponse' });
+export type WebhookSecret = z.infer<typeof WebhookSecret>;
+
+export const WebhookIdParam = idParam('webhook_id');
+export const WebhookListQuery = skipLimitQuery(50, 100);
+export type WebhookListQuery = z.infer<typeof WebhookListQuery>;
+export const WebhookList = listOf(WebhookRead, 'WebhookListResponse');
+export type WebhookList = z.infer<typeof WebhookList>;
+export const WebhookUpdateInput = WebhookIdParam.extend(WebhookUpdate.shape);
+export const WebhookDeliveriesInput = WebhookIdParam.extend(WebhookListQuery.shape);
+export const WebhookDeliveryList = listOf(WebhookDeliveryRead, 'WebhookDeliveryListResponse');
+export type WebhookDeliveryList = z.infer<typeof WebhookDeliveryList>;

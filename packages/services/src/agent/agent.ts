@@ -1,0 +1,130 @@
+// The agent loop: ask the model, run the tools it asks for, send their results back, and
+// repeat until it answers with text. Progress is reported as the WebSocket contract's events.
+import { randomUUID } from 'node:crypto';
+import type { AgentEvent, HistoryEntry } from '@personal-automations/contracts';
+import type { ToolCallRecord } from '../conversations.ts';
+import { ExternalServiceError } from '../errors.ts';
+import type { ChatModel, ModelMessage, ModelToolCall } from './model.ts';
+import type { ToolDefinition, ToolRegistry } from './tools.ts';
+
+export const SYSTEM_PROMPT = 'You are a helpful assistant.';
+/** Model requests in one turn; a model that keeps calling tools is stopped here. */
+export const MAX_MODEL_REQUESTS = 10;
+
+export type EmitEvent = (event: AgentEvent) => void;
+
+export type AgentRunInput = {
+  prompt: string;
+  /** Earlier turns, oldest first (text only). */
+  history: HistoryEntry[];
+  userId: string;
+  signal: AbortSignal;
+  emit: EmitEvent;
+};
+
+export type AgentRunResult = {
+  /** The text of the model's final answer. */
+  output: string;
+  /** Tokens the API reported for all of the turn's requests; null when it reported none. */
+  tokensUsed: number | null;
+  toolCalls: ToolCallRecord[];
+};
+
+type ModelResponse = { text: string; toolCalls: ModelToolCall[]; totalTokens: number | null };
+
+const addTokens = (total: number | null, more: number | null) => (more === null ? total : (total ?? 0) + more);
+
+export class Agent {
+  readonly model: ChatModel;
+  private readonly tools: ToolRegistry;
+  private readonly systemPrompt: string;
+
+  constructor({ model, tools, systemPrompt = SYSTEM_PROMPT }: { model: ChatModel; tools: ToolRegistry; systemPrompt?: string }) {
+    this.model = model;
+    this.tools = tools;
+    this.systemPrompt = systemPrompt;
+  }
+
+  async run(input: AgentRunInput): Promise<AgentRunResult> {
+    const messages: ModelMessage[] = [
+      { role: 'system', content: this.systemPrompt },
+      ...input.history.map((entry) => ({ role: entry.role, content: entry.content })),
+      { role: 'user', content: input.prompt },
+    ];
+    const definitions = this.tools.definitions();
+    const toolCalls: ToolCallRecord[] = [];
+    let tokensUsed: number | null = null;
+    for (let request = 0; request < MAX_MODEL_REQUESTS; request++) {
+      input.emit({ type: 'model_request_start', data: {} });
+      const response = await this.streamResponse(messages, definitions, input);
+      tokensUsed = addTokens(tokensUsed, response.totalTokens);
+      input.emit({ type: 'call_tools_start', data: {} });
+      if (!response.toolCalls.length) {
+        input.emit({ type: 'final_result', data: { output: response.text } });
+        return { output: response.text, tokensUsed, toolCalls };
+      }
+      messages.push({ role: 'assistant', content: response.text, toolCalls: response.toolCalls });
+      toolCalls.push(...(await this.callTools(response.toolCalls, messages, input)));
+    }
+    throw new ExternalServiceError(`The model kept calling tools: stopped after ${MAX_MODEL_REQUESTS} requests`);
+  }
+
+  /** One model request, streamed: parts are numbered in the order they start, as pydantic-ai numbers them. */
+  private async streamResponse(messages: ModelMessage[], tools: ToolDefinition[], { emit, signal }: AgentRunInput): Promise<ModelResponse> {
+    let nextIndex = 0;
+    let text = '';
+    let textIndex: number | undefined;
+    let totalTokens: number | null = null;
+    const calls = new Map<number, ModelToolCall & { partIndex: number }>();
+    for await (const chunk of this.model.stream(messages, tools, signal)) {
+      if (chunk.type === 'usage') {
+        totalTokens = addTokens(totalTokens, chunk.totalTokens);
+      } else if (chunk.type === 'text') {
+        text += chunk.content;
+        if (textIndex === undefined) {
+          textIndex = nextIndex++;
+          emit({ type: 'part_start', data: { index: textIndex, part_type: 'TextPart' } });
+          emit({ type: 'text_delta', data: { index: textIndex, content: chunk.content } });
+          // Text before any tool call starts the final answer (plain text: no output tool).
+          if (!calls.size) emit({ type: 'final_result_start', data: { tool_name: null } });
+        } else {
+          emit({ type: 'text_delta', data: { index: textIndex, content: chunk.content } });
+        }
+      } else {
+        let call = calls.get(chunk.index);
+        if (!call) {
+          call = { partIndex: nextIndex++, id: '', name: '', args: '' };
+          calls.set(chunk.index, call);
+          emit({ type: 'part_start', data: { index: call.partIndex, part_type: 'ToolCallPart' } });
+        }
+        call.id ||= chunk.id ?? '';
+        call.name ||= chunk.name ?? '';
+        if (chunk.argsDelta) {
+          call.args += chunk.argsDelta;
+          emit({ type: 'tool_call_delta', data: { index: call.partIndex, args_delta: chunk.argsDelta } });
+        }
+      }
+    }
+    // An aborted stream may simply end (the openai client's does): it must not pass for a complete answer.
+    signal.throwIfAborted();
+    const toolCalls = [...calls.values()]
+      .sort((a, b) => a.partIndex - b.partIndex)
+      .map(({ id, name, args }) => ({ id: id || `call_${randomUUID().replaceAll('-', '')}`, name, args: args || '{}' }));
+    return { text, toolCalls, totalTokens };
+  }
+
+  /** Announces every call, then runs them one by one, reporting each result and adding it to the conversation. */
+  private async callTools(calls: ModelToolCall[], messages: ModelMessage[], { emit, signal, userId }: AgentRunInput): Promise<ToolCallRecord[]> {
+    for (const call of calls) emit({ type: 'tool_call', data: { tool_name: call.name, args: call.args, tool_call_id: call.id } });
+    const records: ToolCallRecord[] = [];
+    for (const call of calls) {
+      const startedAt = new Date();
+      const outcome = await this.tools.run(call.name, call.args, { userId, signal });
+      signal.throwIfAborted();
+      records.push({ toolCallId: call.id, toolName: call.name, args: outcome.args, result: outcome.result, status: outcome.status, startedAt, completedAt: new Date() });
+      emit({ type: 'tool_result', data: { tool_call_id: call.id, content: outcome.result } });
+      messages.push({ role: 'tool', toolCallId: call.id, content: outcome.result });
+    }
+    return records;
+  }
+}

@@ -1,0 +1,124 @@
+// The chat model behind the agent, reduced to what the agent loop needs: send the
+// conversation and the tools, get the answer back as a stream of small pieces.
+import OpenAI from 'openai';
+import type { Settings } from '@personal-automations/config';
+import { ExternalServiceError } from '../errors.ts';
+import type { ToolDefinition } from './tools.ts';
+
+export type ModelToolCall = { id: string; name: string; args: string };
+
+export type ModelMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ModelToolCall[] }
+  | { role: 'tool'; toolCallId: string; content: string };
+
+/** One piece of a streamed answer. Tool calls arrive in fragments keyed by `index`. */
+export type ModelChunk =
+  | { type: 'text'; content: string }
+  | { type: 'tool_call'; index: number; id?: string; name?: string; argsDelta: string }
+  | { type: 'usage'; totalTokens: number };
+
+export interface ChatModel {
+  /** Stored as the assistant message's model_name. */
+  readonly name: string;
+  /** Streams one answer; aborting `signal` aborts the upstream request. Failures are AppErrors. */
+  stream(messages: ModelMessage[], tools: ToolDefinition[], signal: AbortSignal): AsyncIterable<ModelChunk>;
+}
+
+export type OpenAIModelConfig = Pick<Settings, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AI_MODEL' | 'AI_TEMPERATURE'>;
+
+/** Chat completions (streaming) on OpenAI or any OpenAI-compatible server. */
+export class OpenAIChatModel implements ChatModel {
+  readonly name: string;
+  private readonly config: OpenAIModelConfig;
+  private client: OpenAI | undefined;
+
+  constructor(config: OpenAIModelConfig) {
+    this.config = config;
+    this.name = config.AI_MODEL;
+  }
+
+  /** Built on first use, so the API starts without a key; only the settings are read, never the environment. */
+  private getClient(): OpenAI {
+    if (this.client) return this.client;
+    const { OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: baseURL } = this.config;
+    // A self-hosted OpenAI-compatible server may need no key; OpenAI itself always does.
+    if (!apiKey && !baseURL) throw new ExternalServiceError('The AI model is not configured: OPENAI_API_KEY is empty');
+    this.client = new OpenAI({
+      apiKey: apiKey || 'unused',
+      baseURL: baseURL ?? null,
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      adminAPIKey: null,
+      logLevel: 'off',
+    });
+    return this.client;
+  }
+
+  async *stream(messages: ModelMessage[], tools: ToolDefinition[], signal: AbortSignal): AsyncIterable<ModelChunk> {
+    try {
+      const stream = await this.getClient().chat.completions.create(
+        {
+          model: this.config.AI_MODEL,
+          temperature: this.config.AI_TEMPERATURE,
+          messages: messages.map(toOpenAIMessage),
+          ...(tools.length > 0 && { tools: tools.map((tool) => ({ type: 'function' as const, function: tool })) }),
+          stream: true,
+          stream_options: { include_usage: true },
+        },
+        { signal },
+      );
+      for await (const chunk of stream) {
+        if (chunk.usage) yield { type: 'usage', totalTokens: chunk.usage.total_tokens };
+        const delta = chunk.choices[0]?.delta;
+        if (!delta) continue;
+        if (delta.content) yield { type: 'text', content: delta.content };
+        for (const call of delta.tool_calls ?? []) {
+          yield {
+            type: 'tool_call',
+            index: call.index ?? 0,
+            ...(call.id && { id: call.id }),
+            ...(call.function?.name && { name: call.function.name }),
+            argsDelta: call.function?.arguments ?? '',
+          };
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      throw upstreamError(error);
+    }
+  }
+}
+
+function toOpenAIMessage(message: ModelMessage): OpenAI.Chat.ChatCompletionMessageParam {
+  switch (message.role) {
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+    case 'assistant':
+      if (!message.toolCalls?.length) return { role: 'assistant', content: message.content };
+      return {
+        role: 'assistant',
+        content: message.content || null,
+        tool_calls: message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.args } })),
+      };
+    default:
+      return { role: message.role, content: message.content };
+  }
+}
+
+/**
+ * A failed model request as the error the client is shown. Upstream bodies can hold account
+ * details (a masked key, quota messages), so only the kind of failure is passed on; the
+ * original error stays attached as `cause` for the server log.
+ */
+function upstreamError(error: unknown): unknown {
+  if (!(error instanceof OpenAI.OpenAIError)) return error;
+  let message = 'The model request failed';
+  if (error instanceof OpenAI.APIConnectionTimeoutError) message = 'The model request timed out';
+  else if (error instanceof OpenAI.APIConnectionError) message = 'Could not reach the model server';
+  else if (error instanceof OpenAI.APIError && error.status) message = `The model request failed (HTTP ${error.status})`;
+  const wrapped = new ExternalServiceError(message);
+  wrapped.cause = error;
+  return wrapped;
+}

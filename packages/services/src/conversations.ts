@@ -1,0 +1,222 @@
+import type {
+  ConversationCreate,
+  ConversationDetail,
+  ConversationList,
+  ConversationListQuery,
+  ConversationRead,
+  ConversationUpdate,
+  MessageCreate,
+  MessageList,
+  MessageListQuery,
+  MessageRead,
+  MessageReadSimple,
+  MessageRole,
+  ToolCallRead,
+  ToolCallStatus,
+} from '@personal-automations/contracts';
+import type { Conversation, Database, Message, Prisma, ToolCall } from '@personal-automations/db';
+import { NotFoundError } from './errors.ts';
+import { publishEvent } from './events.ts';
+import { isoOffset, isoOffsetOrNull } from './serialize.ts';
+
+export const toConversationRead = (row: Conversation): ConversationRead => ({
+  id: row.id,
+  user_id: row.userId,
+  title: row.title,
+  is_archived: row.isArchived,
+  created_at: isoOffset(row.createdAt),
+  updated_at: isoOffsetOrNull(row.updatedAt),
+});
+
+export const toMessageReadSimple = (row: Message): MessageReadSimple => ({
+  id: row.id,
+  conversation_id: row.conversationId,
+  role: row.role as MessageRole,
+  content: row.content,
+  model_name: row.modelName,
+  tokens_used: row.tokensUsed,
+  created_at: isoOffset(row.createdAt),
+  updated_at: isoOffsetOrNull(row.updatedAt),
+});
+
+export const toToolCallRead = (row: ToolCall): ToolCallRead => ({
+  id: row.id,
+  message_id: row.messageId,
+  tool_call_id: row.toolCallId,
+  tool_name: row.toolName,
+  args: (row.args ?? {}) as Record<string, unknown>,
+  result: row.result,
+  status: row.status as ToolCallStatus,
+  started_at: isoOffset(row.startedAt),
+  completed_at: isoOffsetOrNull(row.completedAt),
+  duration_ms: row.durationMs,
+});
+
+export const toMessageRead = (row: Message & { toolCalls: ToolCall[] }): MessageRead => ({
+  ...toMessageReadSimple(row),
+  tool_calls: row.toolCalls.map(toToolCallRead),
+});
+
+/** A tool call the agent ran during a turn, saved with the turn's assistant message. */
+export type ToolCallRecord = {
+  toolCallId: string;
+  toolName: string;
+  args: Record<string, unknown>;
+  result: string | null;
+  status: ToolCallStatus;
+  startedAt: Date;
+  completedAt: Date | null;
+};
+
+export type AssistantTurn = { content: string; modelName: string | null; tokensUsed: number | null; toolCalls: ToolCallRecord[] };
+
+/** Messages in conversation order (created_at has microsecond precision in the database). */
+const MESSAGE_ORDER = [{ createdAt: 'asc' }, { id: 'asc' }] satisfies Prisma.MessageOrderByWithRelationInput[];
+
+/**
+ * Conversations and their messages. Every method takes the caller's id: another user's
+ * conversation is reported exactly like a missing one (404).
+ */
+export class ConversationService {
+  private readonly db: Database;
+  constructor(db: Database) {
+    this.db = db;
+  }
+
+  /** Creates a conversation owned by `userId`; `conversation.created` goes to the outbox with it. */
+  async createConversation(userId: string, input: ConversationCreate = {}): Promise<ConversationRead> {
+    return this.db.$transaction(async (tx) => {
+      const conversation = toConversationRead(await tx.conversation.create({ data: { userId, title: input.title ?? null } }));
+      await publishEvent(tx, 'conversation.created', conversation);
+      return conversation;
+    });
+  }
+
+  /** The conversation with its messages (oldest first), each with its tool calls. */
+  async getConversation(userId: string, conversationId: string): Promise<ConversationDetail> {
+    const row = await this.db.conversation.findFirst({
+      where: { id: conversationId, userId },
+      include: { messages: { orderBy: MESSAGE_ORDER, include: { toolCalls: { orderBy: [{ startedAt: 'asc' }, { id: 'asc' }] } } } },
+    });
+    if (!row) throw notFound(conversationId);
+    return { ...toConversationRead(row), messages: row.messages.map(toMessageRead) };
+  }
+
+  /** The caller's conversations, most recently updated first (never-updated ones first, as PostgreSQL sorts nulls). */
+  async getUserConversations(userId: string, { skip, limit, include_archived }: ConversationListQuery): Promise<ConversationList> {
+    const where: Prisma.ConversationWhereInput = { userId, ...(!include_archived && { isArchived: false }) };
+    const [rows, total] = await this.db.$transaction([
+      this.db.conversation.findMany({
+        where,
+        orderBy: [{ updatedAt: { sort: 'desc', nulls: 'first' } }, { createdAt: 'desc' }, { id: 'asc' }],
+        skip,
+        take: limit,
+      }),
+      this.db.conversation.count({ where }),
+    ]);
+    return { items: rows.map(toConversationRead), total };
+  }
+
+  async updateConversation(userId: string, conversationId: string, changes: ConversationUpdate): Promise<ConversationRead> {
+    const data = {
+      ...(changes.title !== undefined && { title: changes.title }),
+      ...(changes.is_archived !== undefined && { isArchived: changes.is_archived }),
+    };
+    if (!Object.keys(data).length) return toConversationRead(await this.owned(userId, conversationId));
+    return this.updateOwned(userId, conversationId, data);
+  }
+
+  archiveConversation(userId: string, conversationId: string): Promise<ConversationRead> {
+    return this.updateOwned(userId, conversationId, { isArchived: true });
+  }
+
+  /** Deletes the conversation; its messages and tool calls go with it (ON DELETE CASCADE). */
+  async deleteConversation(userId: string, conversationId: string): Promise<void> {
+    const { count } = await this.db.conversation.deleteMany({ where: { id: conversationId, userId } });
+    if (!count) throw notFound(conversationId);
+  }
+
+  async listMessages(userId: string, conversationId: string, { skip, limit }: MessageListQuery): Promise<MessageList> {
+    await this.owned(userId, conversationId);
+    const where = { conversationId };
+    const [rows, total] = await this.db.$transaction([
+      this.db.message.findMany({ where, orderBy: MESSAGE_ORDER, skip, take: limit }),
+      this.db.message.count({ where }),
+    ]);
+    return { items: rows.map(toMessageReadSimple), total };
+  }
+
+  /** Adds a message; the conversation's updated_at becomes the message's created_at. */
+  async addMessage(userId: string, conversationId: string, input: MessageCreate): Promise<MessageRead> {
+    await this.owned(userId, conversationId);
+    return this.saveMessage(conversationId, {
+      role: input.role,
+      content: input.content,
+      modelName: input.model_name ?? null,
+      tokensUsed: input.tokens_used ?? null,
+    });
+  }
+
+  /** The id when `conversationId` names one of the caller's conversations, otherwise null (malformed ids included). */
+  async findOwnedConversationId(userId: string, conversationId: string): Promise<string | null> {
+    if (!UUID.test(conversationId)) return null;
+    const row = await this.db.conversation.findFirst({ where: { id: conversationId.toLowerCase(), userId }, select: { id: true } });
+    return row?.id ?? null;
+  }
+
+  /** Saves the user's prompt of an agent turn (the conversation was resolved for this user already). */
+  saveUserPrompt(conversationId: string, content: string): Promise<MessageRead> {
+    return this.saveMessage(conversationId, { role: 'user', content, modelName: null, tokensUsed: null });
+  }
+
+  /** Saves an agent turn's answer together with the tool calls it made, in one transaction. */
+  saveAssistantTurn(conversationId: string, turn: AssistantTurn): Promise<MessageRead> {
+    return this.saveMessage(conversationId, { role: 'assistant', content: turn.content, modelName: turn.modelName, tokensUsed: turn.tokensUsed }, turn.toolCalls);
+  }
+
+  private async saveMessage(
+    conversationId: string,
+    message: { role: MessageRole; content: string; modelName: string | null; tokensUsed: number | null },
+    toolCalls: ToolCallRecord[] = [],
+  ): Promise<MessageRead> {
+    return this.db.$transaction(async (tx) => {
+      const row = await tx.message.create({
+        data: {
+          conversationId,
+          ...message,
+          toolCalls: { create: toolCalls.map(toToolCallRow) },
+        },
+        include: { toolCalls: { orderBy: [{ startedAt: 'asc' }, { id: 'asc' }] } },
+      });
+      await tx.conversation.update({ where: { id: conversationId }, data: { updatedAt: row.createdAt } });
+      return toMessageRead(row);
+    });
+  }
+
+  private async owned(userId: string, conversationId: string): Promise<Conversation> {
+    const row = await this.db.conversation.findFirst({ where: { id: conversationId, userId } });
+    if (!row) throw notFound(conversationId);
+    return row;
+  }
+
+  private async updateOwned(userId: string, conversationId: string, data: Prisma.ConversationUpdateManyMutationInput): Promise<ConversationRead> {
+    const [row] = await this.db.conversation.updateManyAndReturn({ where: { id: conversationId, userId }, data: { ...data, updatedAt: new Date() } });
+    if (!row) throw notFound(conversationId);
+    return toConversationRead(row);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const notFound = (conversationId: string) => new NotFoundError('Conversation not found', { conversation_id: conversationId });
+
+const toToolCallRow = (call: ToolCallRecord) => ({
+  toolCallId: call.toolCallId.slice(0, 100),
+  toolName: call.toolName.slice(0, 100),
+  args: call.args as Prisma.InputJsonObject,
+  result: call.result,
+  status: call.status,
+  startedAt: call.startedAt,
+  completedAt: call.completedAt,
+  durationMs: call.completedAt ? call.completedAt.getTime() - call.startedAt.getTime() : null,
+});

@@ -1,0 +1,104 @@
+// The delivery log (webhook_deliveries) and one attempt of a queued delivery. There is one row
+// per (event, webhook): its id is derived from the two, so however often the relay or BullMQ
+// repeats a job, every attempt lands on the same row, and a delivered row is never sent again.
+import { createHash } from 'node:crypto';
+import type { WebhookDeliveryRead } from '@personal-automations/contracts';
+import { Prisma, type Database, type WebhookDelivery } from '@personal-automations/db';
+import type { DeliveryJobData } from '../jobs/queues.ts';
+import { isoOffset, isoOffsetOrNull } from '../serialize.ts';
+import type { AttemptOutcome, WebhookSender } from './sender.ts';
+
+/** Namespace of the name-based (RFC 4122 version 5) delivery ids. */
+const DELIVERY_ID_NAMESPACE = Buffer.from('6f1b2d3e4c5a4b6c8d7e9f0a1b2c3d4e', 'hex');
+
+/** The delivery row id of `outboxEventId` sent to `webhookId` (a UUID v5). */
+export function deliveryIdFor(outboxEventId: string, webhookId: string): string {
+  const hash = createHash('sha1').update(DELIVERY_ID_NAMESPACE).update(`${outboxEventId}/${webhookId}`).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export const toDeliveryRead = (row: WebhookDelivery): WebhookDeliveryRead => ({
+  id: row.id,
+  webhook_id: row.webhookId,
+  event_type: row.eventType,
+  response_status: row.responseStatus,
+  error_message: row.errorMessage,
+  attempt_count: row.attemptCount,
+  success: row.success,
+  created_at: isoOffset(row.createdAt),
+  delivered_at: isoOffsetOrNull(row.deliveredAt),
+});
+
+/**
+ * The columns one attempt sets (so a row shows its latest attempt): `delivered_at` is when a
+ * response arrived, whatever its status; `error_message` is the transport error, if any.
+ */
+export const attemptColumns = (outcome: AttemptOutcome) => ({
+  responseStatus: outcome.statusCode,
+  responseBody: outcome.responseBody,
+  errorMessage: outcome.error,
+  deliveredAt: outcome.respondedAt,
+  success: outcome.success,
+});
+
+export type AttemptResult =
+  | { status: 'delivered'; statusCode: number }
+  | { status: 'failed'; error: string; permanent: boolean }
+  | { status: 'skipped'; reason: string };
+
+const isForeignKeyViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003';
+const isRecordGone = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025';
+
+/**
+ * Exponential backoff with jitter for failed deliveries: attempt n waits a random time between
+ * half and all of min(max, base * 2^(n-1)), so receivers coming back are not hit by every
+ * retry at once.
+ */
+export function retryDelayMs(attemptsMade: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attemptsMade - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+export class DeliveryService {
+  private readonly db: Database;
+  private readonly sender: WebhookSender;
+  constructor(db: Database, sender: WebhookSender) {
+    this.db = db;
+    this.sender = sender;
+  }
+
+  /**
+   * One attempt of a queued delivery, recorded on its row. The webhook is read again each time,
+   * so a new URL or secret applies to the retries; a deleted or deactivated webhook ends them.
+   */
+  async attempt(job: DeliveryJobData): Promise<AttemptResult> {
+    const webhook = await this.db.webhook.findUnique({ where: { id: job.webhookId } });
+    if (!webhook) return { status: 'skipped', reason: 'webhook deleted' };
+    if (!webhook.isActive) return { status: 'skipped', reason: 'webhook inactive' };
+    let row: WebhookDelivery;
+    try {
+      row = await this.db.webhookDelivery.upsert({
+        where: { id: job.deliveryId },
+        create: { id: job.deliveryId, webhookId: webhook.id, eventType: job.eventType, payload: job.body, attemptCount: 0, createdAt: new Date() },
+        update: {},
+      });
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return { status: 'skipped', reason: 'webhook deleted' };
+      throw error;
+    }
+    if (row.success) return { status: 'skipped', reason: 'already delivered' };
+
+    const outcome = await this.sender.send({ url: webhook.url, secret: webhook.secret, eventType: row.eventType, body: row.payload, messageId: row.id });
+    try {
+      await this.db.webhookDelivery.update({ where: { id: row.id }, data: { ...attemptColumns(outcome), attemptCount: { increment: 1 } } });
+    } catch (error) {
+      if (isRecordGone(error)) return { status: 'skipped', reason: 'webhook deleted' };
+      throw error;
+    }
+    if (outcome.success) return { status: 'delivered', statusCode: outcome.statusCode! };
+    return { status: 'failed', error: outcome.error ?? `HTTP ${outcome.statusCode}`, permanent: outcome.refused };
+  }
+}

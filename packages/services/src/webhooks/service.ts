@@ -1,0 +1,144 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type {
+  WebhookCreate,
+  WebhookDeliveryList,
+  WebhookList,
+  WebhookListQuery,
+  WebhookRead,
+  WebhookSecret,
+  WebhookTestResult,
+  WebhookUpdate,
+} from '@personal-automations/contracts';
+import { isRecordNotFound, Prisma, type Database, type Webhook } from '@personal-automations/db';
+import { NotFoundError } from '../errors.ts';
+import { isoOffset, isoOffsetOrNull } from '../serialize.ts';
+import { attemptColumns, toDeliveryRead } from './deliveries.ts';
+import { deliveryBody, TEST_DATA, TEST_EVENT } from './payload.ts';
+import type { WebhookSender } from './sender.ts';
+import { assertPublicUrl } from './url-guard.ts';
+
+export const toWebhookRead = (webhook: Webhook): WebhookRead => ({
+  id: webhook.id,
+  name: webhook.name,
+  url: webhook.url,
+  events: webhook.events,
+  is_active: webhook.isActive,
+  description: webhook.description,
+  created_at: isoOffset(webhook.createdAt),
+  updated_at: isoOffsetOrNull(webhook.updatedAt),
+});
+
+/** `secrets.token_urlsafe(32)`: 43 URL-safe characters. */
+const newSecret = () => randomBytes(32).toString('base64url');
+
+const webhookNotFound = () => new NotFoundError('Webhook not found');
+const notFoundIfGone = (error: unknown): never => {
+  const fkViolation = error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003';
+  if (isRecordNotFound(error) || fkViolation) throw webhookNotFound();
+  throw error;
+};
+
+const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
+
+export type WebhookServiceOptions = { allowPrivateUrls: boolean };
+
+/** Webhooks belong to the user who created them; everyone else gets "not found". */
+export class WebhookService {
+  private readonly db: Database;
+  private readonly sender: WebhookSender;
+  private readonly options: WebhookServiceOptions;
+  constructor(db: Database, sender: WebhookSender, options: WebhookServiceOptions) {
+    this.db = db;
+    this.sender = sender;
+    this.options = options;
+  }
+
+  private async owned(userId: string, webhookId: string): Promise<Webhook> {
+    const webhook = await this.db.webhook.findFirst({ where: { id: webhookId, userId } });
+    if (!webhook) throw webhookNotFound();
+    return webhook;
+  }
+
+  private async checkUrl(url: string): Promise<void> {
+    if (!this.options.allowPrivateUrls) await assertPublicUrl(url);
+  }
+
+  async list(userId: string, { skip, limit }: WebhookListQuery): Promise<WebhookList> {
+    const [rows, total] = await this.db.$transaction([
+      this.db.webhook.findMany({ where: { userId }, orderBy: newestFirst, skip, take: limit }),
+      this.db.webhook.count({ where: { userId } }),
+    ]);
+    return { items: rows.map(toWebhookRead), total };
+  }
+
+  /** A new active webhook with a fresh secret, which is not returned (see regenerateSecret). */
+  async create(userId: string, input: WebhookCreate): Promise<WebhookRead> {
+    await this.checkUrl(input.url);
+    const webhook = await this.db.webhook.create({
+      data: { userId, name: input.name, url: input.url, events: input.events, description: input.description ?? null, secret: newSecret() },
+    });
+    return toWebhookRead(webhook);
+  }
+
+  async get(userId: string, webhookId: string): Promise<WebhookRead> {
+    return toWebhookRead(await this.owned(userId, webhookId));
+  }
+
+  async update(userId: string, webhookId: string, changes: WebhookUpdate): Promise<WebhookRead> {
+    await this.owned(userId, webhookId);
+    if (changes.url !== undefined) await this.checkUrl(changes.url);
+    const data: Prisma.WebhookUpdateInput = { updatedAt: new Date() };
+    if (changes.name !== undefined) data.name = changes.name;
+    if (changes.url !== undefined) data.url = changes.url;
+    if (changes.events !== undefined) data.events = changes.events;
+    if (changes.is_active !== undefined) data.isActive = changes.is_active;
+    if (changes.description !== undefined) data.description = changes.description;
+    const webhook = await this.db.webhook.update({ where: { id: webhookId, userId }, data }).catch(notFoundIfGone);
+    return toWebhookRead(webhook);
+  }
+
+  /** Deletes the webhook and its delivery log. */
+  async delete(userId: string, webhookId: string): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      // The row lock makes a worker that is about to log a delivery for this webhook wait (and
+      // then find it gone), instead of adding a row between the two deletes.
+      const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM webhooks WHERE id = ${webhookId}::uuid AND user_id = ${userId}::uuid FOR UPDATE`;
+      if (!locked.length) throw webhookNotFound();
+      await tx.webhookDelivery.deleteMany({ where: { webhookId } });
+      await tx.webhook.delete({ where: { id: webhookId } });
+    });
+  }
+
+  /**
+   * Sends `webhook.test` now, active or not, and logs it as a delivery. `message` is the
+   * transport error when no response came, else "Delivered successfully" (even for non-2xx).
+   */
+  async test(userId: string, webhookId: string): Promise<WebhookTestResult> {
+    const webhook = await this.owned(userId, webhookId);
+    const id = randomUUID();
+    const createdAt = new Date();
+    const body = deliveryBody(TEST_EVENT, createdAt, TEST_DATA);
+    const outcome = await this.sender.send({ url: webhook.url, secret: webhook.secret, eventType: TEST_EVENT, body, messageId: id });
+    await this.db.webhookDelivery
+      .create({ data: { id, webhookId, eventType: TEST_EVENT, payload: body, attemptCount: 1, createdAt, ...attemptColumns(outcome) } })
+      .catch(notFoundIfGone);
+    return { success: outcome.success, status_code: outcome.statusCode, message: outcome.statusCode === null ? (outcome.error ?? 'Delivery failed') : 'Delivered successfully' };
+  }
+
+  /** A new secret, which takes effect for every later delivery attempt; the only way to read one. */
+  async regenerateSecret(userId: string, webhookId: string): Promise<WebhookSecret> {
+    const secret = newSecret();
+    const { count } = await this.db.webhook.updateMany({ where: { id: webhookId, userId }, data: { secret, updatedAt: new Date() } });
+    if (!count) throw webhookNotFound();
+    return { secret };
+  }
+
+  async deliveries(userId: string, webhookId: string, { skip, limit }: WebhookListQuery): Promise<WebhookDeliveryList> {
+    await this.owned(userId, webhookId);
+    const [rows, total] = await this.db.$transaction([
+      this.db.webhookDelivery.findMany({ where: { webhookId }, orderBy: newestFirst, skip, take: limit }),
+      this.db.webhookDelivery.count({ where: { webhookId } }),
+    ]);
+    return { items: rows.map(toDeliveryRead), total };
+  }
+}
