@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Settings } from '@personal-automations/config';
 import { createPrismaClient } from '@personal-automations/db';
@@ -26,6 +26,9 @@ export type BuildAppOptions = {
 /** Bodies above this size get 413 (the largest legitimate body, a chat message, is far smaller). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** Longest path parameter the router accepts (ids are 36 characters). */
+export const MAX_PATH_PARAM_LENGTH = 2048;
+
 const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
 
 /** The logger options, with request URLs logged without their tokens (the agent socket takes `?token=`). */
@@ -42,6 +45,13 @@ export function createRedisClient(url: string): Redis {
   return redis;
 }
 
+/** An undecodable (%ZZ) or over-long path gets a FastAPI-style 422, not Fastify's own body. */
+function answerBadPath(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const msg = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : 'the path is not valid percent-encoding';
+  const body = { detail: [{ type: 'value_error', loc: ['path'], msg: `Value error, ${msg}`, input: null }] };
+  return reply.code(422).header('x-request-id', request.id).header('content-type', 'application/json').send(JSON.stringify(body));
+}
+
 /** The API server: tRPC at /trpc, the same routers as REST under API_V1_STR, the OpenAPI document. */
 export async function buildApp({ settings, logger }: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -49,7 +59,9 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
     genReqId: requestIdFor,
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
-    routerOptions: { ignoreTrailingSlash: false },
+    // Long path parameters reach validation (422) rather than the router's 414.
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: MAX_PATH_PARAM_LENGTH },
+    frameworkErrors: answerBadPath,
   });
 
   const db = createPrismaClient({

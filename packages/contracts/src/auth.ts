@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Text } from './common.ts';
 
 export const Token = z
   .object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('bearer') })
@@ -8,8 +9,8 @@ export type Token = z.infer<typeof Token>;
 /** OAuth2 password grant, form-encoded; `username` is the email, compared exactly. Empty values count as missing. */
 export const LoginForm = z
   .object({
-    username: z.string().min(1),
-    password: z.string().min(1),
+    username: Text.min(1),
+    password: Text.min(1),
     grant_type: z.literal('password').optional(),
     scope: z.string().optional(),
     client_id: z.string().optional(),

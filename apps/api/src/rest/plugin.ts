@@ -7,7 +7,7 @@ import { appErrorOf, appErrorToHttp, detailError, INTERNAL_ERROR, type HttpError
 import { createContext, type ContextDeps } from '../trpc/context.ts';
 import { bodyInput, queryInput } from './input.ts';
 import { allowedMethods, type RestOperation } from './operations.ts';
-import { inputIssuesOf, issueToValidationError } from './validation.ts';
+import { boundedInput, inputIssuesOf, issueToValidationError } from './validation.ts';
 
 export type RestPluginOptions = ContextDeps & { router: AnyRouter; operations: RestOperation[] };
 
@@ -23,7 +23,7 @@ function send(reply: FastifyReply, error: HttpError) {
 /** Any error a procedure call can end with, as the REST response to send. */
 function toHttpError(error: unknown, op: RestOperation, raw: unknown): HttpError | undefined {
   const issues = inputIssuesOf(error);
-  if (issues) return { status: 422, headers: {}, body: { detail: issues.map((i) => issueToValidationError(i, raw, op, op.bodyless)) } };
+  if (issues) return { status: 422, headers: {}, body: { detail: issues.map((i) => issueToValidationError(i, boundedInput(raw), op, op.bodyless)) } };
   const appError = appErrorOf(error);
   if (appError) return appErrorToHttp(appError);
   return undefined;
@@ -46,6 +46,8 @@ export function frameworkError(error: FastifyError): HttpError {
       return detailError(400, 'Invalid Content-Length');
   }
   if (error instanceof SyntaxError) return jsonInvalid(error.message);
+  // The form parser's own failures (no boundary, truncated body): FastAPI's answer to an unreadable form.
+  if (error.code?.startsWith('FST_INVALID_MULTIPART') || /^(Multipart|Unexpected end of)/.test(error.message)) return detailError(400, 'There was an error parsing the body');
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return detailError(error.statusCode, error.message);
   return INTERNAL_ERROR;
 }

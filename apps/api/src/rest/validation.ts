@@ -76,14 +76,17 @@ export function issueToValidationError(issue: Issue, raw: unknown, op: RestOpera
   const at = locate(issue, raw, op, bodyless);
   const { loc, value } = at;
   switch (issue.code) {
-    case 'invalid_type': {
+    case 'invalid_type':
+    case 'invalid_value':
+    case 'invalid_union': {
       if (value === undefined) {
         // FastAPI echoes the whole body object for a missing body field, null for query/path/form fields.
         const perField = at.where !== 'body' || op?.formOnly;
         const parent = perField ? null : (valueAt(raw, issue.path.slice(0, -1)) ?? null);
         return { type: 'missing', loc, msg: 'Field required', input: stripPathParams(parent, op) };
       }
-      return typeError(issue, at, op);
+      if (issue.code === 'invalid_value') return valueError(issue, loc, value);
+      return typeError(issue.code === 'invalid_union' ? { ...issue, expected: 'unknown' } : issue, at, op);
     }
     case 'too_small':
     case 'too_big':
@@ -98,13 +101,6 @@ export function issueToValidationError(issue: Issue, raw: unknown, op: RestOpera
       if (issue.format === 'url')
         return { type: 'url_parsing', loc, msg: 'Input should be a valid URL, relative URL without a base', input: value, ctx: { error: 'relative URL without a base' } };
       break;
-    case 'invalid_value': {
-      const expected = (issue.values ?? []).map((v) => `'${String(v)}'`);
-      const joined = expected.length > 1 ? `${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}` : (expected[0] ?? '');
-      return { type: expected.length > 1 ? 'enum' : 'literal_error', loc, msg: `Input should be ${joined}`, input: value, ctx: { expected: joined } };
-    }
-    case 'invalid_union':
-      return typeError({ ...issue, expected: 'unknown' }, at, op);
   }
   return { type: 'value_error', loc, msg: issue.message, input: value ?? null };
 }
@@ -133,6 +129,21 @@ function boundError(issue: Issue, loc: Located['loc'], value: unknown): Validati
     };
   }
   return undefined;
+}
+
+function valueError(issue: Issue, loc: Located['loc'], value: unknown): ValidationErrorItem {
+  const expected = (issue.values ?? []).map((v) => `'${String(v)}'`);
+  const joined = expected.length > 1 ? `${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}` : (expected[0] ?? '');
+  return { type: expected.length > 1 ? 'enum' : 'literal_error', loc, msg: `Input should be ${joined}`, input: value, ctx: { expected: joined } };
+}
+
+/** Deeply nested input is echoed only so far: the 422 body must stay serialisable. */
+const MAX_ECHO_DEPTH = 32;
+export function boundedInput(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_ECHO_DEPTH) return '…';
+  if (Array.isArray(value)) return value.map((v) => boundedInput(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, boundedInput(v, depth + 1)]));
 }
 
 function stripPathParams(value: unknown, op: RestOperation | undefined): unknown {
