@@ -28,6 +28,7 @@ import { getSettings } from '@personal-automations/config';
 import { dropDatabase, ensureDatabase, withDatabaseName } from '@personal-automations/db';
 import { migrateDeploy } from '@personal-automations/db/migrations';
 import { childSettings, runServer, serve, type ChildMessage } from './lib/child.ts';
+import { intEnv } from './lib/env.ts';
 
 type Memory = { rss: number; heapUsed: number };
 type MemoryMessage = { type: 'memory' } & Memory;
@@ -35,13 +36,6 @@ const ROUND_TIMEOUT_MS = 120_000;
 
 // ---- parent: fake model, clients, measurements ----------------------------------------------
 
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}: expected an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
 function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], { env, execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -20,7 +20,7 @@
 //                      token, look up its session and user, then the two items queries inside
 //                      BEGIN/COMMIT; not the rate limiter's Redis counter); bare-tx is the bare route with only the BEGIN/COMMIT;
 //                      prisma is a bare Fastify route over the project's Prisma client (the same
-//                      $transaction batch as ItemService.list), without the API's layers and auth
+//                      queries as ItemService.list), without the API's layers and auth
 // The database server is the one the settings name (DATABASE_URL or POSTGRES_*); a fresh
 // database pa_bench_<random> is created there and dropped at the end.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -35,6 +35,7 @@ import { getSettings } from '@personal-automations/config';
 import { dropDatabase, ensureDatabase, withDatabaseName } from '@personal-automations/db';
 import { migrateDeploy } from '@personal-automations/db/migrations';
 import type { ChildMessage } from './lib/child.ts';
+import { intEnv } from './lib/env.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROWS = 1000;
@@ -53,20 +54,13 @@ const TARGET_SCRIPTS: Record<TargetName, Target> = {
   stack: { script: 'servers/stack.ts', args: [], label: 'stack (apps/api)', env: { RATE_LIMIT_REQUESTS: UNREACHABLE_LIMIT } },
   'stack-nolimit': { script: 'servers/stack.ts', args: [], label: 'stack, no rate limit', env: { RATE_LIMIT_ENABLED: 'false' } },
   bare: { script: 'servers/bare.ts', args: [], label: 'bare fastify + pg' },
-  'bare-auth': { script: 'servers/bare.ts', args: ['--auth', '--tx'], label: 'bare + auth + tx' },
+  'bare-auth': { script: 'servers/bare.ts', args: ['--auth'], label: 'bare + auth' },
   'bare-tx': { script: 'servers/bare.ts', args: ['--tx'], label: 'bare + BEGIN/COMMIT' },
   prisma: { script: 'servers/prisma.ts', args: [], label: 'bare fastify + prisma' },
 };
 
 // ---- configuration -------------------------------------------------------------------------
 
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}: expected an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
 function targetsEnv(): TargetName[] {
   const raw = process.env.BENCH_TARGETS?.trim() || 'stack,bare,bare-auth';

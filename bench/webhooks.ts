@@ -24,17 +24,11 @@ import { createPrismaClient, dropDatabase, ensureDatabase, withDatabaseName } fr
 import { migrateDeploy } from '@personal-automations/db/migrations';
 import { ItemService } from '@personal-automations/services';
 import { removeQueues } from '@personal-automations/worker/testing';
+import { intEnv } from './lib/env.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WORKER_MAIN = path.join(here, '../apps/worker/src/main.ts');
 
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}: expected an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
 const settings = getSettings();
 const config = {

@@ -1,6 +1,6 @@
 // The baseline: a bare Fastify route over a pg Pool that runs the same SQL as the API's items
-// list and answers the same JSON body. `--tx` wraps the two queries in BEGIN/COMMIT, as the
-// API's $transaction([...]) batch does. `--auth` also does the per-request work of the API's
+// list and answers the same JSON body. `--tx` wraps the two queries in BEGIN/COMMIT (a
+// diagnostic: what a transaction costs). `--auth` also does the per-request work of the API's
 // login check: verify the HS256 access token, then read its session and its user by id (the
 // same two SELECTs the API's session validation issues) and refuse inactive or expired ones.
 import { createHmac, timingSafeEqual } from 'node:crypto';

@@ -1,5 +1,5 @@
 // A diagnostic middle point: a bare Fastify route over the project's Prisma client, running the
-// items list exactly as ItemService.list does ($transaction([findMany, count])), without the
+// items list exactly as ItemService.list does (findMany and count side by side), without the
 // API's layers (request id, CORS, REST over tRPC, input/output validation).
 import Fastify from 'fastify';
 import { createPrismaClient } from '@personal-automations/db';
@@ -33,7 +33,7 @@ runServer(async () => {
     const size = intParam(query.size, 50, 100);
     if (page === null || size === null) return reply.code(422).send({ detail: 'invalid page or size' });
 
-    const [rows, total] = await (process.env.EXP_NOTX ? Promise.all.bind(Promise) : db.$transaction.bind(db))([
+    const [rows, total] = await Promise.all([
       db.item.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: (page - 1) * size, take: size }),
       db.item.count(),
     ]);
