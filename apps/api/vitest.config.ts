@@ -1,3 +1,4 @@
 import { testConfig } from '@personal-automations/testing/vitest-config';
 
-export default testConfig();
+// The API's tests drive the services and contracts end to end; count them in its coverage.
+export default testConfig({ coverageOf: ['../../packages/services', '../../packages/contracts'] });

@@ -3,8 +3,13 @@ import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
-/** Shared vitest settings: real services, generous timeouts for a loaded 2-core machine. */
-export function testConfig(options: { database?: boolean } = {}) {
+/**
+ * Shared vitest settings: real services, generous timeouts for a loaded 2-core machine.
+ * `coverageOf` adds other workspace sources that this package's tests exercise (an app's tests
+ * run the services and contracts too), so its coverage report counts them.
+ */
+export function testConfig(options: { database?: boolean; coverageOf?: string[] } = {}) {
+  const extra = options.coverageOf ?? [];
   return defineConfig({
     test: {
       include: ['test/**/*.test.ts'],
@@ -13,7 +18,13 @@ export function testConfig(options: { database?: boolean } = {}) {
       hookTimeout: 60_000,
       pool: 'forks',
       reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
-      coverage: { provider: 'v8', reporter: ['text-summary', 'html', 'lcov'], include: ['src/**/*.ts'], exclude: ['src/generated/**'] },
+      coverage: {
+        provider: 'v8',
+        reporter: ['text-summary', 'html', 'lcov'],
+        include: ['src/**/*.ts', ...extra.map((dir) => `${dir}/src/**/*.ts`)],
+        exclude: ['**/src/generated/**'],
+        allowExternal: extra.length > 0,
+      },
     },
   });
 }
