@@ -45,4 +45,4 @@ export type { DeliveryJobData, MaintenanceJobName, TaskData, TaskJobs, TaskName,
 export { TaskQueue } from './jobs/tasks.ts';
 export type { EnqueuedTask, TaskQueueOptions, TaskState, TaskStatus } from './jobs/tasks.ts';
 export { MaintenanceService } from './jobs/maintenance.ts';
-export type { DeliveryPrune, SessionCleanup } from './jobs/maintenance.ts';
+export type { DeliveryPrune, SessionCleanup, StaleCounts } from './jobs/maintenance.ts';

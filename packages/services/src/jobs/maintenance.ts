@@ -7,7 +7,14 @@ const DAY_MS = 24 * 3600 * 1000;
 const daysAgo = (days: number, now: Date) => new Date(now.getTime() - days * DAY_MS);
 
 export type SessionCleanup = { inactiveRemoved: number };
+/** What an operator's cleanup removes: expired sessions and delivery rows older than a cutoff. */
+export type StaleCounts = { sessions: number; deliveries: number };
 export type DeliveryPrune = { deliveriesRemoved: number; outboxEventsRemoved: number };
+
+const staleRows = (cutoff: Date, now: Date) => ({
+  sessions: { expiresAt: { lt: now } },
+  deliveries: { createdAt: { lt: cutoff } },
+});
 
 export class MaintenanceService {
   private readonly db: Database;
@@ -27,6 +34,23 @@ export class MaintenanceService {
     await this.sessions.deleteExpiredSessions();
     const { count } = await this.db.session.deleteMany({ where: { isActive: false, lastUsedAt: { lt: daysAgo(retentionDays, now) } } });
     return { inactiveRemoved: count };
+  }
+
+  /** How many rows `deleteStale(cutoff)` would remove now. */
+  async countStale(cutoff: Date, now = new Date()): Promise<StaleCounts> {
+    const where = staleRows(cutoff, now);
+    const [sessions, deliveries] = await Promise.all([this.db.session.count({ where: where.sessions }), this.db.webhookDelivery.count({ where: where.deliveries })]);
+    return { sessions, deliveries };
+  }
+
+  /** Deletes expired sessions and delivery rows created before `cutoff`, in one transaction. */
+  async deleteStale(cutoff: Date, now = new Date()): Promise<StaleCounts> {
+    const where = staleRows(cutoff, now);
+    const [sessions, deliveries] = await this.db.$transaction([
+      this.db.session.deleteMany({ where: where.sessions }),
+      this.db.webhookDelivery.deleteMany({ where: where.deliveries }),
+    ]);
+    return { sessions: sessions.count, deliveries: deliveries.count };
   }
 
   /** Deletes delivery rows, and outbox rows already relayed, older than `retentionDays`. Pending outbox rows stay. */

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../lib/base.ts';
-import { countStale, cutoffFor, deleteStale, type CleanupCounts } from '../../lib/cleanup.ts';
+import type { StaleCounts } from '@personal-automations/services';
 
-type CleanupResult = CleanupCounts & { dry_run: boolean; cutoff: string; deleted: boolean };
+type CleanupResult = StaleCounts & { dry_run: boolean; cutoff: string; deleted: boolean };
 
 export default class Cleanup extends BaseCommand {
   static override summary = 'Delete expired sessions and old webhook delivery rows';
@@ -18,11 +18,11 @@ export default class Cleanup extends BaseCommand {
 
   async run(): Promise<CleanupResult> {
     const { flags } = await this.parse(Cleanup);
-    const cutoff = cutoffFor(flags.days);
+    const cutoff = new Date(Date.now() - flags.days * 24 * 3600 * 1000);
     const date = cutoff.toISOString();
-    const { db } = await this.openServices();
-    const found = await countStale(db, cutoff);
-    const summary = (c: CleanupCounts) => `${c.sessions} expired sessions, and ${c.deliveries} webhook deliveries older than ${date}`;
+    const { maintenance } = (await this.openServices()).services;
+    const found = await maintenance.countStale(cutoff);
+    const summary = (c: StaleCounts) => `${c.sessions} expired sessions, and ${c.deliveries} webhook deliveries older than ${date}`;
     if (flags['dry-run']) {
       this.log(`[DRY RUN] Would delete records older than ${date}`);
       this.log(`[DRY RUN] Would delete ${summary(found)}`);
@@ -33,7 +33,7 @@ export default class Cleanup extends BaseCommand {
       return { dry_run: false, cutoff: date, deleted: false, ...found };
     }
     if (!flags.force && !(await this.prompts.confirm(`Delete ${summary(found)}?`))) this.fail('Aborted.');
-    const deleted = await deleteStale(db, cutoff);
+    const deleted = await maintenance.deleteStale(cutoff);
     this.log(`Deleted ${summary(deleted)}`);
     return { dry_run: false, cutoff: date, deleted: true, ...deleted };
   }
