@@ -1,13 +1,12 @@
 // Conversations, messages, tool calls, and the frames of the agent WebSocket (WS /ws/agent).
 import { z } from 'zod';
-import { DateTime, idParam, listOf, skipLimitQuery, stripped, Text } from './common.ts';
+import { DateTime, idParam, listOf, skipLimitQuery, stripped, Text, UuidString } from './common.ts';
 
-const uuidString = z.string().meta({ format: 'uuid' });
 
 export const ConversationRead = z
   .object({
-    id: uuidString,
-    user_id: uuidString.nullable(),
+    id: UuidString,
+    user_id: UuidString.nullable(),
     title: z.string().nullable(),
     is_archived: z.boolean(),
     created_at: DateTime,
@@ -35,8 +34,8 @@ export type ToolCallStatus = z.infer<typeof ToolCallStatus>;
 
 export const ToolCallRead = z
   .object({
-    id: uuidString,
-    message_id: uuidString,
+    id: UuidString,
+    message_id: UuidString,
     tool_call_id: z.string(),
     tool_name: z.string(),
     args: z.record(z.string(), z.unknown()),
@@ -54,8 +53,8 @@ export type MessageRole = z.infer<typeof MessageRole>;
 
 export const MessageReadSimple = z
   .object({
-    id: uuidString,
-    conversation_id: uuidString,
+    id: UuidString,
+    conversation_id: UuidString,
     role: MessageRole,
     content: z.string(),
     model_name: z.string().nullable(),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { DateTime, idParam, pageOf, PageQuery, stripped, Text } from './common.ts';
+import { DateTime, idParam, pageOf, PageQuery, stripped, Text, UuidString } from './common.ts';
 
 export const ItemRead = z
   .object({
-    id: z.string().meta({ format: 'uuid' }),
+    id: UuidString,
     title: z.string(),
     description: z.string().nullable(),
     is_active: z.boolean(),

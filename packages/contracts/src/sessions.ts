@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { DateTime, idParam } from './common.ts';
+import { DateTime, idParam, UuidString } from './common.ts';
 
 export const SessionRead = z
   .object({
-    id: z.string().meta({ format: 'uuid' }),
+    id: UuidString,
     device_name: z.string().nullable(),
     device_type: z.string().nullable(),
     ip_address: z.string().nullable(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DateTime, idParam, pageOf, PageQuery, stripped } from './common.ts';
+import { DateTime, idParam, pageOf, PageQuery, stripped, UuidString } from './common.ts';
 
 export const Role = z.enum(['admin', 'user']).meta({ id: 'UserRole' });
 export type Role = z.infer<typeof Role>;
@@ -18,7 +18,7 @@ export const Password = z.string().trim().min(8).max(128).meta({ format: 'passwo
 
 export const UserRead = z
   .object({
-    id: z.string().meta({ format: 'uuid' }),
+    id: UuidString,
     email: z.string(),
     full_name: z.string().nullable(),
     is_active: z.boolean(),

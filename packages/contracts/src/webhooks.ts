@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DateTime, idParam, listOf, skipLimitQuery, Text } from './common.ts';
+import { DateTime, idParam, listOf, skipLimitQuery, Text, UuidString } from './common.ts';
 
 /** The column is varchar(2048); pydantic's HttpUrl would allow a little more, the database would not. */
 const MAX_URL_LENGTH = 2048;
@@ -25,7 +25,7 @@ const Events = z.array(Text).min(1).meta({ example: ['item.created', 'user.updat
 
 export const WebhookRead = z
   .object({
-    id: z.string().meta({ format: 'uuid' }),
+    id: UuidString,
     name: z.string(),
     url: z.string(),
     events: z.array(z.string()),
@@ -60,8 +60,8 @@ export type WebhookUpdate = z.infer<typeof WebhookUpdate>;
 
 export const WebhookDeliveryRead = z
   .object({
-    id: z.string().meta({ format: 'uuid' }),
-    webhook_id: z.string().meta({ format: 'uuid' }),
+    id: UuidString,
+    webhook_id: UuidString,
     event_type: z.string(),
     response_status: z.number().int().nullable(),
     error_message: z.string().nullable(),

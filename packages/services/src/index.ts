@@ -13,6 +13,7 @@ export { AuthService } from './auth/auth.ts';
 export { GoogleOAuthService } from './auth/oauth.ts';
 export type { GoogleCallback, GoogleOAuthConfig, OAuthFlow, OAuthStart } from './auth/oauth.ts';
 export { TokenService, hashToken } from './auth/tokens.ts';
+export type { AccessClaims } from './auth/tokens.ts';
 export { hashPassword, verifyPassword } from './auth/passwords.ts';
 export { parseDevice } from './auth/device.ts';
 export { publishEvent } from './events.ts';

@@ -3,6 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Settings } from '@personal-automations/config';
 import { AuthenticationError, type Authenticated, type Services } from '@personal-automations/services';
+import { cookieValue } from '../credentials.ts';
 
 /** Close code for a refused socket (the original's), sent before any event. */
 export const AUTH_FAILED_CLOSE_CODE = 4001;
@@ -11,20 +12,6 @@ export const ORIGIN_REFUSED_CLOSE_CODE = 4003;
 export const TOKEN_COOKIE = 'access_token';
 
 export type SocketAuth = { ok: true; auth: Authenticated } | { ok: false; code: number; reason: string };
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const pair of (header ?? '').split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
-    const raw = pair.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
-    try {
-      return decodeURIComponent(raw);
-    } catch {
-      return raw;
-    }
-  }
-  return undefined;
-}
 
 /** `?token=` first, then the cookie (what the Next.js frontend uses). */
 export function socketToken(request: FastifyRequest): { token: string; fromCookie: boolean } | undefined {

@@ -6,7 +6,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import type { Settings } from '@personal-automations/config';
-import { RateLimitError, type Services } from '@personal-automations/services';
+import { RateLimitError, type AccessClaims, type Services } from '@personal-automations/services';
+import { bearerToken } from '../credentials.ts';
 import { appErrorToHttp } from '../errors.ts';
 import type { Meta, RateLimitPolicy } from '../trpc/trpc.ts';
 
@@ -20,6 +21,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set, on a route that answers it itself, when the request is over its budget. */
     rateLimitExceeded?: RateLimitError;
+    /** The access token's claims, when the limiter already verified them (so auth need not again). */
+    accessClaims?: AccessClaims;
   }
 }
 
@@ -50,7 +53,6 @@ type Budget = { max: number; periodSeconds: number };
 
 // Counter keys carry their budget: `auth:ip:<ip>` for auth procedures, else `user:<id>` or `ip:<ip>`.
 const AUTH_KEY = 'auth:';
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
 // Every request waits on Redis: a Redis that stops answering may delay it by this much, no more.
 const COMMAND_TIMEOUT_MS = 1000;
 const FIRST_CONNECTION_WAIT_MS = 2000;
@@ -65,10 +67,11 @@ function policyOf(request: FastifyRequest): RateLimitPolicy {
 /** The user behind a validly signed access token, else the IP. Signature and expiry only: no database query. */
 async function clientKey(request: FastifyRequest, tokens: Services['tokens']): Promise<string> {
   const ipKey = `ip:${normalizeIP(request.ip)}`;
-  const match = BEARER.exec(request.headers.authorization ?? '');
-  if (!match) return ipKey;
+  const token = bearerToken(request.headers.authorization);
+  if (!token) return ipKey;
   try {
-    return `user:${(await tokens.verifyAccessToken(match[1]!)).sub}`;
+    request.accessClaims = await tokens.verifyAccessToken(token);
+    return `user:${request.accessClaims.sub}`;
   } catch {
     return ipKey;
   }
@@ -114,6 +117,7 @@ async function rateLimit(app: FastifyInstance, { settings, tokens }: RateLimitPl
   });
   const consume = app.createRateLimit();
   app.decorateRequest('rateLimitExceeded', undefined);
+  app.decorateRequest('accessClaims', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
     if (policyOf(request) === 'none') return;

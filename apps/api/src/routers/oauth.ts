@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { OAuthFlow } from '@personal-automations/services';
 import { clientInfo, type Context } from '../trpc/context.ts';
 import { publicProcedure, router } from '../trpc/trpc.ts';
+import { cookieValue } from '../credentials.ts';
 
 const tags = ['oauth'];
 const FLOW_COOKIE = 'google_oauth_flow';
@@ -18,15 +19,10 @@ function flowCookie(ctx: Context, value: string, maxAgeSeconds: number): string 
 }
 
 function readFlow(ctx: Context): OAuthFlow | null {
-  const header = ctx.headers.cookie;
-  if (typeof header !== 'string') return null;
-  for (const pair of header.split(';')) {
-    const separator = pair.indexOf('=');
-    if (separator < 0 || pair.slice(0, separator).trim() !== FLOW_COOKIE) continue;
-    const [state, codeVerifier, ...rest] = pair.slice(separator + 1).trim().split('.');
-    return state && codeVerifier && !rest.length ? { state, codeVerifier } : null;
-  }
-  return null;
+  const value = cookieValue(ctx.headers.cookie, FLOW_COOKIE);
+  if (value === undefined) return null;
+  const [state, codeVerifier, ...rest] = value.split('.');
+  return state && codeVerifier && !rest.length ? { state, codeVerifier } : null;
 }
 
 /** A 302 (the REST surface sends it without a body); no caching, since callback URLs carry tokens. */

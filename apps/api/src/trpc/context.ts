@@ -1,5 +1,5 @@
 import type { Settings } from '@personal-automations/config';
-import type { Services } from '@personal-automations/services';
+import type { AccessClaims, Services } from '@personal-automations/services';
 
 /** What a procedure may set on the HTTP response besides its body (REST only). */
 export type ResponseControl = { status?: number; headers: Record<string, string> };
@@ -12,6 +12,8 @@ export type Context = {
   headers: Record<string, string | string[] | undefined>;
   ip: string;
   response: ResponseControl;
+  /** The bearer token's claims if something earlier in the request verified them (the rate limiter). */
+  accessClaims?: AccessClaims;
 };
 
 export type ContextDeps = { services: Services; settings: Settings };
@@ -22,8 +24,8 @@ export const clientInfo = (ctx: Context) => ({
   userAgent: typeof ctx.headers['user-agent'] === 'string' ? ctx.headers['user-agent'] : null,
 });
 
-type RequestLike = { id: string; headers: Record<string, string | string[] | undefined>; ip: string };
+type RequestLike = { id: string; headers: Record<string, string | string[] | undefined>; ip: string; accessClaims?: AccessClaims };
 
 export function createContext(deps: ContextDeps, transport: Context['transport'], req: RequestLike): Context {
-  return { ...deps, transport, requestId: req.id, headers: req.headers, ip: req.ip, response: { headers: {} } };
+  return { ...deps, transport, requestId: req.id, headers: req.headers, ip: req.ip, response: { headers: {} }, accessClaims: req.accessClaims };
 }

@@ -1,6 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { AuthorizationError, NotAuthenticatedError } from '@personal-automations/services';
+import { bearerToken } from '../credentials.ts';
 import { appErrorOf, toTrpcError } from '../errors.ts';
 import type { Context } from './context.ts';
 
@@ -58,10 +59,9 @@ export const publicProcedure = t.procedure.use(mapDomainErrors);
  * whose user is active. Runs before input validation, so no credentials + bad body is 401, not 422.
  */
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const header = ctx.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (!match) throw new NotAuthenticatedError();
-  const { user, sessionId } = await ctx.services.sessions.authenticate(match[1]!);
+  const token = bearerToken(ctx.headers.authorization);
+  if (!token) throw new NotAuthenticatedError();
+  const { user, sessionId } = await ctx.services.sessions.authenticate(token, ctx.accessClaims);
   return next({ ctx: { ...ctx, user, sessionId } });
 });
 

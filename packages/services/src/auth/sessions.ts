@@ -6,7 +6,7 @@ import { AuthenticationError, NotFoundError } from '../errors.ts';
 import { isoOffset } from '../serialize.ts';
 import { parseDevice } from './device.ts';
 import type { SessionLucia } from './lucia.ts';
-import { hashToken, type TokenService } from './tokens.ts';
+import { hashToken, type AccessClaims, type TokenService } from './tokens.ts';
 
 /** Where a login comes from (stored on its session). */
 export type ClientInfo = { ip?: string | null; userAgent?: string | null };
@@ -93,9 +93,12 @@ export class SessionService {
     await this.db.session.updateMany({ where: { refreshTokenHash: hashToken(refreshToken), isActive: true }, data: { isActive: false } });
   }
 
-  /** The user behind an access token, if its session is still active and the user may sign in. */
-  async authenticate(accessToken: string): Promise<Authenticated> {
-    const claims = await this.tokens.verifyAccessToken(accessToken);
+  /**
+   * The user behind an access token, if its session is still active and the user may sign in.
+   * `verified`: the same token's claims when the caller has already checked its signature.
+   */
+  async authenticate(accessToken: string, verified?: AccessClaims): Promise<Authenticated> {
+    const claims = verified ?? (await this.tokens.verifyAccessToken(accessToken));
     const { session, user } = await this.lucia.validateSession(claims.sid);
     if (!session || !user || session.userId !== claims.sub) throw new AuthenticationError('Invalid or expired token');
     if (!user.isActive) throw new AuthenticationError('User account is disabled');
