@@ -11,13 +11,17 @@ for (const group of ['apps', 'packages']) {
   const dir = path.join(root, group);
   if (!fs.existsSync(dir)) continue;
   for (const name of fs.readdirSync(dir)) {
-    const file = path.join(root, group, name, 'test-results.json');
-    if (!fs.existsSync(file)) continue;
-    const report = JSON.parse(fs.readFileSync(file, 'utf8'));
-    passed += report.numPassedTests;
-    failed += report.numFailedTests;
-    skipped += report.numPendingTests + (report.numTodoTests ?? 0);
-    console.log(`${group}/${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+    const packageDir = path.join(root, group, name);
+    if (!fs.statSync(packageDir).isDirectory()) continue;
+    // test-results.json, and test-results.<mode>.json for a suite run again in another mode
+    for (const file of fs.readdirSync(packageDir).filter((f) => /^test-results(\.[\w-]+)?\.json$/.test(f)).sort()) {
+      const report = JSON.parse(fs.readFileSync(path.join(packageDir, file), 'utf8'));
+      const mode = file.slice('test-results'.length, -'.json'.length);
+      passed += report.numPassedTests;
+      failed += report.numFailedTests;
+      skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+      console.log(`${group}/${name}${mode ? ` (${mode.slice(1)})` : ''}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+    }
   }
 }
 console.log(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -7,8 +7,8 @@ import { loadSettings, type Settings } from '@personal-automations/config';
 export type ChildMessage =
   | { type: 'listening'; port: number }
   | { type: 'failed'; message: string }
-  /** The process's CPU time so far (user + system), in microseconds. */
-  | { type: 'usage'; cpuMicros: number };
+  /** The process's CPU time so far (user + system), in microseconds, and its resident set size now. */
+  | { type: 'usage'; cpuMicros: number; rssBytes: number };
 
 /** Grace period for app.close() before the process exits anyway. */
 const CLOSE_GRACE_MS = 5_000;
@@ -38,7 +38,7 @@ export async function serve(app: FastifyInstance): Promise<void> {
   process.on('message', (message: { type?: string }) => {
     if (message?.type !== 'usage') return;
     const { user, system } = process.cpuUsage();
-    send({ type: 'usage', cpuMicros: user + system });
+    send({ type: 'usage', cpuMicros: user + system, rssBytes: process.memoryUsage().rss });
   });
 
   send({ type: 'listening', port });

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { Settings } from '@personal-automations/config';
-import { createPrismaClient } from '@personal-automations/db';
-import { createServices } from '@personal-automations/services';
+import { openPlatform, type Platform } from '@personal-automations/platform';
+import { runScheduler, runWorker } from '@personal-automations/worker';
 import { detailError, INTERNAL_ERROR } from './errors.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { agentWsPlugin } from './plugins/agent-ws.ts';
@@ -16,6 +16,13 @@ import { trpcPlugin } from './plugins/trpc.ts';
 import { buildOperations } from './rest/operations.ts';
 import { frameworkError, restPlugin } from './rest/plugin.ts';
 import { appRouter } from './routers/index.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The parts this process runs on (database, job backend, services). */
+    platform: Platform;
+  }
+}
 
 export type BuildAppOptions = {
   settings: Settings;
@@ -38,11 +45,11 @@ function loggerOptions(settings: Settings, logger: BuildAppOptions['logger']): F
   return { ...options, serializers: { ...options.serializers, req: serializeRequest } };
 }
 
-export function createRedisClient(url: string): Redis {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
-  // Connection errors surface through the commands (readiness reports them); ioredis reconnects.
-  redis.on('error', () => {});
-  return redis;
+/** The worker and the scheduler, in this process when the platform says no other process can reach its database. */
+async function startInProcessJobs(app: FastifyInstance, platform: Platform): Promise<Array<{ close(): Promise<void> }>> {
+  if (!platform.runsJobsInProcess) return [];
+  const logger = app.log as unknown as Logger;
+  return [await runWorker({ settings: platform.settings, platform, logger }), await runScheduler({ settings: platform.settings, platform, logger })];
 }
 
 /** An undecodable (%ZZ) or over-long path gets a FastAPI-style 422, not Fastify's own body. */
@@ -64,25 +71,21 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
     frameworkErrors: answerBadPath,
   });
 
-  const db = createPrismaClient({
-    url: settings.databaseUrl,
-    maxConnections: settings.DB_POOL_SIZE + settings.DB_MAX_OVERFLOW,
-    poolTimeoutSeconds: settings.DB_POOL_TIMEOUT,
-    logQueries: settings.DEBUG,
-  });
-  const redis = createRedisClient(settings.redisUrl);
-  const services = createServices({ db, redis, settings });
+  const platform = await openPlatform(settings);
+  const { services } = platform;
+  app.decorate('platform', platform);
+  const { level, message } = platform.describe();
+  app.log[level]({ parts: platform.parts }, message);
+  const jobs = await startInProcessJobs(app, platform);
   app.addHook('onClose', async () => {
-    // disconnect, not quit: quit waits for a reply that a hung Redis never sends
-    redis.disconnect();
-    await services.tasks.close();
-    await db.$disconnect();
+    for (const job of jobs) await job.close();
+    await platform.close();
   });
 
   await app.register(requestIdPlugin);
   await app.register(drainPlugin);
   await app.register(corsPlugin, { settings });
-  await app.register(rateLimitPlugin, { settings, tokens: services.tokens });
+  await app.register(rateLimitPlugin, { settings, tokens: services.tokens, redis: settings.RATE_LIMIT_ENABLED ? platform.rateLimitRedis() : undefined });
 
   const operations = buildOperations(appRouter);
   const openApiDocument = buildOpenApiDocument(appRouter, operations, settings);

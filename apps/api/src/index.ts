@@ -1,4 +1,4 @@
-export { buildApp, createRedisClient, BODY_LIMIT_BYTES } from './app.ts';
+export { buildApp, BODY_LIMIT_BYTES } from './app.ts';
 export type { BuildAppOptions } from './app.ts';
 export { appRouter } from './routers/index.ts';
 export type { AppRouter } from './routers/index.ts';

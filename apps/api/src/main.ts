@@ -1,6 +1,7 @@
 // Starts the API server: validated settings, then listen on HOST:PORT; SIGTERM/SIGINT stop
 // accepting connections, let in-flight requests finish and close the pools.
 import { getSettings, SettingsError, type Settings } from '@personal-automations/config';
+import { EmbeddedDatabaseInUseError } from '@personal-automations/db';
 import { buildApp } from './app.ts';
 
 /** In-flight requests get this long to finish on shutdown before the process exits anyway. */
@@ -18,8 +19,21 @@ function loadOrExit(): Settings {
   }
 }
 
+/** The app, or exit 1 with one line when its database is held by another process (embedded mode). */
+async function buildOrExit(settings: Settings) {
+  try {
+    return await buildApp({ settings });
+  } catch (error) {
+    if (error instanceof EmbeddedDatabaseInUseError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
 const settings = loadOrExit();
-const app = await buildApp({ settings });
+const app = await buildOrExit(settings);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -7,7 +7,7 @@ import type { AgentEvent } from '@personal-automations/contracts';
 import { buildApp } from '../src/app.ts';
 import { AgentSocket } from './agent-socket.ts';
 import { defaultReply, FAKE_API_KEY, startFakeOpenAI, wordChunks, type ChatMessage } from './fake-openai.ts';
-import { signUp, testSettings, useTestApp, type SignedUp } from './helpers.ts';
+import { signUp, testSettings, useTestApp, type SignedUp, type TestApp } from './helpers.ts';
 
 const fake = await startFakeOpenAI();
 afterAll(() => fake.close());
@@ -30,13 +30,20 @@ afterEach(() => {
   for (const socket of sockets.splice(0)) socket.ws.terminate();
 });
 
-/** Runs `body` against a second API instance (other settings or logger) on the same database. */
-async function withOtherApp(options: Omit<Parameters<typeof buildApp>[0], 'settings'> & { overrides?: Record<string, string> }, body: (server: string) => Promise<void>) {
+/**
+ * Runs `body` against a second API instance (other settings or logger), with a user of its own
+ * (in embedded mode the instance has its own database).
+ */
+async function withOtherApp(
+  options: Omit<Parameters<typeof buildApp>[0], 'settings'> & { overrides?: Record<string, string> },
+  body: (server: string, user: SignedUp) => Promise<void>,
+) {
   const settings = testSettings(t.databaseUrl, { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: FAKE_API_KEY, ...options.overrides });
   const app = await buildApp({ settings, logger: options.logger });
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });
-    await body(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+    const otherUser = await signUp({ app, db: app.platform.db } as TestApp);
+    await body(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, otherUser);
   } finally {
     await app.close();
   }
@@ -265,8 +272,8 @@ describe('errors keep the socket open', () => {
   });
 
   it('without OPENAI_API_KEY (and no OPENAI_BASE_URL) a turn ends with an error event saying so', async () => {
-    await withOtherApp({ overrides: { OPENAI_API_KEY: '', OPENAI_BASE_URL: '' } }, async (server) => {
-      const socket = await open(undefined, {}, server);
+    await withOtherApp({ overrides: { OPENAI_API_KEY: '', OPENAI_BASE_URL: '' } }, async (server, otherUser) => {
+      const socket = await open(`?token=${otherUser.access_token}`, {}, server);
       expect((await socket.turn({ message: 'hello?' })).at(-1)).toEqual({ type: 'error', data: { message: 'The AI model is not configured: OPENAI_API_KEY is empty' } });
     });
     expect(fake.requests).toHaveLength(0);
@@ -368,11 +375,13 @@ describe('authentication', () => {
   it('never logs the token from the query string', async () => {
     const lines: string[] = [];
     const stream = new Writable({ write: (chunk, _encoding, done) => done(void lines.push(String(chunk))) });
-    await withOtherApp({ logger: { level: 'info', stream } }, async (server) => {
-      (await open(`?token=${user.access_token}&x=1`, {}, server)).ws.close();
+    let token = '';
+    await withOtherApp({ logger: { level: 'info', stream } }, async (server, otherUser) => {
+      token = otherUser.access_token;
+      (await open(`?token=${token}&x=1`, {}, server)).ws.close();
     });
     const log = lines.join('');
     expect(log).toContain('/api/v1/ws/agent?token=[REDACTED]&x=1');
-    expect(log).not.toContain(user.access_token);
+    expect(log).not.toContain(token);
   });
 });

@@ -38,6 +38,12 @@ type Principals = { user: SignedUp; admin: SignedUp };
 let principals: Principals;
 const pools = new Map<string, string[]>();
 let fingerprintSql = '';
+/**
+ * What the fingerprint reads of the tables the background jobs change while a request runs (the
+ * embedded app runs its worker in-process): the outbox rows themselves but not their relay
+ * bookkeeping, and not the job queue's own rows (null: left out).
+ */
+const BACKGROUND_STATE: Record<string, string | null> = { outbox_events: '(x.id, x.event_type, x.payload)::text', jobs: null };
 let doc: OpenApiDocument;
 let validator: SchemaValidator;
 
@@ -215,7 +221,13 @@ beforeAll(async () => {
   const tables = await t.db.$queryRawUnsafe<{ name: string }[]>(
     "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations' ORDER BY 1",
   );
-  fingerprintSql = tables.map(({ name }) => `SELECT '${name}' AS t, count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') AS h FROM "${name}" x`).join(' UNION ALL ');
+  fingerprintSql = tables
+    .filter(({ name }) => !(name in BACKGROUND_STATE) || BACKGROUND_STATE[name])
+    .map(({ name }) => {
+      const row = BACKGROUND_STATE[name] ?? 'x::text';
+      return `SELECT '${name}' AS t, count(*) || ':' || coalesce(md5(string_agg(${row}, '|' ORDER BY ${row})), '') AS h FROM "${name}" x`;
+    })
+    .join(' UNION ALL ');
 });
 
 describe(`contract fuzzing (FUZZ_RUNS=${FUZZ_RUNS}, seed ${SEED})`, () => {

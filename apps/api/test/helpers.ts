@@ -2,35 +2,51 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { loadSettings, readEnvFile, type Settings } from '@personal-automations/config';
-import { createPrismaClient, type Database } from '@personal-automations/db';
-import { useTestDatabase } from '@personal-automations/testing';
+import type { Database } from '@personal-automations/db';
+import { copyTemplateDataDir, isEmbeddedTestMode, useTestDatabase } from '@personal-automations/testing';
 import { buildApp } from '../src/app.ts';
 
 export type TestApp = { app: FastifyInstance; baseUrl: string; settings: Settings; databaseUrl: string; db: Database };
 
 /**
+ * The suite runs in two modes (TEST_MODE): on the real PostgreSQL and Redis (default), and
+ * embedded (`TEST_MODE=embedded`: PGlite, no Redis). Tests of a part only one mode has say so.
+ */
+export const embedded = isEmbeddedTestMode();
+export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379/0';
+
+/** Unsets the real servers, so the settings pick the embedded parts. */
+const NO_SERVERS = Object.fromEntries(
+  ['DATABASE_URL', 'POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB', 'REDIS_URL', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_DB', 'TASKIQ_BROKER_URL'].map(
+    (name) => [name, ''],
+  ),
+);
+
+/**
  * Builds settings for a test: the real environment, this file's database, quiet logs, and no rate
- * limiting (tests log in many times; rate-limit.test.ts turns it on).
+ * limiting (tests log in many times; rate-limit.test.ts turns it on). In embedded mode every call
+ * gets its own copy of the migrated data directory (one process per data directory), so an app
+ * built from these settings starts with no rows.
  */
 export function testSettings(databaseUrl: string, overrides: Record<string, string> = {}): Settings {
-  return loadSettings({ ...readEnvFile(), ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...overrides });
+  const parts = embedded ? { ...NO_SERVERS, EMBEDDED_DATA_DIR: copyTemplateDataDir() } : { DATABASE_URL: databaseUrl, REDIS_URL };
+  return loadSettings({ ...readEnvFile(), ...process.env, ...parts, LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...overrides });
 }
 
-/** The API on its own migrated database, listening on 127.0.0.1 (inject works too). */
+/** The API on its own migrated database, listening on 127.0.0.1 (inject works too). `db` is the app's own client. */
 export function useTestApp(overrides: Record<string, string> = {}): TestApp {
-  const db = useTestDatabase();
+  const database = useTestDatabase();
   const handle = {} as TestApp;
   beforeAll(async () => {
-    handle.databaseUrl = db.url;
-    handle.settings = testSettings(db.url, overrides);
+    handle.databaseUrl = database.url;
+    handle.settings = testSettings(database.url, overrides);
     handle.app = await buildApp({ settings: handle.settings });
-    handle.db = createPrismaClient({ url: db.url });
+    handle.db = handle.app.platform.db;
     await handle.app.listen({ host: '127.0.0.1', port: 0 });
     handle.baseUrl = `http://127.0.0.1:${(handle.app.server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
     await handle.app?.close();
-    await handle.db?.$disconnect();
   });
   return handle;
 }

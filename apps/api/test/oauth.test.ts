@@ -5,7 +5,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient } from '@personal-automations/db';
 import { useTestDatabase } from '@personal-automations/testing';
 import { buildApp } from '../src/app.ts';
 import { login, signUp, testSettings, type TestApp } from './helpers.ts';
@@ -110,11 +109,10 @@ beforeAll(async () => {
   t.databaseUrl = database.url;
   t.settings = testSettings(database.url, googleSettings());
   t.app = await buildApp({ settings: t.settings });
-  t.db = createPrismaClient({ url: database.url });
+  t.db = t.app.platform.db;
 });
 afterAll(async () => {
   await t.app?.close();
-  await t.db?.$disconnect();
   await google.stop();
 });
 

@@ -4,16 +4,15 @@ import { createHmac } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdFor } from '@personal-automations/services';
-import { runWorker } from '@personal-automations/worker';
 import { signUp, useTestApp, type SignedUp } from './helpers.ts';
-import { deliveryQueue, fastWorkerSettings, removeQueues, restAs, startReceiver, waitForJobState, waitUntil, type Receiver } from './webhooks-support.ts';
+import { deliveryQueue, fastWorkerSettings, removeQueues, restAs, startReceiver, startWorker, waitForJobState, waitUntil, type Receiver } from './webhooks-support.ts';
 
 const t = useTestApp(fastWorkerSettings());
 let worker: { close(): Promise<void> } | undefined;
 let user: SignedUp;
 const receivers: Receiver[] = [];
 beforeAll(async () => {
-  worker = await runWorker({ settings: t.settings, concurrency: 4 });
+  worker = await startWorker(t.app, 4);
   user = await signUp(t);
 });
 afterAll(async () => {
@@ -44,12 +43,8 @@ const outboxRowOf = (type: string, id: string) =>
 
 /** No job exists and no row was logged for this webhook and event: it was never enqueued. */
 async function expectNothingFor(webhookId: string, outboxEventId: string, r: Receiver) {
-  const queue = deliveryQueue(t.settings);
-  try {
-    expect(await queue.getJob(deliveryIdFor(outboxEventId, webhookId))).toBeUndefined();
-  } finally {
-    await queue.close();
-  }
+  const queue = deliveryQueue(t);
+  expect(await queue.getJob(deliveryIdFor(outboxEventId, webhookId))).toBeNull();
   expect(await t.db.webhookDelivery.count({ where: { webhookId } })).toBe(0);
   expect(r.requests).toHaveLength(0);
 }
@@ -103,13 +98,9 @@ describe('event delivery', { timeout: 90_000 }, () => {
     const item = (await api(user, 'POST', '/items', { title: 'doomed' })).body;
     await api(user, 'DELETE', `/items/${item.id}`);
     const row = await waitUntil('five attempts', () => t.db.webhookDelivery.findFirst({ where: { webhookId: hook.id, attemptCount: 5 } }));
-    const queue = deliveryQueue(t.settings);
-    try {
-      const job = await waitForJobState(queue, row.id, 'failed');
-      expect(job.attemptsMade).toBe(5);
-    } finally {
-      await queue.close();
-    }
+    const queue = deliveryQueue(t);
+    const job = await waitForJobState(queue, row.id, 'failed');
+    expect(job.attemptsMade).toBe(5);
     expect(await t.db.webhookDelivery.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ success: false, responseStatus: 503, attemptCount: 5 });
     expect(r.requests).toHaveLength(5);
   });
@@ -176,13 +167,9 @@ describe('event delivery', { timeout: 90_000 }, () => {
     expect((await api(user, 'DELETE', `/webhooks/${hook.id}`)).status).toBe(204);
     answerFirst({ status: 500 });
 
-    const queue = deliveryQueue(t.settings);
-    try {
-      const job = await waitForJobState(queue, row.id, 'completed');
-      expect(job.returnvalue).toEqual({ status: 'skipped', reason: 'webhook deleted' });
-    } finally {
-      await queue.close();
-    }
+    const queue = deliveryQueue(t);
+    const job = await waitForJobState(queue, row.id, 'completed');
+    expect(job.result).toEqual({ status: 'skipped', reason: 'webhook deleted' });
     expect(r.requests).toHaveLength(1);
     expect(await t.db.webhookDelivery.count({ where: { webhookId: hook.id } })).toBe(0);
   });

@@ -2,9 +2,8 @@
 // VALIDATION_ERROR envelope) and again at delivery time, by the test route and by the worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBlockedAddress } from '@personal-automations/services';
-import { runWorker } from '@personal-automations/worker';
 import { signUp, useTestApp, type SignedUp } from './helpers.ts';
-import { deliveryQueue, fastWorkerSettings, removeQueues, restAs, startReceiver, waitForJobState, waitUntil, type Receiver } from './webhooks-support.ts';
+import { deliveryQueue, fastWorkerSettings, removeQueues, restAs, startReceiver, startWorker, waitForJobState, waitUntil, type Receiver } from './webhooks-support.ts';
 
 const t = useTestApp(fastWorkerSettings({ WEBHOOK_ALLOW_PRIVATE_URLS: 'false' }));
 let user: SignedUp;
@@ -86,8 +85,8 @@ describe('SSRF guard at delivery time', () => {
   });
 
   it('the worker refuses it too, once: the refusal is not retried', async () => {
-    const worker = await runWorker({ settings: t.settings });
-    const queue = deliveryQueue(t.settings);
+    const worker = await startWorker(t.app);
+    const queue = deliveryQueue(t);
     try {
       const hook = await storedWebhook(receiver.url);
       await api('POST', '/items', { title: 'to a private address' });
@@ -101,7 +100,6 @@ describe('SSRF guard at delivery time', () => {
       });
       expect(receiver.requests).toHaveLength(0);
     } finally {
-      await queue.close();
       await worker.close();
     }
   });

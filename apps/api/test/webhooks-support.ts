@@ -3,10 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import type { Settings } from '@personal-automations/config';
-import type { SignedUp, TestApp } from './helpers.ts';
-import { QUEUE_NAMES } from '@personal-automations/services';
-import { openQueue } from '@personal-automations/worker/testing';
+import type { FastifyInstance } from 'fastify';
+import { QUEUE_NAMES, type DeliveryJobData, type JobQueue } from '@personal-automations/services';
+import { runWorker } from '@personal-automations/worker';
+import { embedded, type SignedUp, type TestApp } from './helpers.ts';
 
 export { removeQueues, waitForJobState, waitUntil } from '@personal-automations/worker/testing';
 
@@ -67,8 +67,17 @@ export function fastWorkerSettings(extra: Record<string, string> = {}): Record<s
   };
 }
 
-/** The delivery queue of these settings, to look at jobs (close it after use). */
-export const deliveryQueue = (settings: Settings) => openQueue(settings, QUEUE_NAMES.webhookDeliveries);
+/** The app's delivery queue, to look at jobs. */
+export const deliveryQueue = (t: TestApp): JobQueue<DeliveryJobData> => t.app.platform.jobs.queue<DeliveryJobData>(QUEUE_NAMES.webhookDeliveries);
+
+/**
+ * The worker on the app's parts. In embedded mode the app already runs it in its own process (the
+ * embedded database serves one process), so there is nothing to start or stop.
+ */
+export async function startWorker(app: FastifyInstance, concurrency?: number): Promise<{ close(): Promise<void> }> {
+  if (embedded) return { close: async () => {} };
+  return runWorker({ settings: app.platform.settings, platform: app.platform, ...(concurrency !== undefined && { concurrency }) });
+}
 
 export type RedisProxy = {
   /** `redis://127.0.0.1:<proxy port>/<db>` */

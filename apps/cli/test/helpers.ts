@@ -14,6 +14,11 @@ export type CliOptions = { databaseUrl?: string; env?: Record<string, string | u
 function cliEnv({ databaseUrl, env = {} }: CliOptions): NodeJS.ProcessEnv {
   const merged: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', FORCE_COLOR: '0', DEBUG: undefined, ...env };
   if (databaseUrl) merged.DATABASE_URL = databaseUrl;
+  // The real servers unless a test asks for the embedded parts (EMBEDDED_DATA_DIR with nothing else set).
+  if (!merged.EMBEDDED_DATA_DIR) {
+    if (!merged.DATABASE_URL) merged.POSTGRES_HOST ||= '127.0.0.1';
+    merged.REDIS_URL ||= 'redis://127.0.0.1:6379/0';
+  }
   return merged;
 }
 

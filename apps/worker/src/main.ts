@@ -1,6 +1,7 @@
 // `node apps/worker/src/main.ts worker|scheduler`: validated settings, then run one of the two
 // until SIGTERM/SIGINT, which lets in-flight jobs finish (see runWorker) and closes the pools.
 import { getSettings, SettingsError, type Settings } from '@personal-automations/config';
+import { EmbeddedDatabaseInUseError } from '@personal-automations/db';
 import { runScheduler, runWorker } from './index.ts';
 
 /** close() gets this much beyond WORKER_SHUTDOWN_GRACE_SECONDS before the process exits anyway. */
@@ -47,6 +48,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 try {
   await starting;
 } catch (error) {
-  console.error(`${mode}: failed to start`, error);
+  // an embedded database held by the API is an expected refusal: its message says what to do
+  console.error(`${mode}: failed to start:`, error instanceof EmbeddedDatabaseInUseError ? error.message : error);
   process.exit(1);
 }

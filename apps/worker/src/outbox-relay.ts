@@ -1,28 +1,22 @@
 // Moves domain events from the outbox table into the delivery queue. Each round claims a batch
 // of undispatched rows with FOR UPDATE SKIP LOCKED (so relays in several processes never take
 // the same row), enqueues one job per subscribed webhook, and marks the rows dispatched in the
-// same transaction. If Redis cannot take the jobs, the transaction rolls back and the rows wait
-// for the next round; jobs have stable ids, so a round that is repeated adds nothing twice.
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+// same transaction. If the job backend cannot take the jobs, the transaction rolls back and the
+// rows wait for the next round; jobs have stable ids, so a round that is repeated adds nothing
+// twice. (The database backend adds them inside the transaction itself.)
 import type { Logger } from 'pino';
 import type { Settings } from '@personal-automations/config';
 import type { Database } from '@personal-automations/db';
-import { deliveryBody, deliveryIdFor, findSubscribers, receives, withQueueTimeout, type DeliveryJobData } from '@personal-automations/services';
+import { deliveryBody, deliveryIdFor, findSubscribers, receives, type DeliveryJobData, type JobQueue, type NewJob } from '@personal-automations/services';
 
 type OutboxRow = { id: string; event_type: string; payload: unknown; created_at: Date };
 
 /** Delivered jobs are kept a day (so a repeated round still finds their ids), failed ones a week. */
-export const DELIVERY_JOB_RETENTION = { removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
-
-/** The custom backoff (retryDelayMs) that the delivery worker registers. */
-export const DELIVERY_BACKOFF_TYPE = 'webhook';
+export const DELIVERY_JOB_RETENTION = { completedSeconds: 24 * 3600, failedSeconds: 7 * 24 * 3600 };
 
 export type OutboxRelayOptions = {
   db: Database;
-  queue: Queue<DeliveryJobData>;
-  /** The queue's Redis client: while it is not connected, a round fails at once instead of waiting. */
-  redis: Redis;
+  queue: JobQueue<DeliveryJobData>;
   settings: Settings;
   logger: Logger;
 };
@@ -39,7 +33,7 @@ export class OutboxRelay {
 
   /** One round; returns how many outbox rows it dispatched (0 when there were none, or it failed). */
   async relayBatch(): Promise<number> {
-    const { db, queue, redis, settings } = this.options;
+    const { db, queue, settings } = this.options;
     let claimed: string[] = [];
     try {
       return await db.$transaction(
@@ -53,7 +47,7 @@ export class OutboxRelay {
           if (!events.length) return 0;
           claimed = events.map((e) => e.id);
           const subscribers = await findSubscribers(tx, [...new Set(events.map((e) => e.event_type))]);
-          const jobs = events.flatMap((event) =>
+          const jobs = events.flatMap((event): NewJob<DeliveryJobData>[] =>
             subscribers
               .filter((subscriber) => receives(subscriber, event.event_type, event.payload))
               .map((subscriber) => {
@@ -64,14 +58,11 @@ export class OutboxRelay {
                   eventType: event.event_type,
                   body: deliveryBody(event.event_type, event.created_at, event.payload),
                 };
-                const opts = { jobId: deliveryId, attempts: settings.WEBHOOK_MAX_ATTEMPTS, backoff: { type: DELIVERY_BACKOFF_TYPE }, ...DELIVERY_JOB_RETENTION };
-                return { name: event.event_type, data, opts };
+                const options = { jobId: deliveryId, attempts: settings.WEBHOOK_MAX_ATTEMPTS, keep: DELIVERY_JOB_RETENTION };
+                return { name: event.event_type, data, options };
               }),
           );
-          if (jobs.length) {
-            if (redis.status !== 'ready') throw new Error(`Job queue unavailable (Redis connection ${redis.status})`);
-            await withQueueTimeout(queue.addBulk(jobs));
-          }
+          await queue.addBulk(jobs, { transaction: tx });
           await tx.outboxEvent.updateMany({ where: { id: { in: claimed } }, data: { dispatchedAt: new Date(), attempts: { increment: 1 }, lastError: null } });
           return events.length;
         },

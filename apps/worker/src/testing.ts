@@ -1,14 +1,15 @@
 // Helpers for tests that run the worker: their own queues in a shared Redis, and polling.
-import { Queue, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Settings } from '@personal-automations/config';
-import { QUEUE_NAMES, queueConnection } from '@personal-automations/services';
+import { QUEUE_NAMES, queueConnection, type JobInfo, type JobQueue } from '@personal-automations/services';
 
-/** One of the queues these settings name (close it after use). */
+/** One of the BullMQ queues these settings name, to look at Redis itself (close it after use). */
 export const openQueue = (settings: Settings, name: string): Queue =>
   new Queue(name, { connection: queueConnection(settings.TASKIQ_BROKER_URL), prefix: settings.JOB_QUEUE_PREFIX });
 
-/** Deletes every queue under the settings' JOB_QUEUE_PREFIX from Redis. */
+/** Deletes every queue under the settings' JOB_QUEUE_PREFIX from Redis (nothing to do without Redis). */
 export async function removeQueues(settings: Settings): Promise<void> {
+  if (!settings.redisEnabled) return;
   for (const name of Object.values(QUEUE_NAMES)) {
     const queue = openQueue(settings, name);
     await queue.obliterate({ force: true });
@@ -31,7 +32,10 @@ export async function waitUntil<T>(
   }
 }
 
-/** Waits until job `id` is in `state`, and returns the job as read after that (its result, attempts). */
-export function waitForJobState(queue: Queue, id: string, state: 'completed' | 'failed'): Promise<Job> {
-  return waitUntil(`job ${id} to be ${state}`, async () => (await queue.getJobState(id)) === state && queue.getJob(id));
+/** Waits until job `id` is in `state`, and returns the job as read then (its result, attempts). */
+export function waitForJobState<Data, Result>(queue: JobQueue<Data, Result>, id: string, state: 'completed' | 'failed'): Promise<JobInfo<Data, Result>> {
+  return waitUntil(`job ${id} to be ${state}`, async () => {
+    const job = await queue.getJob(id);
+    return job?.state === state && job;
+  });
 }

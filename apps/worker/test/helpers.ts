@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { loadSettings, readEnvFile, type Settings } from '@personal-automations/config';
 import { createPrismaClient, type Database } from '@personal-automations/db';
+import { BullmqJobBackend, QUEUE_NAMES, queueLocation, TaskQueue, type TaskData, type TaskResult } from '@personal-automations/services';
 import { useTestDatabase } from '@personal-automations/testing';
 import { removeQueues } from '../src/testing.ts';
 
@@ -15,6 +16,7 @@ export function testSettings(databaseUrl: string, prefix: string, overrides: Rec
     ...readEnvFile(),
     ...process.env,
     DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379/0',
     LOG_LEVEL: 'silent',
     JOB_QUEUE_PREFIX: prefix,
     OUTBOX_POLL_INTERVAL_MS: '50',
@@ -41,3 +43,9 @@ export function useWorkerTest(overrides: Record<string, string> = {}): WorkerTes
 let users = 0;
 export const createUser = (db: Database, role = 'user') =>
   db.user.create({ data: { email: `worker-${++users}-${randomBytes(3).toString('hex')}@example.com`, role } });
+
+/** The example tasks' queue on these settings' Redis, and how to close its connections. */
+export function openTaskQueue(settings: Settings): { tasks: TaskQueue; close(): Promise<void> } {
+  const backend = new BullmqJobBackend(queueLocation(settings));
+  return { tasks: new TaskQueue(backend.queue<TaskData, TaskResult>(QUEUE_NAMES.tasks)), close: () => backend.close() };
+}

@@ -3,24 +3,23 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Prisma } from '@personal-automations/db';
-import { createProducerRedis, deliveryIdFor, publishEvent, QUEUE_NAMES, receives, retryDelayMs, type DeliveryJobData } from '@personal-automations/services';
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { BullmqJobBackend, deliveryIdFor, publishEvent, QUEUE_NAMES, queueLocation, receives, retryDelayMs, type DeliveryJobData } from '@personal-automations/services';
+import type { Queue } from 'bullmq';
 import { OutboxRelay } from '../src/outbox-relay.ts';
-import { createUser, useWorkerTest, waitUntil } from './helpers.ts';
+import { createUser, openQueue, useWorkerTest } from './helpers.ts';
 
 const t = useWorkerTest({ OUTBOX_BATCH_SIZE: '7' });
-let redis: Redis;
+let backend: BullmqJobBackend;
 let queue: Queue<DeliveryJobData>;
-const relay = () => new OutboxRelay({ db: t.db, queue, redis, settings: t.settings, logger: pino({ level: 'silent' }) });
-beforeAll(async () => {
-  redis = createProducerRedis(t.settings.TASKIQ_BROKER_URL);
-  queue = new Queue<DeliveryJobData>(QUEUE_NAMES.webhookDeliveries, { connection: redis, prefix: t.settings.JOB_QUEUE_PREFIX });
-  await waitUntil('Redis', () => redis.status === 'ready');
+const relay = () =>
+  new OutboxRelay({ db: t.db, queue: backend.queue<DeliveryJobData>(QUEUE_NAMES.webhookDeliveries), settings: t.settings, logger: pino({ level: 'silent' }) });
+beforeAll(() => {
+  backend = new BullmqJobBackend(queueLocation(t.settings));
+  queue = openQueue(t.settings, QUEUE_NAMES.webhookDeliveries);
 });
 afterAll(async () => {
   await queue?.close();
-  redis?.disconnect();
+  await backend?.close();
 });
 
 const hook = (userId: string | null, events: string[], isActive = true) =>
@@ -48,7 +47,7 @@ describe('OutboxRelay', () => {
     const sample = jobs.find((j) => j.id === deliveryIdFor(events[0]!.id, a.id))!;
     expect(sample.data).toMatchObject({ webhookId: a.id, eventType: 'item.created' });
     expect(sample.data.body).toMatch(/^\{"event": "item\.created", "timestamp": "[^"]+\+00:00", "data": \{/);
-    expect(sample.opts).toMatchObject({ attempts: 5, backoff: { type: 'webhook' } });
+    expect(sample.opts).toMatchObject({ attempts: 5, backoff: { type: 'worker' } });
 
     // a round repeated after a lost commit (rows undispatched again) adds no job
     await t.db.outboxEvent.updateMany({ data: { dispatchedAt: null } });

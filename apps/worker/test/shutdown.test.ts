@@ -3,18 +3,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueLocation, TaskQueue } from '@personal-automations/services';
+import type { TaskQueue } from '@personal-automations/services';
 import { runWorker } from '../src/index.ts';
-import { useWorkerTest, waitUntil } from './helpers.ts';
+import { openTaskQueue, useWorkerTest, waitUntil } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const t = useWorkerTest();
 let tasks: TaskQueue;
+let closeTasks: (() => Promise<void>) | undefined;
 beforeAll(() => {
-  tasks = new TaskQueue(queueLocation(t.settings));
+  ({ tasks, close: closeTasks } = openTaskQueue(t.settings));
 });
 afterAll(async () => {
-  await tasks?.close();
+  await closeTasks?.();
 });
 
 type Started = { child: ChildProcess; exit: Promise<number | null>; output: () => string };

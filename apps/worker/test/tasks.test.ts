@@ -1,18 +1,19 @@
 // The example tasks through the typed enqueue API and the real worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExternalServiceError, queueLocation, TaskQueue, ValidationError, type TaskStatus } from '@personal-automations/services';
+import { ExternalServiceError, TaskQueue, ValidationError, type TaskStatus } from '@personal-automations/services';
 import { runWorker } from '../src/index.ts';
-import { useWorkerTest, waitUntil } from './helpers.ts';
+import { openTaskQueue, useWorkerTest, waitUntil } from './helpers.ts';
 
 const t = useWorkerTest();
 let worker: { close(): Promise<void> } | undefined;
 let tasks: TaskQueue;
+let closeTasks: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   worker = await runWorker({ settings: t.settings, concurrency: 3 });
-  tasks = new TaskQueue(queueLocation(t.settings));
+  ({ tasks, close: closeTasks } = openTaskQueue(t.settings));
 });
 afterAll(async () => {
-  await tasks?.close();
+  await closeTasks?.();
   await worker?.close();
 });
 
@@ -54,10 +55,10 @@ describe('example tasks', { timeout: 60_000 }, () => {
   });
 
   it('an unreachable job queue is an ExternalServiceError, not a hang', async () => {
-    const offline = new TaskQueue({ url: 'redis://127.0.0.1:9/0', prefix: t.settings.JOB_QUEUE_PREFIX });
+    const offline = openTaskQueue({ ...t.settings, TASKIQ_BROKER_URL: 'redis://127.0.0.1:9/0' });
     try {
       const started = Date.now();
-      const error = await offline.enqueueExampleTask('lost').catch((e: unknown) => e);
+      const error = await offline.tasks.enqueueExampleTask('lost').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ExternalServiceError);
       expect(error).toMatchObject({ code: 'EXTERNAL_SERVICE_ERROR', message: 'Job queue unavailable' });
       expect(Date.now() - started).toBeLessThan(15_000);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { readEnvFile } from './env-file.ts';
 
@@ -50,6 +51,7 @@ const EnvSchema = z.object({
   DB_POOL_SIZE: int(1).default(5),
   DB_MAX_OVERFLOW: int(0).default(10),
   DB_POOL_TIMEOUT: int(1).default(30),
+  EMBEDDED_DATA_DIR: z.string().default('./.data/pg'),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').optional(),
   REDIS_HOST: z.string().default('localhost'),
@@ -69,6 +71,7 @@ const EnvSchema = z.object({
   WORKER_SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(20),
   JOB_QUEUE_PREFIX: z.string().regex(/^[\w.-]+$/, 'expected letters, digits, _ . or -').default('bull'),
   OUTBOX_POLL_INTERVAL_MS: int(10, 60_000).default(250),
+  JOB_POLL_INTERVAL_MS: int(10, 60_000).default(250),
   OUTBOX_BATCH_SIZE: int(1, 1000).default(100),
   MAINTENANCE_INTERVAL_SECONDS: int(1).default(3600),
   SESSION_RETENTION_DAYS: int(1).default(30),
@@ -107,11 +110,17 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/** Where the data lives: a PostgreSQL server, or PGlite in EMBEDDED_DATA_DIR when no DATABASE_URL / POSTGRES_* is set. */
+export type DatabaseTarget = { kind: 'postgresql'; url: string } | { kind: 'pglite'; dataDir: string };
+
 export type Settings = Env & {
-  /** DATABASE_URL, or one built from the POSTGRES_* parts. */
+  /** DATABASE_URL, or one built from the POSTGRES_* parts (also when the database is embedded, for tools that ask). */
   databaseUrl: string;
+  database: DatabaseTarget;
   /** REDIS_URL, or one built from the REDIS_* parts. */
   redisUrl: string;
+  /** False when no REDIS_URL / REDIS_* / TASKIQ_BROKER_URL is set: jobs then live in the database, rate limits in memory. */
+  redisEnabled: boolean;
   webhookAllowPrivateUrls: boolean;
   docsEnabled: boolean;
   isProduction: boolean;
@@ -136,6 +145,10 @@ function crossChecks(env: Env): string[] {
 }
 
 const enc = encodeURIComponent;
+
+// Setting any of these selects the real server; with none set, the embedded part is used.
+const POSTGRES_VARIABLES = ['DATABASE_URL', 'POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB'];
+const REDIS_VARIABLES = ['REDIS_URL', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_DB', 'TASKIQ_BROKER_URL'];
 const SECRET_NAME = /SECRET|PASSWORD|TOKEN|API_KEY|_URL$/;
 
 /** One line per bad variable; values of secret-bearing variables (and URLs, which may hold passwords) are never echoed. */
@@ -156,14 +169,18 @@ export function loadSettings(source: Record<string, string | undefined> = { ...r
     throw new SettingsError(parsed.error.issues.map((issue) => describeIssue(String(issue.path[0]), issue.message, raw)));
   }
   const env = parsed.data;
+  const isSet = (names: string[]) => names.some((name) => name in raw);
   const problems = crossChecks(env);
   if (problems.length) throw new SettingsError(problems);
   const password = env.POSTGRES_PASSWORD ? `:${enc(env.POSTGRES_PASSWORD)}` : '';
   const redisAuth = env.REDIS_PASSWORD ? `:${enc(env.REDIS_PASSWORD)}@` : '';
+  const databaseUrl =
+    env.DATABASE_URL ?? `postgresql://${enc(env.POSTGRES_USER)}${password}@${env.POSTGRES_HOST}:${env.POSTGRES_PORT}/${enc(env.POSTGRES_DB)}`;
   return {
     ...env,
-    databaseUrl:
-      env.DATABASE_URL ?? `postgresql://${enc(env.POSTGRES_USER)}${password}@${env.POSTGRES_HOST}:${env.POSTGRES_PORT}/${enc(env.POSTGRES_DB)}`,
+    databaseUrl,
+    database: isSet(POSTGRES_VARIABLES) ? { kind: 'postgresql', url: databaseUrl } : { kind: 'pglite', dataDir: path.resolve(env.EMBEDDED_DATA_DIR) },
+    redisEnabled: isSet(REDIS_VARIABLES),
     redisUrl: env.REDIS_URL ?? `redis://${redisAuth}${env.REDIS_HOST}:${env.REDIS_PORT}/${env.REDIS_DB}`,
     webhookAllowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS ?? env.ENVIRONMENT === 'local',
     docsEnabled: env.ENVIRONMENT !== 'production',

@@ -92,6 +92,34 @@ describe('settings', () => {
   });
 });
 
+describe('which parts: the servers when configured, else the embedded ones', () => {
+  it('with no PostgreSQL or Redis variable set: PGlite in EMBEDDED_DATA_DIR, no Redis', () => {
+    const s = loadSettings({});
+    expect(s.database).toEqual({ kind: 'pglite', dataDir: path.resolve('.data/pg') });
+    expect(s.redisEnabled).toBe(false);
+    expect(loadSettings({ EMBEDDED_DATA_DIR: '/var/lib/pa' }).database).toEqual({ kind: 'pglite', dataDir: '/var/lib/pa' });
+    // empty values count as unset
+    expect(loadSettings({ DATABASE_URL: '', POSTGRES_HOST: '', REDIS_URL: '' })).toMatchObject({ database: { kind: 'pglite' }, redisEnabled: false });
+  });
+
+  it('any DATABASE_URL or POSTGRES_* variable selects the server', () => {
+    expect(loadSettings({ DATABASE_URL: 'postgresql://u@db:5432/x' }).database).toEqual({ kind: 'postgresql', url: 'postgresql://u@db:5432/x' });
+    for (const name of ['POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB']) {
+      const value = name === 'POSTGRES_PORT' ? '5433' : 'v';
+      expect(loadSettings({ [name]: value }).database.kind, name).toBe('postgresql');
+    }
+    expect(loadSettings({ POSTGRES_HOST: 'db' }).database).toEqual({ kind: 'postgresql', url: 'postgresql://postgres@db:5432/my_project' });
+  });
+
+  it('any REDIS_URL, REDIS_* or TASKIQ_BROKER_URL variable turns Redis on, independently of the database', () => {
+    for (const [name, value] of [['REDIS_URL', 'redis://r:6379/0'], ['REDIS_HOST', 'r'], ['REDIS_PORT', '6380'], ['REDIS_PASSWORD', 'p'], ['REDIS_DB', '2'], ['TASKIQ_BROKER_URL', 'redis://r:6379/1']]) {
+      expect(loadSettings({ [name!]: value! }).redisEnabled, name).toBe(true);
+    }
+    expect(loadSettings({ REDIS_URL: 'redis://r:6379/0' }).database.kind).toBe('pglite');
+    expect(loadSettings({ POSTGRES_HOST: 'db' }).redisEnabled).toBe(false);
+  });
+});
+
 describe('.env files', () => {
   it('parses quotes, comments and export', () => {
     expect(parseEnv('# c\nA=1\nexport B="two words"\nC=\'x#y\'\nD=val # note\n\nbad line')).toEqual({ A: '1', B: 'two words', C: 'x#y', D: 'val' });

@@ -4,7 +4,12 @@ import { getSettings } from '@personal-automations/config';
 import { ensureDatabase } from '../src/admin.ts';
 import { migrateDeploy } from '../src/migrations.ts';
 
-const { databaseUrl } = getSettings();
+const { database, databaseUrl } = getSettings();
+if (database.kind === 'pglite') {
+  // The embedded database is migrated by the process that opens it, at start.
+  console.log(`==> embedded database in ${database.dataDir} (migrations are applied when the API starts)`);
+  process.exit(0);
+}
 const safeUrl = databaseUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 if (await ensureDatabase(databaseUrl)) console.log(`==> created database ${safeUrl}`);
 const result = await migrateDeploy(databaseUrl);

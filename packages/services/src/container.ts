@@ -1,6 +1,5 @@
 import type { Settings } from '@personal-automations/config';
 import type { Database } from '@personal-automations/db';
-import type { Redis } from 'ioredis';
 import { AuthService } from './auth/auth.ts';
 import { createLucia } from './auth/lucia.ts';
 import { GoogleOAuthService } from './auth/oauth.ts';
@@ -11,20 +10,28 @@ import { AgentService } from './agent/connection.ts';
 import { OpenAIChatModel } from './agent/model.ts';
 import { defaultTools, ToolRegistry } from './agent/tools.ts';
 import { ConversationService } from './conversations.ts';
-import { HealthService } from './health.ts';
+import { HealthService, type ReadinessCheck } from './health.ts';
 import { ItemService } from './items.ts';
 import { UserService } from './users.ts';
 import { MaintenanceService } from './jobs/maintenance.ts';
-import { queueLocation } from './jobs/queues.ts';
+import type { JobBackend } from './jobs/backend.ts';
+import { QUEUE_NAMES, type TaskData, type TaskResult } from './jobs/queues.ts';
 import { TaskQueue } from './jobs/tasks.ts';
 import { DeliveryService } from './webhooks/deliveries.ts';
 import { WebhookSender } from './webhooks/sender.ts';
 import { WebhookService } from './webhooks/service.ts';
 
-export type ServiceDeps = { db: Database; redis: Redis; settings: Settings };
+export type ServiceDeps = {
+  db: Database;
+  /** BullMQ on Redis, or the jobs table: whichever the process's platform chose. */
+  jobs: JobBackend;
+  /** What readiness checks (the database, Redis or its stand-ins). */
+  readinessChecks: ReadinessCheck[];
+  settings: Settings;
+};
 
-/** One instance of every service, sharing the process's database and Redis clients. */
-export function createServices({ db, redis, settings }: ServiceDeps) {
+/** One instance of every service, sharing the process's database client and job backend. */
+export function createServices({ db, jobs, readinessChecks, settings }: ServiceDeps) {
   const tokens = new TokenService({
     secretKey: settings.SECRET_KEY,
     accessTokenMinutes: settings.ACCESS_TOKEN_EXPIRE_MINUTES,
@@ -49,10 +56,9 @@ export function createServices({ db, redis, settings }: ServiceDeps) {
     agent: new AgentService({ conversations, agent: new Agent({ model: new OpenAIChatModel(settings), tools: new ToolRegistry(defaultTools()) }) }),
     webhooks: new WebhookService(db, webhookSender, { allowPrivateUrls: settings.webhookAllowPrivateUrls }),
     deliveries: new DeliveryService(db, webhookSender),
-    /** Enqueues the example tasks; connects to the job queue on first use (close() at shutdown). */
-    tasks: new TaskQueue(queueLocation(settings)),
+    tasks: new TaskQueue(jobs.queue<TaskData, TaskResult>(QUEUE_NAMES.tasks)),
     maintenance: new MaintenanceService(db, sessions),
-    health: new HealthService({ db, redis, serviceName: settings.PROJECT_NAME, environment: settings.ENVIRONMENT, version: '1.0.0' }),
+    health: new HealthService({ checks: readinessChecks, serviceName: settings.PROJECT_NAME, environment: settings.ENVIRONMENT, version: '1.0.0' }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

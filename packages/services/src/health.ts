@@ -1,6 +1,4 @@
 import type { CheckResult, ReadyStatus } from '@personal-automations/contracts';
-import type { Database } from '@personal-automations/db';
-import type { Redis } from 'ioredis';
 import { isoOffset } from './serialize.ts';
 
 /** A check that has not answered by then counts as failed, so /ready never hangs. */
@@ -22,9 +20,12 @@ async function timed(run: () => Promise<unknown>, extra: Partial<CheckResult> = 
   }
 }
 
-export type HealthDeps = { db: Database; redis: Redis; serviceName: string; environment: string; version: string };
+/** One part the service needs, checked by readiness: `database`, `redis`, or the embedded stand-ins. */
+export type ReadinessCheck = { name: string; type?: string; run: () => Promise<unknown> };
 
-/** Liveness (the process answers) and readiness (PostgreSQL and Redis answer). */
+export type HealthDeps = { checks: ReadinessCheck[]; serviceName: string; environment: string; version: string };
+
+/** Liveness (the process answers) and readiness (every part it needs answers). */
 export class HealthService {
   private readonly deps: HealthDeps;
   constructor(deps: HealthDeps) {
@@ -41,13 +42,9 @@ export class HealthService {
   }
 
   async ready(): Promise<ReadyStatus> {
-    const [database, redis] = await Promise.all([
-      timed(() => this.deps.db.$queryRaw`SELECT 1`, { type: 'postgresql' }),
-      timed(async () => {
-        if ((await this.deps.redis.ping()) !== 'PONG') throw new Error('Ping failed');
-      }),
-    ]);
-    const ok = database.status === 'healthy' && redis.status === 'healthy';
-    return { status: ok ? 'ready' : 'not_ready', timestamp: isoOffset(new Date()), service: this.deps.serviceName, checks: { database, redis } };
+    const results = await Promise.all(this.deps.checks.map((check) => timed(check.run, check.type === undefined ? {} : { type: check.type })));
+    const checks = Object.fromEntries(this.deps.checks.map((check, i) => [check.name, results[i]!]));
+    const ok = results.every((result) => result.status === 'healthy');
+    return { status: ok ? 'ready' : 'not_ready', timestamp: isoOffset(new Date()), service: this.deps.serviceName, checks };
   }
 }

@@ -1,7 +1,7 @@
 export * from './errors.ts';
 export { ItemService, toItemRead } from './items.ts';
 export { HealthService } from './health.ts';
-export type { HealthDeps } from './health.ts';
+export type { HealthDeps, ReadinessCheck } from './health.ts';
 export { isoOffset, isoOffsetOrNull, pageCount } from './serialize.ts';
 export { createServices } from './container.ts';
 export type { Services, ServiceDeps } from './container.ts';
@@ -41,9 +41,14 @@ export { deliveryBody, pythonJsonDumps, TEST_DATA, TEST_EVENT } from './webhooks
 export { assertPublicUrl, isBlockedAddress } from './webhooks/url-guard.ts';
 export { findSubscribers, receives } from './webhooks/subscribers.ts';
 export type { Subscriber } from './webhooks/subscribers.ts';
-export { createProducerRedis, ENQUEUE_TIMEOUT_MS, MAINTENANCE_JOBS, QUEUE_NAMES, queueConnection, queueLocation, withQueueTimeout } from './jobs/queues.ts';
+export { MAINTENANCE_JOBS, QUEUE_NAMES, queueConnection, queueLocation } from './jobs/queues.ts';
 export type { DeliveryJobData, MaintenanceJobName, TaskData, TaskJobs, TaskName, TaskResult } from './jobs/queues.ts';
 export { TaskQueue } from './jobs/tasks.ts';
-export type { EnqueuedTask, TaskQueueOptions, TaskState, TaskStatus } from './jobs/tasks.ts';
+export type { EnqueuedTask, TaskState, TaskStatus } from './jobs/tasks.ts';
+export { defaultBackoffMs, PermanentJobError } from './jobs/backend.ts';
+export type { EnqueueContext, JobBackend, JobInfo, JobOptions, JobProcessor, JobQueue, JobState, JobSummary, JobWorker, JobWorkerOptions, NewJob, RunningJob } from './jobs/backend.ts';
+export { BullmqJobBackend } from './jobs/bullmq-backend.ts';
+export { DatabaseJobBackend } from './jobs/database-backend.ts';
+export type { DatabaseJobBackendOptions } from './jobs/database-backend.ts';
 export { MaintenanceService } from './jobs/maintenance.ts';
 export type { DeliveryPrune, SessionCleanup, StaleCounts } from './jobs/maintenance.ts';

@@ -1,1 +1,2 @@
 export { createTestDatabase, useTestDatabase } from '@personal-automations/db/testing';
+export { copyTemplateDataDir, isEmbeddedTestMode } from './embedded.ts';

@@ -8,16 +8,20 @@ const require = createRequire(import.meta.url);
  * `coverageOf` adds other workspace sources that this package's tests exercise (an app's tests
  * run the services and contracts too), so its coverage report counts them.
  */
-export function testConfig(options: { database?: boolean; coverageOf?: string[] } = {}) {
+export function testConfig(options: { database?: boolean; coverageOf?: string[]; onlyWithServers?: string[] } = {}) {
   const extra = options.coverageOf ?? [];
+  // Files about a part only the real servers have (e.g. Redis outages) are left out in embedded mode.
+  const exclude = process.env.TEST_MODE === 'embedded' ? (options.onlyWithServers ?? []) : [];
   return defineConfig({
     test: {
       include: ['test/**/*.test.ts'],
+      exclude: ['**/node_modules/**', ...exclude],
       globalSetup: options.database === false ? [] : [require.resolve('@personal-automations/db/testing/global-setup')],
       testTimeout: 30_000,
       hookTimeout: 60_000,
       pool: 'forks',
-      reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
+      // The embedded run writes its own report, so the summary counts both runs.
+      reporters: ['default', ['json', { outputFile: process.env.TEST_MODE === 'embedded' ? 'test-results.embedded.json' : 'test-results.json' }]],
       coverage: {
         provider: 'v8',
         reporter: ['text-summary', 'html', 'lcov'],

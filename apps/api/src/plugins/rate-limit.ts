@@ -1,10 +1,11 @@
 // Rate limiting (contract section 7): RATE_LIMIT_REQUESTS per RATE_LIMIT_PERIOD per client, and a
 // tighter per-IP budget for the procedures whose meta says `rateLimit: 'auth'` (login, register).
-// Counters live in Redis, so every API process draws on the same budgets.
+// Counters live in Redis, so every API process draws on the same budgets; without Redis they are
+// counted in this process's memory (the platform's choice).
 import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Settings } from '@personal-automations/config';
 import { RateLimitError, type AccessClaims, type Services } from '@personal-automations/services';
 import { bearerToken } from '../credentials.ts';
@@ -47,14 +48,17 @@ export const limitText = (max: number, periodSeconds: number): string =>
 /** Prefix of the Redis counters; PROJECT_NAME keeps two deployments sharing one Redis apart. */
 export const rateLimitKeyPrefix = (settings: Settings): string => `${settings.PROJECT_NAME}:rate-limit:`;
 
-export type RateLimitPluginOptions = { settings: Settings; tokens: Services['tokens'] };
+export type RateLimitPluginOptions = {
+  settings: Settings;
+  tokens: Services['tokens'];
+  /** Where the counters live; undefined counts in memory. The plugin disconnects it at close. */
+  redis: Redis | undefined;
+};
 
 type Budget = { max: number; periodSeconds: number };
 
 // Counter keys carry their budget: `auth:ip:<ip>` for auth procedures, else `user:<id>` or `ip:<ip>`.
 const AUTH_KEY = 'auth:';
-// Every request waits on Redis: a Redis that stops answering may delay it by this much, no more.
-const COMMAND_TIMEOUT_MS = 1000;
 const FIRST_CONNECTION_WAIT_MS = 2000;
 
 function policyOf(request: FastifyRequest): RateLimitPolicy {
@@ -90,7 +94,7 @@ function firstConnection(redis: Redis, ms: number): Promise<void> {
   });
 }
 
-async function rateLimit(app: FastifyInstance, { settings, tokens }: RateLimitPluginOptions) {
+async function rateLimit(app: FastifyInstance, { settings, tokens, redis }: RateLimitPluginOptions) {
   if (!settings.RATE_LIMIT_ENABLED) return;
   const budgets: Record<'default' | 'auth', Budget> = {
     default: { max: settings.RATE_LIMIT_REQUESTS, periodSeconds: settings.RATE_LIMIT_PERIOD },
@@ -98,17 +102,16 @@ async function rateLimit(app: FastifyInstance, { settings, tokens }: RateLimitPl
   };
   const budgetOf = (key: string): Budget => (key.startsWith(AUTH_KEY) ? budgets.auth : budgets.default);
 
-  // Its own client: no offline queue, so while Redis is down each check fails at once and is skipped.
-  const redis = new Redis(settings.redisUrl, { enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: 2000 });
-  redis.on('error', () => {}); // outages are skipped (skipOnError); readiness reports them
-  app.addHook('onClose', async () => redis.disconnect());
-  await firstConnection(redis, FIRST_CONNECTION_WAIT_MS);
+  if (redis) {
+    app.addHook('onClose', async () => redis.disconnect());
+    await firstConnection(redis, FIRST_CONNECTION_WAIT_MS);
+  }
 
   await app.register(fastifyRateLimit, {
     // No route hooks of its own: the hook below picks the budget per request (tRPC serves every
     // procedure on one route) and answers 429 itself, rather than throwing into each scope's error handler.
     global: false,
-    redis,
+    ...(redis && { redis }),
     nameSpace: rateLimitKeyPrefix(settings),
     skipOnError: true,
     keyGenerator: (request) => (policyOf(request) === 'auth' ? `${AUTH_KEY}ip:${normalizeIP(request.ip)}` : clientKey(request, tokens)),

@@ -27,23 +27,21 @@ export abstract class BaseCommand extends Command {
     return this.prompter;
   }
 
-  /** A database client and the services, disconnected when the command ends. */
+  /** The database client and the services (on the server or the embedded database), closed when the command ends. */
   protected async openServices(): Promise<ServiceContext> {
     const settings = this.settings();
-    const [{ createPrismaClient }, { createServices }, { Redis }] = await Promise.all([
-      import('@personal-automations/db'),
-      import('@personal-automations/services'),
-      import('ioredis'),
-    ]);
-    const db = createPrismaClient({ url: settings.databaseUrl, maxConnections: 2, poolTimeoutSeconds: settings.DB_POOL_TIMEOUT });
-    // lazyConnect: a command that never touches Redis never connects to it
-    const redis = new Redis(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    redis.on('error', () => {});
-    this.onCleanup(async () => {
-      redis.disconnect();
-      await db.$disconnect();
-    });
-    return { settings, db, services: createServices({ db, redis, settings }) };
+    const { openPlatform } = await import('@personal-automations/platform');
+    const platform = await openPlatform(settings);
+    this.onCleanup(() => platform.close());
+    return { settings, db: platform.db, services: platform.services };
+  }
+
+  /** A postgresql:// URL of the database for the `db` commands (the embedded one is opened until the command ends). */
+  protected async databaseUrl(): Promise<string> {
+    const { openDatabaseUrl } = await import('@personal-automations/platform');
+    const database = await openDatabaseUrl(this.settings());
+    this.onCleanup(() => database.close());
+    return database.url;
   }
 
   /** Runs `fn` when the command ends, successfully or not. */

@@ -36,6 +36,7 @@ export function describeError(error: unknown): { message: string; exitCode: numb
   const err = error as ErrorLike;
   if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode };
   if (err.name === 'SettingsError') return { message: err.message, exitCode: 1 };
+  if (err.name === 'EmbeddedDatabaseInUseError') return { message: `Error: ${err.message}`, exitCode: 1 };
   if (err.name === 'ExitPromptError' || err.name === 'AbortPromptError') return { message: 'Aborted.', exitCode: 1 };
   // oclif's parse errors (unknown flag, bad value): usage errors, exit 2 as in other CLIs
   if (typeof err.oclif?.exit === 'number') return { message: usageError(err.message), exitCode: err.oclif.exit };

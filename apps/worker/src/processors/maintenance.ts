@@ -1,11 +1,10 @@
 // The scheduler's periodic jobs.
-import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Settings } from '@personal-automations/config';
-import { MAINTENANCE_JOBS, type DeliveryPrune, type MaintenanceService, type SessionCleanup } from '@personal-automations/services';
+import { MAINTENANCE_JOBS, PermanentJobError, type DeliveryPrune, type RunningJob, type MaintenanceService, type SessionCleanup } from '@personal-automations/services';
 
 export function maintenanceProcessor(maintenance: MaintenanceService, settings: Settings, logger: Logger) {
-  return async (job: Job): Promise<SessionCleanup | DeliveryPrune> => {
+  return async (job: RunningJob<unknown>): Promise<SessionCleanup | DeliveryPrune> => {
     switch (job.name) {
       case MAINTENANCE_JOBS.cleanupSessions: {
         const result = await maintenance.cleanupSessions(settings.SESSION_RETENTION_DAYS);
@@ -18,7 +17,7 @@ export function maintenanceProcessor(maintenance: MaintenanceService, settings: 
         return result;
       }
       default:
-        throw new UnrecoverableError(`Unknown maintenance job: ${job.name}`);
+        throw new PermanentJobError(`Unknown maintenance job: ${job.name}`);
     }
   };
 }

@@ -1,19 +1,15 @@
 // The example tasks (the original's Taskiq tasks), run by the worker process. The long-running
 // task honours cancellation: when shutdown outlasts its grace period it goes back to the queue.
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { TaskData, TaskName, TaskResult } from '@personal-automations/services';
+import { PermanentJobError, type RunningJob, type TaskData, type TaskName, type TaskResult } from '@personal-automations/services';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function longRunning(job: Job, duration: number, logger: Logger, token: string | undefined, signal: AbortSignal | undefined): Promise<TaskResult<'long_running_task'>> {
+async function longRunning(job: RunningJob<TaskData>, duration: number, logger: Logger): Promise<TaskResult<'long_running_task'>> {
   const totalMs = duration * 1000;
   for (let elapsed = 0; elapsed < totalMs; ) {
-    if (signal?.aborted) {
-      // back to the queue for another worker, instead of counting as a failed attempt
-      await job.moveToDelayed(Date.now(), token);
-      throw new DelayedError();
-    }
+    // back to the queue for another worker, instead of counting as a failed attempt
+    if (job.signal.aborted) throw await job.returnToQueue();
     const step = Math.min(1000, totalMs - elapsed);
     await sleep(step);
     elapsed += step;
@@ -25,7 +21,7 @@ async function longRunning(job: Job, duration: number, logger: Logger, token: st
 }
 
 export function taskProcessor(logger: Logger) {
-  return async (job: Job, token?: string, signal?: AbortSignal): Promise<TaskResult> => {
+  return async (job: RunningJob<TaskData>): Promise<TaskResult> => {
     switch (job.name as TaskName) {
       case 'example_task': {
         const { message } = job.data as TaskData<'example_task'>;
@@ -33,7 +29,7 @@ export function taskProcessor(logger: Logger) {
         return { status: 'completed', message: `Processed: ${message}` };
       }
       case 'long_running_task':
-        return longRunning(job, (job.data as TaskData<'long_running_task'>).duration, logger, token, signal);
+        return longRunning(job, (job.data as TaskData<'long_running_task'>).duration, logger);
       case 'send_email': {
         const { to, subject } = job.data as TaskData<'send_email'>;
         await sleep(500);
@@ -41,7 +37,7 @@ export function taskProcessor(logger: Logger) {
         return { status: 'sent', to, subject };
       }
       default:
-        throw new UnrecoverableError(`Unknown task: ${job.name}`);
+        throw new PermanentJobError(`Unknown task: ${job.name}`);
     }
   };
 }

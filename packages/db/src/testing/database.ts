@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { dropDatabase, ensureDatabase, withDatabaseName } from '../admin.ts';
+import { LOCK_FILE_NAME } from '../embedded/lock.ts';
+import { isEmbeddedTestMode } from './mode.ts';
 import './provided-context.ts';
 
 /** Creates a fresh, migrated database (a copy of the run's template) for one test file. */
@@ -11,11 +16,32 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   return { url, drop: () => dropDatabase(url) };
 }
 
-/** Registers beforeAll/afterAll hooks that create and drop this file's database; read `.url` inside tests. */
-export function useTestDatabase(): { url: string } {
-  const handle = { url: '' };
+/**
+ * TEST_MODE=embedded: a fresh copy of a closed embedded data dir (by default the run's migrated
+ * template) under the OS temp dir. The lock file is left out: the copy belongs to nobody yet.
+ */
+export async function createTestDataDir(templateDir: string = inject('embeddedTemplateDir')): Promise<{ dataDir: string; remove: () => Promise<void> }> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pa_test_embedded_'));
+  await fs.cp(templateDir, dataDir, { recursive: true, filter: (source) => path.basename(source) !== LOCK_FILE_NAME });
+  return { dataDir, remove: () => fs.rm(dataDir, { recursive: true, force: true }) };
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that create and remove this file's database; read the
+ * handle inside tests. Normal mode: `url` names a database on the real server, `dataDir` is ''.
+ * TEST_MODE=embedded: `url` is '' and `dataDir` is a copy of the embedded template (open it
+ * with openEmbeddedDatabase).
+ */
+export function useTestDatabase(): { url: string; dataDir: string } {
+  const handle = { url: '', dataDir: '' };
   let drop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
+    if (isEmbeddedTestMode()) {
+      const copy = await createTestDataDir();
+      handle.dataDir = copy.dataDir;
+      drop = copy.remove;
+      return;
+    }
     const db = await createTestDatabase();
     handle.url = db.url;
     drop = db.drop;

@@ -3,6 +3,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     templateDatabaseUrl: string;
     testRunId: string;
+    /** TEST_MODE=embedded only: a closed, migrated embedded data dir that each test file copies. */
+    embeddedTemplateDir: string;
   }
 }
 export {};

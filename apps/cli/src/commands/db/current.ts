@@ -7,7 +7,7 @@ export default class DbCurrent extends BaseCommand {
 
   async run(): Promise<{ current: string | null; head: string | null; pending: string[] }> {
     await this.parse(DbCurrent);
-    const { current, head, pending } = await migrationState(this.settings().databaseUrl);
+    const { current, head, pending } = await migrationState(await this.databaseUrl());
     this.log(current ? `${current}${current === head ? ' (head)' : ''}` : '(no migration applied)');
     if (pending.length) this.log(`${pending.length} pending: ${pending.join(', ')}`);
     return { current, head, pending };

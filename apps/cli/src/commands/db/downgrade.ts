@@ -18,7 +18,7 @@ export default class DbDowngrade extends BaseCommand {
 
   async run(): Promise<{ undone: string[] }> {
     const { flags } = await this.parse(DbDowngrade, revisionArgs(this.argv));
-    const undone = await downgrade(this.settings().databaseUrl, flags.revision);
+    const undone = await downgrade(await this.databaseUrl(), flags.revision);
     for (const name of undone) this.log(`Undid ${name}`);
     if (undone.length === 0) this.log('Nothing to undo.');
     return { undone };

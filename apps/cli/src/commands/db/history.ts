@@ -10,7 +10,7 @@ export default class DbHistory extends BaseCommand {
 
   async run(): Promise<HistoryEntry[]> {
     await this.parse(DbHistory);
-    const { all, applied, current, head } = await migrationState(this.settings().databaseUrl);
+    const { all, applied, current, head } = await migrationState(await this.databaseUrl());
     const entries: HistoryEntry[] = [...new Set([...all, ...applied])].sort().map((revision) => ({
       revision,
       status: !applied.includes(revision) ? 'pending' : all.includes(revision) ? 'applied' : 'applied, not in migrations folder',

@@ -6,7 +6,7 @@ export default class DbInit extends BaseCommand {
 
   async run(): Promise<void> {
     await this.parse(DbInit);
-    const { databaseUrl } = this.settings();
+    const databaseUrl = await this.databaseUrl();
     const { ensureDatabase } = await import('@personal-automations/db');
     const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
     this.log((await ensureDatabase(databaseUrl)) ? `Created database ${name}` : `Database ${name} exists`);

@@ -17,7 +17,7 @@ export default class DbMigrate extends BaseCommand {
 
   async run(): Promise<{ created: string | null }> {
     const { flags } = await this.parse(DbMigrate);
-    const created = await createMigration(this.settings().databaseUrl, flags.message, { schema: flags.schema, migrationsDir: flags['migrations-dir'] });
+    const created = await createMigration(await this.databaseUrl(), flags.message, { schema: flags.schema, migrationsDir: flags['migrations-dir'] });
     if (!created) {
       this.log('No schema changes: no migration created.');
       return { created: null };

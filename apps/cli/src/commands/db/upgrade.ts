@@ -12,7 +12,7 @@ export default class DbUpgrade extends BaseCommand {
 
   async run(): Promise<{ applied: string[] }> {
     const { flags } = await this.parse(DbUpgrade);
-    const applied = await upgrade(this.settings().databaseUrl, flags.revision);
+    const applied = await upgrade(await this.databaseUrl(), flags.revision);
     for (const name of applied) this.log(`Applied ${name}`);
     if (applied.length === 0) this.log('Already up to date.');
     return { applied };

@@ -1,0 +1,135 @@
+// The one place that decides, from the settings, which parts a process runs on: PostgreSQL or the
+// embedded PGlite database, and Redis or its stand-ins (jobs in a database table, rate limits in
+// memory). Everything else takes the parts it is handed and never asks which mode is on.
+import { Redis } from 'ioredis';
+import type { Settings } from '@personal-automations/config';
+import { createPrismaClient, openEmbeddedDatabase, type Database } from '@personal-automations/db';
+import {
+  BullmqJobBackend,
+  createServices,
+  DatabaseJobBackend,
+  queueLocation,
+  type JobBackend,
+  type ReadinessCheck,
+  type Services,
+} from '@personal-automations/services';
+
+export type PlatformParts = {
+  database: 'postgresql' | 'pglite';
+  jobs: 'redis' | 'postgresql';
+  rateLimit: 'redis' | 'memory';
+};
+
+export type Platform = {
+  settings: Settings;
+  db: Database;
+  jobs: JobBackend;
+  services: Services;
+  parts: PlatformParts;
+  /**
+   * The embedded database serves only the process that opened it, so that process (the API)
+   * runs the worker and the scheduler too.
+   */
+  runsJobsInProcess: boolean;
+  /** A Redis client for the rate-limit counters, or undefined: count in this process's memory. */
+  rateLimitRedis(): Redis | undefined;
+  /** A line for the start log saying which parts are on, loudly when they are embedded. */
+  describe(): { level: 'info' | 'warn'; message: string };
+  close(): Promise<void>;
+};
+
+const RATE_LIMIT_COMMAND_TIMEOUT_MS = 1000;
+
+function readinessRedis(url: string): Redis {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  // Connection errors surface through the commands (readiness reports them); ioredis reconnects.
+  redis.on('error', () => {});
+  return redis;
+}
+
+function describeParts(parts: PlatformParts, settings: Settings): ReturnType<Platform['describe']> {
+  if (settings.database.kind === 'pglite') {
+    return {
+      level: 'warn',
+      message:
+        `EMBEDDED MODE: PGlite database in ${settings.database.dataDir}, jobs in its jobs table, rate limits in memory` +
+        (parts.jobs === 'redis' ? ' (jobs and rate limits on Redis)' : '') +
+        '. For one machine and ONE process only; set DATABASE_URL and REDIS_URL to run on PostgreSQL and Redis.',
+    };
+  }
+  if (parts.jobs === 'postgresql') {
+    return {
+      level: 'warn',
+      message: 'No Redis configured: jobs run from the PostgreSQL jobs table and rate limits are counted per process, in memory. Set REDIS_URL for shared limits.',
+    };
+  }
+  return { level: 'info', message: 'Running on PostgreSQL and Redis' };
+}
+
+/** Opens the process's parts. `close()` releases them all (the embedded database last). */
+export async function openPlatform(settings: Settings): Promise<Platform> {
+  const embedded = settings.database.kind === 'pglite' ? await openEmbeddedDatabase({ dataDir: settings.database.dataDir }) : undefined;
+  const db = createPrismaClient({
+    url: embedded?.url ?? settings.databaseUrl,
+    // Every connection to the embedded server shares one session, so one connection serialises them.
+    maxConnections: embedded ? 1 : settings.DB_POOL_SIZE + settings.DB_MAX_OVERFLOW,
+    poolTimeoutSeconds: settings.DB_POOL_TIMEOUT,
+    logQueries: settings.DEBUG,
+  });
+  const redis = settings.redisEnabled ? readinessRedis(settings.redisUrl) : undefined;
+  const jobs: JobBackend = settings.redisEnabled
+    ? new BullmqJobBackend(queueLocation(settings))
+    : new DatabaseJobBackend(db, { pollIntervalMs: settings.JOB_POLL_INTERVAL_MS });
+  const parts: PlatformParts = { database: settings.database.kind, jobs: jobs.kind, rateLimit: redis ? 'redis' : 'memory' };
+
+  const checks: ReadinessCheck[] = [{ name: 'database', type: parts.database, run: () => db.$queryRaw`SELECT 1` }];
+  if (redis) {
+    checks.push({
+      name: 'redis',
+      run: async () => {
+        if ((await redis.ping()) !== 'PONG') throw new Error('Ping failed');
+      },
+    });
+  } else {
+    checks.push(
+      { name: 'job_queue', type: 'postgresql', run: () => db.$queryRaw`SELECT 1 FROM jobs LIMIT 1` },
+      // In memory: nothing to reach, reported so the embedded stand-in is named.
+      { name: 'rate_limit', type: 'memory', run: async () => {} },
+    );
+  }
+  const services = createServices({ db, jobs, readinessChecks: checks, settings });
+
+  return {
+    settings,
+    db,
+    jobs,
+    services,
+    parts,
+    runsJobsInProcess: embedded !== undefined,
+    rateLimitRedis() {
+      if (!redis) return undefined;
+      // Its own client: no offline queue, so while Redis is down each check fails at once and is skipped.
+      const client = new Redis(settings.redisUrl, { enableOfflineQueue: false, commandTimeout: RATE_LIMIT_COMMAND_TIMEOUT_MS, connectTimeout: 2000 });
+      client.on('error', () => {}); // outages are skipped; readiness reports them
+      return client;
+    },
+    describe: () => describeParts(parts, settings),
+    async close() {
+      // disconnect, not quit: quit waits for a reply that a hung Redis never sends
+      redis?.disconnect();
+      await jobs.close();
+      await db.$disconnect();
+      await embedded?.close();
+    },
+  };
+}
+
+/**
+ * A postgresql:// URL for tools that speak the protocol (migrations, the CLI's `db` commands):
+ * the server's, or the embedded database's, opened (and migrated) for as long as the caller holds it.
+ */
+export async function openDatabaseUrl(settings: Settings): Promise<{ url: string; close(): Promise<void> }> {
+  if (settings.database.kind === 'postgresql') return { url: settings.database.url, close: async () => {} };
+  const embedded = await openEmbeddedDatabase({ dataDir: settings.database.dataDir });
+  return { url: embedded.url, close: () => embedded.close() };
+}

@@ -1,0 +1,103 @@
+// The small job-queue interface that the producers (API, CLI, outbox relay), the worker and the
+// scheduler use. Two backends implement it: BullMQ on Redis, and a table in PostgreSQL (real or
+// embedded) for when there is no Redis. Which one a process gets is decided once, from the settings.
+import type { Prisma } from '@personal-automations/db';
+
+export type JobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
+
+export type JobOptions = {
+  /** A stable id: adding a job whose id is already known is a no-op. Generated when absent. */
+  jobId?: string;
+  /** Tries in all, the first included (default 1). A failed try before the last is retried after the worker's backoff. */
+  attempts?: number;
+  /** How long a finished job stays readable (getJob) before it is removed. */
+  keep?: { completedSeconds: number; failedSeconds: number };
+};
+
+export type NewJob<Data> = { name: string; data: Data; options?: JobOptions };
+
+/** A job as read back: where it is and, once finished, its result or failure. */
+export type JobInfo<Data = unknown, Result = unknown> = {
+  id: string;
+  name: string;
+  data: Data;
+  state: JobState;
+  /** Tries that have finished (failed or succeeded). */
+  attemptsMade: number;
+  /** 0..100, as the processor last reported it. */
+  progress: number;
+  result: Result | null;
+  failedReason: string | null;
+};
+
+/** One try of a job, as its processor sees it. */
+export type RunningJob<Data> = {
+  id: string;
+  name: string;
+  data: Data;
+  /** This try's number, 1 for the first. */
+  attempt: number;
+  /** Aborted when the worker shuts down and its grace period is over (see JobWorker.cancelAll). */
+  signal: AbortSignal;
+  updateProgress(percent: number): Promise<void>;
+  /** Puts the job back in the queue without counting this try; the processor throws what it returns. */
+  returnToQueue(): Promise<Error>;
+};
+
+export type JobProcessor<Data, Result> = (job: RunningJob<Data>) => Promise<Result>;
+
+/** Thrown by a processor for a failure that another try cannot fix: the job fails at once. */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
+export type JobSummary = { id: string; name: string; attemptsMade: number };
+
+export type JobWorkerOptions = {
+  /** Jobs run at the same time by this worker. */
+  concurrency: number;
+  /** Delay before the next try, given the tries made so far (1 after the first failure). Default: 1 s doubling. */
+  backoffMs?: (attemptsMade: number) => number;
+  /** Called after a failed try (retried or not). */
+  onFailed?: (job: JobSummary, error: Error) => void;
+  onCompleted?: (job: JobSummary) => void;
+  /** The backend could not be reached (called once per new error message) and when it is reached again. */
+  onConnectionError?: (error: Error) => void;
+  onConnectionRestored?: () => void;
+};
+
+export interface JobWorker {
+  /** Aborts the running tries' signals (a cancellable processor returns its job to the queue). */
+  cancelAll(reason: string): void;
+  /** Takes no new jobs and waits for the running ones to finish. */
+  close(): Promise<void>;
+}
+
+/** Enqueue inside a database transaction: the PostgreSQL backend adds the jobs in it, atomically with the caller's writes. */
+export type EnqueueContext = { transaction?: Prisma.TransactionClient };
+
+export interface JobQueue<Data = unknown, Result = unknown> {
+  readonly name: string;
+  /** Adds one job; returns its id. */
+  add(name: string, data: Data, options?: JobOptions): Promise<string>;
+  addBulk(jobs: NewJob<Data>[], context?: EnqueueContext): Promise<void>;
+  /** The job, or null when it is unknown or was already removed. */
+  getJob(id: string): Promise<JobInfo<Data, Result> | null>;
+}
+
+export interface JobBackend {
+  /** For logs and readiness: `redis` (BullMQ) or `postgresql` (a table in the database). */
+  readonly kind: 'redis' | 'postgresql';
+  queue<Data = unknown, Result = unknown>(name: string): JobQueue<Data, Result>;
+  work<Data = unknown, Result = unknown>(queueName: string, processor: JobProcessor<Data, Result>, options: JobWorkerOptions): JobWorker;
+  /** Runs `jobName` on `queueName` now and then every `everyMs`, once per period across all processes. Idempotent. */
+  repeat(queueName: string, jobName: string, everyMs: number): Promise<void>;
+  /** Closes what the backend opened (queues, connections); workers are closed by their owners first. */
+  close(): Promise<void>;
+}
+
+/** The default backoff: 1 s, 2 s, 4 s … capped at an hour. */
+export const defaultBackoffMs = (attemptsMade: number): number => Math.min(1000 * 2 ** Math.max(0, attemptsMade - 1), 3_600_000);

@@ -1,0 +1,193 @@
+// The job-queue interface on BullMQ and Redis: producers fail fast while Redis is away (the
+// outbox keeps the events, an API call gets an error), workers wait for it and reconnect.
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { AppError, ExternalServiceError } from '../errors.ts';
+import {
+  defaultBackoffMs,
+  PermanentJobError,
+  type JobBackend,
+  type JobInfo,
+  type JobOptions,
+  type JobProcessor,
+  type JobQueue,
+  type JobState,
+  type JobWorker,
+  type JobWorkerOptions,
+  type NewJob,
+} from './backend.ts';
+import { createProducerRedis, queueConnection, withQueueTimeout } from './queues.ts';
+
+/** A job's retry delay comes from its worker's backoffMs (BullMQ calls this a custom backoff). */
+const WORKER_BACKOFF = 'worker';
+const KNOWN_STATES = new Set<string>(['waiting', 'delayed', 'active', 'completed', 'failed']);
+
+function bullOptions(options: JobOptions = {}): JobsOptions {
+  const attempts = options.attempts ?? 1;
+  return {
+    ...(options.jobId !== undefined && { jobId: options.jobId }),
+    attempts,
+    ...(attempts > 1 && { backoff: { type: WORKER_BACKOFF } }),
+    ...(options.keep && { removeOnComplete: { age: options.keep.completedSeconds }, removeOnFail: { age: options.keep.failedSeconds } }),
+  };
+}
+
+const stateOf = (state: string): JobState | 'unknown' =>
+  KNOWN_STATES.has(state) ? (state as JobState) : state === 'prioritized' || state === 'waiting-children' ? 'waiting' : 'unknown';
+
+/** Errors of an unreachable Redis become ExternalServiceError, as the API maps them (503). */
+async function producerCall<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await withQueueTimeout(work);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new ExternalServiceError('Job queue unavailable', { reason: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+class BullmqQueue<Data, Result> implements JobQueue<Data, Result> {
+  readonly name: string;
+  private readonly queue: Queue;
+  private readonly redis: Redis;
+  constructor(name: string, queue: Queue, redis: Redis) {
+    this.name = name;
+    this.queue = queue;
+    this.redis = redis;
+  }
+
+  async add(name: string, data: Data, options?: JobOptions): Promise<string> {
+    const job = await producerCall(this.queue.add(name, data, bullOptions(options)));
+    return job.id!;
+  }
+
+  async addBulk(jobs: NewJob<Data>[]): Promise<void> {
+    if (!jobs.length) return;
+    // Not connected: fail at once rather than wait (the outbox relay retries the round later).
+    if (this.redis.status !== 'ready') throw new ExternalServiceError(`Job queue unavailable (Redis connection ${this.redis.status})`);
+    await producerCall(this.queue.addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: bullOptions(job.options) }))));
+  }
+
+  async getJob(id: string): Promise<JobInfo<Data, Result> | null> {
+    // The state first: a job read after it says "completed" carries its result.
+    const state = stateOf(await producerCall(this.queue.getJobState(id)));
+    const job: Job | undefined = await producerCall(this.queue.getJob(id));
+    if (!job || state === 'unknown') return null;
+    return {
+      id,
+      name: job.name,
+      data: job.data as Data,
+      state,
+      attemptsMade: job.attemptsMade,
+      progress: typeof job.progress === 'number' ? job.progress : 0,
+      result: (job.returnvalue ?? null) as Result | null,
+      failedReason: job.failedReason || null,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.queue.close().catch(() => {});
+  }
+}
+
+class BullmqWorker implements JobWorker {
+  private readonly worker: Worker;
+  constructor(worker: Worker) {
+    this.worker = worker;
+  }
+  cancelAll(reason: string): void {
+    this.worker.cancelAllJobs(reason);
+  }
+  close(): Promise<void> {
+    return this.worker.close();
+  }
+}
+
+function bullProcessor<Data, Result>(processor: JobProcessor<Data, Result>) {
+  return async (job: Job, token?: string, signal?: AbortSignal): Promise<Result> => {
+    try {
+      return await processor({
+        id: job.id!,
+        name: job.name,
+        data: job.data as Data,
+        attempt: job.attemptsMade + 1,
+        signal: signal ?? new AbortController().signal,
+        updateProgress: (percent) => job.updateProgress(percent),
+        async returnToQueue() {
+          await job.moveToDelayed(Date.now(), token);
+          return new DelayedError();
+        },
+      });
+    } catch (error) {
+      if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+  };
+}
+
+export type BullmqJobBackendOptions = { url: string; prefix: string };
+
+export class BullmqJobBackend implements JobBackend {
+  readonly kind = 'redis' as const;
+  private readonly options: BullmqJobBackendOptions;
+  private readonly queues = new Map<string, BullmqQueue<unknown, unknown>>();
+  private producer: Redis | undefined;
+  private readonly schedulerQueues: Queue[] = [];
+  constructor(options: BullmqJobBackendOptions) {
+    this.options = options;
+  }
+
+  /** Opens the queue (and the shared producer connection) on first use, so processes that never enqueue never connect. */
+  queue<Data = unknown, Result = unknown>(name: string): JobQueue<Data, Result> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      this.producer ??= createProducerRedis(this.options.url);
+      const bull = new Queue(name, { connection: this.producer, prefix: this.options.prefix });
+      bull.on('error', () => {}); // reported to the caller of the failing command
+      queue = new BullmqQueue(name, bull, this.producer);
+      this.queues.set(name, queue);
+    }
+    return queue as unknown as JobQueue<Data, Result>;
+  }
+
+  work<Data = unknown, Result = unknown>(queueName: string, processor: JobProcessor<Data, Result>, options: JobWorkerOptions): JobWorker {
+    const backoffMs = options.backoffMs ?? defaultBackoffMs;
+    const worker = new Worker(queueName, bullProcessor(processor), {
+      connection: queueConnection(this.options.url),
+      prefix: this.options.prefix,
+      concurrency: options.concurrency,
+      settings: { backoffStrategy: (attemptsMade: number) => backoffMs(attemptsMade) },
+    });
+    let lastError = '';
+    worker.on('error', (error) => {
+      // Redis being away repeats the same error every few seconds: report each new one once.
+      if (error.message === lastError) return;
+      lastError = error.message;
+      options.onConnectionError?.(error);
+    });
+    worker.on('ready', () => {
+      if (lastError) options.onConnectionRestored?.();
+      lastError = '';
+    });
+    worker.on('failed', (job, error) => {
+      if (job && !(error instanceof DelayedError)) options.onFailed?.({ id: job.id!, name: job.name, attemptsMade: job.attemptsMade }, error);
+    });
+    worker.on('completed', (job) => options.onCompleted?.({ id: job.id!, name: job.name, attemptsMade: job.attemptsMade }));
+    return new BullmqWorker(worker);
+  }
+
+  async repeat(queueName: string, jobName: string, everyMs: number): Promise<void> {
+    // Registration waits for Redis rather than failing: a scheduler started before Redis just starts late.
+    const queue = new Queue(queueName, { connection: queueConnection(this.options.url), prefix: this.options.prefix });
+    queue.on('error', () => {});
+    this.schedulerQueues.push(queue);
+    await queue.upsertJobScheduler(jobName, { every: everyMs }, { name: jobName, opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } } });
+  }
+
+  async close(): Promise<void> {
+    const queues = [...this.queues.values()];
+    this.queues.clear();
+    await Promise.all([...queues.map((queue) => queue.close()), ...this.schedulerQueues.splice(0).map((queue) => queue.close().catch(() => {}))]);
+    this.producer?.disconnect();
+    this.producer = undefined;
+  }
+}

@@ -1,0 +1,37 @@
+// The producer side of the database job backend: jobs are rows, added with ON CONFLICT DO NOTHING
+// so a stable id dedupes, through the caller's transaction when it gives one.
+import { randomUUID } from 'node:crypto';
+import type { EnqueueContext, JobInfo, JobOptions, JobQueue, NewJob } from '../backend.ts';
+import { insertJobs, selectJob, type SqlClient } from './statements.ts';
+
+export class DatabaseJobQueue<Data, Result> implements JobQueue<Data, Result> {
+  readonly name: string;
+  private readonly db: SqlClient;
+  /** Tells this process's idle workers of the queue that a job is there. */
+  private readonly onAdded: () => void;
+
+  constructor(db: SqlClient, name: string, onAdded: () => void) {
+    this.db = db;
+    this.name = name;
+    this.onAdded = onAdded;
+  }
+
+  async add(name: string, data: Data, options?: JobOptions): Promise<string> {
+    const id = options?.jobId ?? randomUUID();
+    await insertJobs(this.db, [{ queue: this.name, id, name, data, options }]);
+    this.onAdded();
+    return id;
+  }
+
+  async addBulk(jobs: NewJob<Data>[], context?: EnqueueContext): Promise<void> {
+    if (!jobs.length) return;
+    const rows = jobs.map((job) => ({ queue: this.name, id: job.options?.jobId ?? randomUUID(), name: job.name, data: job.data, options: job.options }));
+    await insertJobs(context?.transaction ?? this.db, rows);
+    // Inside a transaction the rows are invisible until it commits: the next poll finds them.
+    if (!context?.transaction) this.onAdded();
+  }
+
+  async getJob(id: string): Promise<JobInfo<Data, Result> | null> {
+    return (await selectJob(this.db, this.name, id)) as JobInfo<Data, Result> | null;
+  }
+}
