@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { getSettings } from '@personal-automations/config';
+import { getSettings, SERVER_VARIABLES } from '@personal-automations/config';
 import { dropDatabase, ensureDatabase, withDatabaseName } from '@personal-automations/db';
 import { openEmbeddedDatabase } from '@personal-automations/db/embedded';
 import { migrateDeploy } from '@personal-automations/db/migrations';
@@ -43,7 +43,7 @@ const LABELS: Record<TargetName, string> = {
   'real-noredis': 'PostgreSQL, no Redis',
 };
 /** Any of these selects a server (settings.ts): removed from every child's environment first. */
-const SERVER_VARIABLE = /^(DATABASE_URL|POSTGRES_\w+|REDIS_\w+|TASKIQ_\w+|EMBEDDED_DATA_DIR)$/;
+const UNSET = new Set([...SERVER_VARIABLES, 'EMBEDDED_DATA_DIR']);
 /** The rate limiter stays on (its per-request cost is part of the API) with a budget out of reach. */
 const UNREACHABLE_LIMIT = '1000000000';
 
@@ -76,7 +76,7 @@ async function prepareEmbedded(): Promise<number> {
 }
 
 function childEnvs(runMinutes: number): Record<TargetName, NodeJS.ProcessEnv> {
-  const base: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVER_VARIABLE.test(name)));
+  const base: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !UNSET.has(name)));
   Object.assign(base, apiChildEnv(settings, runMinutes), { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_REQUESTS: UNREACHABLE_LIMIT });
   return {
     embedded: { ...base, EMBEDDED_DATA_DIR: dataDir },

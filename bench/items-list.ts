@@ -87,7 +87,8 @@ async function main(): Promise<number> {
   await migrateDeploy(databaseUrl);
   await seedItems(databaseUrl);
 
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, ...apiChildEnv(settings, runMinutes) };
+  // the stack on PostgreSQL and Redis, as deployed (items-embedded.ts compares the other setups)
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: settings.redisUrl, ...apiChildEnv(settings, runMinutes) };
   for (const name of config.targets) servers.push(await startServer(name, TARGET_SCRIPTS[name], childEnv));
   // every target shares the one database, so the stack's login serves them all (the bare routes other than bare-auth ignore it)
   const authorization = await login(servers.find((s) => s.name === 'stack')!, apiPrefix);

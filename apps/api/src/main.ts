@@ -41,10 +41,12 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // jobs run in this process get the worker's own grace period too (then they go back to the queue)
+    const jobsGraceMs = app.platform.runsJobsInProcess ? settings.WORKER_SHUTDOWN_GRACE_SECONDS * 1000 : 0;
     setTimeout(() => {
       app.log.error('shutdown grace period over, exiting');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
+    }, SHUTDOWN_GRACE_MS + jobsGraceMs).unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -3,34 +3,25 @@
 // directory cleanly (no lock left, the rows there on the next open).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, openEmbeddedDatabase } from '@personal-automations/db';
+import { freePort, NO_SERVERS } from './helpers.ts';
 
 const mainFile = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-test-api-embedded-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-/** The environment with every server variable unset: the settings pick the embedded parts. */
-const SERVER_VARIABLES = /^(DATABASE_URL|POSTGRES_\w+|REDIS_\w+|TASKIQ_BROKER_URL)$/;
 const embeddedEnv = (port: number) => ({
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVER_VARIABLES.test(name))),
+  ...process.env,
+  ...NO_SERVERS,
   EMBEDDED_DATA_DIR: dataDir,
   HOST: '127.0.0.1',
   PORT: String(port),
   LOG_LEVEL: 'info',
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 type Started = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
 function start(port: number): Started {

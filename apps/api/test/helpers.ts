@@ -1,7 +1,7 @@
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import { loadSettings, readEnvFile, type Settings } from '@personal-automations/config';
+import { loadSettings, readEnvFile, SERVER_VARIABLES, type Settings } from '@personal-automations/config';
 import type { Database } from '@personal-automations/db';
 import { copyTemplateDataDir, isEmbeddedTestMode, useTestDatabase } from '@personal-automations/testing';
 import { buildApp } from '../src/app.ts';
@@ -15,12 +15,17 @@ export type TestApp = { app: FastifyInstance; baseUrl: string; settings: Setting
 export const embedded = isEmbeddedTestMode();
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379/0';
 
-/** Unsets the real servers, so the settings pick the embedded parts. */
-const NO_SERVERS = Object.fromEntries(
-  ['DATABASE_URL', 'POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB', 'REDIS_URL', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_DB', 'TASKIQ_BROKER_URL'].map(
-    (name) => [name, ''],
-  ),
-);
+/** Every server variable blank (blank counts as unset), so the settings pick the embedded parts. */
+export const NO_SERVERS: Record<string, string> = Object.fromEntries(SERVER_VARIABLES.map((name) => [name, '']));
+
+/** A TCP port that was free a moment ago, for a process the test starts. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /**
  * Builds settings for a test: the real environment, this file's database, quiet logs, and no rate

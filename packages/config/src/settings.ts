@@ -149,6 +149,8 @@ const enc = encodeURIComponent;
 // Setting any of these selects the real server; with none set, the embedded part is used.
 const POSTGRES_VARIABLES = ['DATABASE_URL', 'POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB'];
 const REDIS_VARIABLES = ['REDIS_URL', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_DB', 'TASKIQ_BROKER_URL'];
+/** The variables that select PostgreSQL and Redis; with all of them unset (or empty) the embedded parts are used. */
+export const SERVER_VARIABLES: readonly string[] = [...POSTGRES_VARIABLES, ...REDIS_VARIABLES];
 const SECRET_NAME = /SECRET|PASSWORD|TOKEN|API_KEY|_URL$/;
 
 /** One line per bad variable; values of secret-bearing variables (and URLs, which may hold passwords) are never echoed. */

@@ -49,12 +49,12 @@ function readinessRedis(url: string): Redis {
 
 function describeParts(parts: PlatformParts, settings: Settings): ReturnType<Platform['describe']> {
   if (settings.database.kind === 'pglite') {
+    const others = parts.jobs === 'redis' ? 'jobs and rate limits on Redis' : 'jobs in its jobs table, rate limits in memory';
     return {
       level: 'warn',
       message:
-        `EMBEDDED MODE: PGlite database in ${settings.database.dataDir}, jobs in its jobs table, rate limits in memory` +
-        (parts.jobs === 'redis' ? ' (jobs and rate limits on Redis)' : '') +
-        '. For one machine and ONE process only; set DATABASE_URL and REDIS_URL to run on PostgreSQL and Redis.',
+        `EMBEDDED MODE: PGlite database in ${settings.database.dataDir}, ${others}. ` +
+        'For one machine and ONE process only; set DATABASE_URL and REDIS_URL to run on PostgreSQL and Redis.',
     };
   }
   if (parts.jobs === 'postgresql') {

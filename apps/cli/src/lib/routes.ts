@@ -30,9 +30,18 @@ export function parseRouteTree(tree: string): { method: string; path: string }[]
 
 const byPathThenMethod = (a: Route, b: Route) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method);
 
+/**
+ * Settings under which building the app connects nowhere: a database URL that is never queried
+ * (Prisma connects on the first query) instead of opening the embedded database, and no Redis.
+ */
+const withoutConnections = (settings: Settings): Settings => {
+  const url = 'postgresql://routes@127.0.0.1:1/routes';
+  return { ...settings, database: { kind: 'postgresql', url }, databaseUrl: url, redisEnabled: false };
+};
+
 export async function listRoutes(settings: Settings): Promise<Route[]> {
   const { appRouter, buildApp, buildOperations } = await import('@personal-automations/api');
-  const app = await buildApp({ settings, logger: false });
+  const app = await buildApp({ settings: withoutConnections(settings), logger: false });
   let tree: string;
   try {
     await app.ready();
