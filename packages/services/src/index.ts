@@ -41,7 +41,7 @@ export { deliveryBody, pythonJsonDumps, TEST_DATA, TEST_EVENT } from './webhooks
 export { assertPublicUrl, isBlockedAddress } from './webhooks/url-guard.ts';
 export { findSubscribers, receives } from './webhooks/subscribers.ts';
 export type { Subscriber } from './webhooks/subscribers.ts';
-export { MAINTENANCE_JOBS, QUEUE_NAMES, queueConnection, queueLocation } from './jobs/queues.ts';
+export { firstConnection, MAINTENANCE_JOBS, QUEUE_NAMES, queueConnection, queueLocation } from './jobs/queues.ts';
 export type { DeliveryJobData, MaintenanceJobName, TaskData, TaskJobs, TaskName, TaskResult } from './jobs/queues.ts';
 export { TaskQueue } from './jobs/tasks.ts';
 export type { EnqueuedTask, TaskState, TaskStatus } from './jobs/tasks.ts';

@@ -1,9 +1,10 @@
-import net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type Database } from '@personal-automations/db';
 import { useTestDatabase } from '@personal-automations/testing';
 import { PermanentJobError, type JobProcessor, type JobWorkerOptions } from '../src/jobs/backend.ts';
 import { DatabaseJobBackend, type DatabaseJobBackendOptions } from '../src/jobs/database-backend.ts';
+import { MAX_STALLS } from '../src/jobs/database/statements.ts';
+import { openTcpProxy } from './tcp-proxy.ts';
 
 const database = useTestDatabase();
 const FAST = { pollIntervalMs: 20 };
@@ -49,44 +50,11 @@ async function waitFor(check: () => boolean | Promise<boolean>, what: string, ti
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A TCP proxy to the database server that the test can cut and restore: a process losing its network. */
+/** A proxy to the database that the test can cut (a process losing its network), closed after the test. */
 async function openProxy(targetUrl: string) {
-  const target = new URL(targetUrl);
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | undefined;
-  let port = 0;
-  const start = () =>
-    new Promise<void>((resolve) => {
-      server = net.createServer((client) => {
-        const upstream = net.connect(Number(target.port || 5432), target.hostname);
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on('error', () => {});
-          socket.on('close', () => {
-            sockets.delete(socket);
-            client.destroy();
-            upstream.destroy();
-          });
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as net.AddressInfo).port;
-        resolve();
-      });
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server ? server.close(() => resolve()) : resolve();
-      server = undefined;
-    });
-  await start();
-  cleanups.push(stop);
-  const url = new URL(targetUrl);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  return { url: url.toString(), start, stop };
+  const proxy = await openTcpProxy(targetUrl);
+  cleanups.push(proxy.stop);
+  return proxy;
 }
 
 let db: Database;
@@ -346,6 +314,22 @@ describe('DatabaseJobBackend across processes', () => {
     dyingWorker.cancelAll('test over'); // its late outcome is not recorded: the job is no longer its own
     await dyingWorker.close();
     expect(await backend.queue(name).getJob('orphan')).toMatchObject({ state: 'completed', attemptsMade: 1 });
+  });
+
+  it('fails a job whose lease expired more often than MAX_STALLS, instead of running it again', async () => {
+    const name = freshQueue();
+    await backend.queue(name).add('once-lost', {}, { jobId: 'once-lost' });
+    await backend.queue(name).add('twice-lost', {}, { jobId: 'twice-lost' });
+    // as a process that died mid-try leaves them: active, with a lease that has run out
+    await db.$executeRaw`UPDATE jobs SET state = 'active', locked_by = gen_random_uuid(), locked_until = now() - interval '1 second' WHERE queue = ${name}`;
+    await db.$executeRaw`UPDATE jobs SET stalled_count = ${MAX_STALLS}::int WHERE queue = ${name} AND id = 'twice-lost'`;
+
+    const ran: string[] = [];
+    startWorker(backend, name, async (job) => void ran.push(job.id));
+    await waitFor(async () => (await backend.queue(name).getJob('once-lost'))?.state === 'completed', 'the once-lost job to run again');
+    await waitFor(async () => (await backend.queue(name).getJob('twice-lost'))?.state === 'failed', 'the twice-lost job to fail');
+    expect(ran).toEqual(['once-lost']);
+    expect(await backend.queue(name).getJob('twice-lost')).toMatchObject({ failedReason: 'job stalled more than allowable limit' });
   });
 
   it('renews the lease of a try that runs longer than it', async () => {

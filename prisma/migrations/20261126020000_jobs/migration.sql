@@ -7,6 +7,7 @@ CREATE TABLE "jobs" (
     "state" VARCHAR(20) NOT NULL DEFAULT 'waiting',
     "attempts_made" INTEGER NOT NULL DEFAULT 0,
     "max_attempts" INTEGER NOT NULL DEFAULT 1,
+    "stalled_count" INTEGER NOT NULL DEFAULT 0,
     "run_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "locked_by" UUID,
     "locked_until" TIMESTAMPTZ(6),

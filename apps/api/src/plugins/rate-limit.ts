@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Settings } from '@personal-automations/config';
-import { RateLimitError, type AccessClaims, type Services } from '@personal-automations/services';
+import { firstConnection, RateLimitError, type AccessClaims, type Services } from '@personal-automations/services';
 import { bearerToken } from '../credentials.ts';
 import { appErrorToHttp } from '../errors.ts';
 import type { Meta, RateLimitPolicy } from '../trpc/trpc.ts';
@@ -79,19 +79,6 @@ async function clientKey(request: FastifyRequest, tokens: Services['tokens']): P
   } catch {
     return ipKey;
   }
-}
-
-/** Resolves when Redis is ready, has failed once, or after `ms`: an outage must not hold up start-up. */
-function firstConnection(redis: Redis, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      redis.off('ready', done).off('error', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    redis.once('ready', done).once('error', done);
-  });
 }
 
 async function rateLimit(app: FastifyInstance, { settings, tokens, redis }: RateLimitPluginOptions) {

@@ -16,7 +16,7 @@ import {
   type JobWorkerOptions,
   type NewJob,
 } from './backend.ts';
-import { createProducerRedis, queueConnection, withQueueTimeout } from './queues.ts';
+import { createProducerRedis, firstConnection, queueConnection, withQueueTimeout } from './queues.ts';
 
 /** A job's retry delay comes from its worker's backoffMs (BullMQ calls this a custom backoff). */
 const WORKER_BACKOFF = 'worker';
@@ -34,6 +34,9 @@ function bullOptions(options: JobOptions = {}): JobsOptions {
 
 const stateOf = (state: string): JobState | 'unknown' =>
   KNOWN_STATES.has(state) ? (state as JobState) : state === 'prioritized' || state === 'waiting-children' ? 'waiting' : 'unknown';
+
+/** How long a producer's first command waits for the connection being opened (later outages fail at once). */
+const FIRST_CONNECTION_WAIT_MS = 2000;
 
 /** Errors of an unreachable Redis become ExternalServiceError, as the API maps them (503). */
 async function producerCall<T>(work: Promise<T>): Promise<T> {
@@ -56,18 +59,21 @@ class BullmqQueue<Data, Result> implements JobQueue<Data, Result> {
   }
 
   async add(name: string, data: Data, options?: JobOptions): Promise<string> {
+    await firstConnection(this.redis, FIRST_CONNECTION_WAIT_MS);
     const job = await producerCall(this.queue.add(name, data, bullOptions(options)));
     return job.id!;
   }
 
   async addBulk(jobs: NewJob<Data>[]): Promise<void> {
     if (!jobs.length) return;
+    await firstConnection(this.redis, FIRST_CONNECTION_WAIT_MS);
     // Not connected: fail at once rather than wait (the outbox relay retries the round later).
     if (this.redis.status !== 'ready') throw new ExternalServiceError(`Job queue unavailable (Redis connection ${this.redis.status})`);
     await producerCall(this.queue.addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: bullOptions(job.options) }))));
   }
 
   async getJob(id: string): Promise<JobInfo<Data, Result> | null> {
+    await firstConnection(this.redis, FIRST_CONNECTION_WAIT_MS);
     // The state first: a job read after it says "completed" carries its result.
     const state = stateOf(await producerCall(this.queue.getJobState(id)));
     const job: Job | undefined = await producerCall(this.queue.getJob(id));

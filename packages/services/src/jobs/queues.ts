@@ -64,6 +64,22 @@ export function createProducerRedis(url: string): Redis {
   return redis;
 }
 
+const OPENING = new Set(['wait', 'connecting', 'connect']);
+
+/** Resolves when a connection still being opened is ready, has failed once, or after `ms`: an outage must not hold anything up. */
+export function firstConnection(redis: Redis, ms: number): Promise<void> {
+  if (!OPENING.has(redis.status)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done).off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done).once('error', done);
+  });
+}
+
 /** A producer call that could wait on an unreachable Redis gives up after this long. */
 export const ENQUEUE_TIMEOUT_MS = 5000;
 

@@ -54,6 +54,7 @@ export async function selectJob(client: SqlClient, queue: string, id: string): P
 
 export type ClaimedJob = { id: string; name: string; data: unknown; attemptsMade: number; maxAttempts: number };
 
+
 /**
  * Takes up to `limit` due jobs of the queue for `token`: waiting ones whose time has come and
  * active ones whose lease expired (their process died). SKIP LOCKED lets concurrent claims pass
@@ -67,7 +68,8 @@ export function claimJobs(client: SqlClient, queue: string, token: string, limit
       ORDER BY run_at
       LIMIT ${limit}::int
       FOR UPDATE SKIP LOCKED)
-    UPDATE jobs SET state = 'active', locked_by = ${token}::uuid, locked_until = ${afterMs(leaseMs)}
+    UPDATE jobs SET state = 'active', locked_by = ${token}::uuid, locked_until = ${afterMs(leaseMs)},
+      stalled_count = jobs.stalled_count + CASE WHEN jobs.state = 'active' THEN 1 ELSE 0 END
     FROM due
     WHERE jobs.queue = due.queue AND jobs.id = due.id
     RETURNING jobs.id, jobs.name, jobs.data, jobs.attempts_made AS "attemptsMade", jobs.max_attempts AS "maxAttempts"`;
@@ -77,6 +79,20 @@ export function claimJobs(client: SqlClient, queue: string, token: string, limit
 export type Claim = { queue: string; id: string; token: string };
 const claimed = (claim: Claim) => Prisma.sql`queue = ${claim.queue} AND id = ${claim.id} AND locked_by = ${claim.token}::uuid`;
 const unlock = Prisma.sql`locked_by = NULL, locked_until = NULL`;
+
+/**
+ * How often a job may lose its process mid-try and be run again (BullMQ's maxStalledCount): a
+ * job that keeps killing its process fails instead of looping forever.
+ */
+export const MAX_STALLS = 1;
+
+/** Fails the queue's jobs whose lease expired once more than MAX_STALLS allows. */
+export function failStalledJobs(client: SqlClient, queue: string): Promise<number> {
+  return client.$executeRaw`
+    UPDATE jobs SET state = 'failed', failed_reason = 'job stalled more than allowable limit', ${unlock},
+      finished_at = now(), remove_after = now() + keep_failed_seconds * interval '1 second'
+    WHERE queue = ${queue} AND state = 'active' AND locked_until < now() AND stalled_count >= ${MAX_STALLS}::int`;
+}
 
 /** Extends the lease of a running try; 0 when the job is no longer this claim's. */
 export function renewLease(client: SqlClient, claim: Claim, leaseMs: number): Promise<number> {
