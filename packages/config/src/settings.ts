@@ -181,7 +181,10 @@ export function loadSettings(source: Record<string, string | undefined> = { ...r
   return {
     ...env,
     databaseUrl,
-    database: isSet(POSTGRES_VARIABLES) ? { kind: 'postgresql', url: databaseUrl } : { kind: 'pglite', dataDir: path.resolve(env.EMBEDDED_DATA_DIR) },
+    database: isSet(POSTGRES_VARIABLES)
+      ? { kind: 'postgresql', url: databaseUrl }
+      : // relative to where the command was typed: pnpm runs package scripts in the package's folder but sets INIT_CWD
+        { kind: 'pglite', dataDir: path.resolve(raw.INIT_CWD ?? process.cwd(), env.EMBEDDED_DATA_DIR) },
     redisEnabled: isSet(REDIS_VARIABLES),
     redisUrl: env.REDIS_URL ?? `redis://${redisAuth}${env.REDIS_HOST}:${env.REDIS_PORT}/${env.REDIS_DB}`,
     webhookAllowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS ?? env.ENVIRONMENT === 'local',

@@ -98,6 +98,8 @@ describe('which parts: the servers when configured, else the embedded ones', () 
     expect(s.database).toEqual({ kind: 'pglite', dataDir: path.resolve('.data/pg') });
     expect(s.redisEnabled).toBe(false);
     expect(loadSettings({ EMBEDDED_DATA_DIR: '/var/lib/pa' }).database).toEqual({ kind: 'pglite', dataDir: '/var/lib/pa' });
+    // a relative directory is taken from where the command was typed (pnpm's INIT_CWD), not the package's folder
+    expect(loadSettings({ INIT_CWD: '/home/me/app', EMBEDDED_DATA_DIR: 'data/pg' }).database).toEqual({ kind: 'pglite', dataDir: '/home/me/app/data/pg' });
     // empty values count as unset
     expect(loadSettings({ DATABASE_URL: '', POSTGRES_HOST: '', REDIS_URL: '' })).toMatchObject({ database: { kind: 'pglite' }, redisEnabled: false });
   });
