@@ -39,6 +39,9 @@ describe('the API on the embedded parts', { timeout: 120_000 }, () => {
     await expect.poll(api.output, { timeout: 60_000, interval: 100 }).toContain('API (');
     expect(api.output()).toContain('EMBEDDED MODE');
     expect(api.output()).toMatch(/ONE process only/);
+    // the process runs the scheduler's periodic jobs itself, from the database's jobs table
+    await expect.poll(api.output, { timeout: 30_000, interval: 100 }).toContain('expired and old inactive sessions removed');
+    await expect.poll(api.output, { timeout: 30_000, interval: 100 }).toContain('old delivery log rows removed');
 
     const base = `http://127.0.0.1:${port}/api/v1`;
     const ready = await fetch(`${base}/health/ready`);
