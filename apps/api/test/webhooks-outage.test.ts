@@ -60,7 +60,10 @@ describe('Redis outages', { timeout: 90_000 }, () => {
       await proxy.up();
       await waitUntil('the delivery after Redis came back', () => deliveredTo(item.id));
       expect((await outboxRow(item.id)).dispatchedAt).not.toBeNull();
-      expect(await t.db.webhookDelivery.count({ where: { webhookId, success: true } })).toBe(1);
+      // the row is written after the receiver answered: wait for it, then there is exactly one
+      const successes = () => t.db.webhookDelivery.count({ where: { webhookId, success: true } });
+      await waitUntil('the delivery logged as a success', async () => (await successes()) > 0);
+      expect(await successes()).toBe(1);
       expect(await redisReachableFromApi()).toBe(true);
     } finally {
       await proxy.up();
