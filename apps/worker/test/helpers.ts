@@ -1,9 +1,12 @@
 // Each test file: its own migrated database and its own job-queue prefix in the shared Redis.
+// The suite runs twice: on BullMQ and Redis, and with TEST_MODE=jobs-table on the database's jobs
+// table (no Redis); files about Redis itself are left out of the second run (vitest.config.ts).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { loadSettings, readEnvFile, type Settings } from '@personal-automations/config';
+import { loadSettings, readEnvFile, SERVER_VARIABLES, type Settings } from '@personal-automations/config';
 import { createPrismaClient, type Database } from '@personal-automations/db';
-import { BullmqJobBackend, QUEUE_NAMES, queueLocation, TaskQueue, type TaskData, type TaskResult } from '@personal-automations/services';
+import { openPlatform } from '@personal-automations/platform';
+import type { TaskQueue } from '@personal-automations/services';
 import { useTestDatabase } from '@personal-automations/testing';
 import { removeQueues } from '../src/testing.ts';
 
@@ -11,12 +14,20 @@ export { openQueue, waitUntil } from '../src/testing.ts';
 
 export type WorkerTestContext = { settings: Settings; db: Database };
 
+/** This run keeps the jobs in the database's jobs table, with no Redis. */
+export const jobsInTable = process.env.TEST_MODE === 'jobs-table';
+
+/** The variables that put the jobs where this run wants them, for the settings and for child processes. */
+export const jobsEnv: Record<string, string> = jobsInTable
+  ? Object.fromEntries(SERVER_VARIABLES.filter((name) => name.startsWith('REDIS_') || name === 'TASKIQ_BROKER_URL').map((name) => [name, '']))
+  : { REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379/0' };
+
 export function testSettings(databaseUrl: string, prefix: string, overrides: Record<string, string> = {}): Settings {
   return loadSettings({
     ...readEnvFile(),
     ...process.env,
     DATABASE_URL: databaseUrl,
-    REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379/0',
+    ...jobsEnv,
     LOG_LEVEL: 'silent',
     JOB_QUEUE_PREFIX: prefix,
     OUTBOX_POLL_INTERVAL_MS: '50',
@@ -44,8 +55,8 @@ let users = 0;
 export const createUser = (db: Database, role = 'user') =>
   db.user.create({ data: { email: `worker-${++users}-${randomBytes(3).toString('hex')}@example.com`, role } });
 
-/** The example tasks' queue on these settings' Redis, and how to close its connections. */
-export function openTaskQueue(settings: Settings): { tasks: TaskQueue; close(): Promise<void> } {
-  const backend = new BullmqJobBackend(queueLocation(settings));
-  return { tasks: new TaskQueue(backend.queue<TaskData, TaskResult>(QUEUE_NAMES.tasks)), close: () => backend.close() };
+/** The example tasks' queue on these settings' job backend (Redis or the jobs table), and how to close it. */
+export async function openTaskQueue(settings: Settings): Promise<{ tasks: TaskQueue; close(): Promise<void> }> {
+  const platform = await openPlatform(settings);
+  return { tasks: platform.services.tasks, close: () => platform.close() };
 }

@@ -5,14 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskQueue } from '@personal-automations/services';
 import { runWorker } from '../src/index.ts';
-import { openTaskQueue, useWorkerTest, waitUntil } from './helpers.ts';
+import { jobsEnv, jobsInTable, openTaskQueue, useWorkerTest, waitUntil } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const t = useWorkerTest();
 let tasks: TaskQueue;
 let closeTasks: (() => Promise<void>) | undefined;
-beforeAll(() => {
-  ({ tasks, close: closeTasks } = openTaskQueue(t.settings));
+beforeAll(async () => {
+  ({ tasks, close: closeTasks } = await openTaskQueue(t.settings));
 });
 afterAll(async () => {
   await closeTasks?.();
@@ -22,7 +22,7 @@ type Started = { child: ChildProcess; exit: Promise<number | null>; output: () =
 
 function start(mode: string, env: Record<string, string> = {}): Started {
   const child = spawn(process.execPath, [MAIN, mode], {
-    env: { ...process.env, DATABASE_URL: t.settings.databaseUrl, TASKIQ_BROKER_URL: t.settings.TASKIQ_BROKER_URL, JOB_QUEUE_PREFIX: t.settings.JOB_QUEUE_PREFIX, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, DATABASE_URL: t.settings.databaseUrl, ...jobsEnv, ...(!jobsInTable && { TASKIQ_BROKER_URL: t.settings.TASKIQ_BROKER_URL }), JOB_QUEUE_PREFIX: t.settings.JOB_QUEUE_PREFIX, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -10,8 +10,10 @@ const require = createRequire(import.meta.url);
  */
 export function testConfig(options: { database?: boolean; coverageOf?: string[]; onlyWithServers?: string[] } = {}) {
   const extra = options.coverageOf ?? [];
-  // Files about a part only the real servers have (e.g. Redis outages) are left out in embedded mode.
-  const exclude = process.env.TEST_MODE === 'embedded' ? (options.onlyWithServers ?? []) : [];
+  // A second run of a suite without a server (TEST_MODE=embedded: no PostgreSQL nor Redis;
+  // jobs-table: no Redis) leaves out the files about that server, and writes its own report.
+  const mode = process.env.TEST_MODE;
+  const exclude = mode ? (options.onlyWithServers ?? []) : [];
   return defineConfig({
     test: {
       include: ['test/**/*.test.ts'],
@@ -20,8 +22,7 @@ export function testConfig(options: { database?: boolean; coverageOf?: string[];
       testTimeout: 30_000,
       hookTimeout: 60_000,
       pool: 'forks',
-      // The embedded run writes its own report, so the summary counts both runs.
-      reporters: ['default', ['json', { outputFile: process.env.TEST_MODE === 'embedded' ? 'test-results.embedded.json' : 'test-results.json' }]],
+      reporters: ['default', ['json', { outputFile: mode ? `test-results.${mode}.json` : 'test-results.json' }]],
       coverage: {
         provider: 'v8',
         reporter: ['text-summary', 'html', 'lcov'],
