@@ -30,11 +30,11 @@ export async function freePort(): Promise<number> {
 /**
  * Builds settings for a test: the real environment, this file's database, quiet logs, and no rate
  * limiting (tests log in many times; rate-limit.test.ts turns it on). In embedded mode every call
- * gets its own copy of the migrated data directory (one process per data directory), so an app
- * built from these settings starts with no rows.
+ * without an EMBEDDED_DATA_DIR gets its own copy of the migrated data directory (one process per
+ * data directory), so an app built from these settings starts with no rows.
  */
 export function testSettings(databaseUrl: string, overrides: Record<string, string> = {}): Settings {
-  const parts = embedded ? { ...NO_SERVERS, EMBEDDED_DATA_DIR: copyTemplateDataDir() } : { DATABASE_URL: databaseUrl, REDIS_URL };
+  const parts = embedded ? { ...NO_SERVERS, EMBEDDED_DATA_DIR: overrides.EMBEDDED_DATA_DIR ?? copyTemplateDataDir() } : { DATABASE_URL: databaseUrl, REDIS_URL };
   return loadSettings({ ...readEnvFile(), ...process.env, ...parts, LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...overrides });
 }
 
@@ -44,7 +44,8 @@ export function useTestApp(overrides: Record<string, string> = {}): TestApp {
   const handle = {} as TestApp;
   beforeAll(async () => {
     handle.databaseUrl = database.url;
-    handle.settings = testSettings(database.url, overrides);
+    // embedded: the file's own data dir (useTestDatabase copied it)
+    handle.settings = testSettings(database.url, embedded ? { EMBEDDED_DATA_DIR: database.dataDir, ...overrides } : overrides);
     handle.app = await buildApp({ settings: handle.settings });
     handle.db = handle.app.platform.db;
     await handle.app.listen({ host: '127.0.0.1', port: 0 });

@@ -325,7 +325,9 @@ describe('DatabaseJobBackend across processes', () => {
     await db.$executeRaw`UPDATE jobs SET stalled_count = ${MAX_STALLS}::int WHERE queue = ${name} AND id = 'twice-lost'`;
 
     const ran: string[] = [];
-    startWorker(backend, name, async (job) => void ran.push(job.id));
+    // failing over-stalled jobs is housekeeping, done on the prune rounds: a short interval here
+    const { backend: housekeeping } = openBackend({ pruneIntervalMs: 20 });
+    startWorker(housekeeping, name, async (job) => void ran.push(job.id));
     await waitFor(async () => (await backend.queue(name).getJob('once-lost'))?.state === 'completed', 'the once-lost job to run again');
     await waitFor(async () => (await backend.queue(name).getJob('twice-lost'))?.state === 'failed', 'the twice-lost job to fail');
     expect(ran).toEqual(['once-lost']);

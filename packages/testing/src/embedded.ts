@@ -1,12 +1,8 @@
-// The embedded test mode (TEST_MODE=embedded): every app a test builds gets its own copy of the
-// run's migrated PGlite data directory (made once by the global setup), removed after the file.
+// The embedded test mode (TEST_MODE=embedded): apps a test builds beyond its file's own database
+// get their own copy of the run's migrated PGlite data directory, removed after the file.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, inject } from 'vitest';
-import '@personal-automations/db/testing';
-
-export const isEmbeddedTestMode = (): boolean => process.env.TEST_MODE === 'embedded';
+import { afterAll } from 'vitest';
+import { copyDataDir, isEmbeddedTestMode } from '@personal-automations/db/testing';
 
 const copies: string[] = [];
 if (isEmbeddedTestMode()) {
@@ -15,10 +11,9 @@ if (isEmbeddedTestMode()) {
   });
 }
 
-/** A fresh copy of the migrated template data directory (a copy is a few tens of MB: quick). */
+/** A fresh copy of the migrated template data directory, removed when the test file ends. */
 export function copyTemplateDataDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-test-pglite-'));
-  fs.cpSync(inject('embeddedTemplateDir'), dir, { recursive: true });
+  const dir = copyDataDir();
   copies.push(dir);
   return dir;
 }

@@ -1,2 +1,2 @@
-export { createTestDatabase, useTestDatabase } from '@personal-automations/db/testing';
-export { copyTemplateDataDir, isEmbeddedTestMode } from './embedded.ts';
+export { createTestDatabase, isEmbeddedTestMode, useTestDatabase } from '@personal-automations/db/testing';
+export { copyTemplateDataDir } from './embedded.ts';

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { dropDatabase, ensureDatabase, withDatabaseName } from '../admin.ts';
 import { LOCK_FILE_NAME } from '../embedded/lock.ts';
 import { isEmbeddedTestMode } from './mode.ts';
+
+export { isEmbeddedTestMode };
 import './provided-context.ts';
 
 /** Creates a fresh, migrated database (a copy of the run's template) for one test file. */
@@ -18,12 +20,19 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
 
 /**
  * TEST_MODE=embedded: a fresh copy of a closed embedded data dir (by default the run's migrated
- * template) under the OS temp dir. The lock file is left out: the copy belongs to nobody yet.
+ * template) under the OS temp dir, made at once (a few tens of MB). The lock file is left out:
+ * the copy belongs to nobody yet.
  */
-export async function createTestDataDir(templateDir: string = inject('embeddedTemplateDir')): Promise<{ dataDir: string; remove: () => Promise<void> }> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pa_test_embedded_'));
-  await fs.cp(templateDir, dataDir, { recursive: true, filter: (source) => path.basename(source) !== LOCK_FILE_NAME });
-  return { dataDir, remove: () => fs.rm(dataDir, { recursive: true, force: true }) };
+export function copyDataDir(templateDir: string = inject('embeddedTemplateDir')): string {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pa_test_embedded_'));
+  fs.cpSync(templateDir, dataDir, { recursive: true, filter: (source) => path.basename(source) !== LOCK_FILE_NAME });
+  return dataDir;
+}
+
+/** copyDataDir, and how to remove the copy. */
+export async function createTestDataDir(templateDir?: string): Promise<{ dataDir: string; remove: () => Promise<void> }> {
+  const dataDir = copyDataDir(templateDir);
+  return { dataDir, remove: () => fs.promises.rm(dataDir, { recursive: true, force: true }) };
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Database } from '@personal-automations/db';
 import type { JobBackend, JobProcessor, JobQueue, JobWorker, JobWorkerOptions } from './backend.ts';
 import { DatabaseJobQueue } from './database/queue.ts';
 import { RepeatSchedule } from './database/repeat.ts';
-import { deleteExpiredJobs } from './database/statements.ts';
+import { deleteExpiredJobs, failStalledJobs } from './database/statements.ts';
 import { DatabaseJobWorker } from './database/worker.ts';
 
 export type DatabaseJobBackendOptions = {
@@ -13,7 +13,10 @@ export type DatabaseJobBackendOptions = {
   pollIntervalMs?: number;
   /** How long a try holds its job without renewal before another worker may take it over (default 30 s). */
   leaseMs?: number;
-  /** How often finished jobs past their retention are deleted (default 1 min), from the workers' polls. */
+  /**
+   * How often finished jobs past their retention are deleted and jobs stalled too often are failed
+   * (default 1 min), from the workers' polls.
+   */
   pruneIntervalMs?: number;
 };
 
@@ -79,5 +82,6 @@ export class DatabaseJobBackend implements JobBackend {
     this.lastPrune = now;
     // An unreachable database is reported by the claim that follows.
     deleteExpiredJobs(this.db).catch(() => {});
+    failStalledJobs(this.db).catch(() => {});
   }
 }

@@ -64,7 +64,8 @@ export function claimJobs(client: SqlClient, queue: string, token: string, limit
   return client.$queryRaw<ClaimedJob[]>`
     WITH due AS MATERIALIZED (
       SELECT queue, id FROM jobs
-      WHERE queue = ${queue} AND ((state = 'waiting' AND run_at <= now()) OR (state = 'active' AND locked_until < now()))
+      WHERE queue = ${queue}
+        AND ((state = 'waiting' AND run_at <= now()) OR (state = 'active' AND locked_until < now() AND stalled_count < ${MAX_STALLS}::int))
       ORDER BY run_at
       LIMIT ${limit}::int
       FOR UPDATE SKIP LOCKED)
@@ -86,12 +87,12 @@ const unlock = Prisma.sql`locked_by = NULL, locked_until = NULL`;
  */
 export const MAX_STALLS = 1;
 
-/** Fails the queue's jobs whose lease expired once more than MAX_STALLS allows. */
-export function failStalledJobs(client: SqlClient, queue: string): Promise<number> {
+/** Fails the jobs whose lease expired once more than MAX_STALLS allows (claims pass them over). */
+export function failStalledJobs(client: SqlClient): Promise<number> {
   return client.$executeRaw`
     UPDATE jobs SET state = 'failed', failed_reason = 'job stalled more than allowable limit', ${unlock},
       finished_at = now(), remove_after = now() + keep_failed_seconds * interval '1 second'
-    WHERE queue = ${queue} AND state = 'active' AND locked_until < now() AND stalled_count >= ${MAX_STALLS}::int`;
+    WHERE state = 'active' AND locked_until < now() AND stalled_count >= ${MAX_STALLS}::int`;
 }
 
 /** Extends the lease of a running try; 0 when the job is no longer this claim's. */

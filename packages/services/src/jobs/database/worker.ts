@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { defaultBackoffMs, PermanentJobError, type JobProcessor, type JobSummary, type JobWorker, type JobWorkerOptions, type RunningJob } from '../backend.ts';
 import {
   claimJobs,
-  failStalledJobs,
   completeJob,
   failTry,
   releaseClaim,
@@ -118,7 +117,6 @@ export class DatabaseJobWorker<Data, Result> implements JobWorker {
     const token = randomUUID();
     let jobs: ClaimedJob[];
     try {
-      await failStalledJobs(this.db, this.queue);
       jobs = await claimJobs(this.db, this.queue, token, free, this.timing.leaseMs);
       this.connectionWorks();
     } catch (error) {
