@@ -85,7 +85,7 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
   await app.register(requestIdPlugin);
   await app.register(drainPlugin);
   await app.register(corsPlugin, { settings });
-  await app.register(rateLimitPlugin, { settings, tokens: services.tokens, redis: settings.RATE_LIMIT_ENABLED ? platform.rateLimitRedis() : undefined });
+  await app.register(rateLimitPlugin, { settings, services });
 
   const operations = buildOperations(appRouter);
   const openApiDocument = buildOpenApiDocument(appRouter, operations, settings);

@@ -2,7 +2,7 @@
 // tRPC error codes.
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import { AppError, NotAuthenticatedError, RateLimitError, type ErrorCode } from '@personal-automations/services';
+import { AppError, NotAuthenticatedError, RateLimitError, ServiceUnavailableError, type ErrorCode } from '@personal-automations/services';
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
@@ -13,6 +13,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   RATE_LIMIT_EXCEEDED: 429,
   BAD_REQUEST: 400,
   EXTERNAL_SERVICE_ERROR: 503,
+  SERVICE_UNAVAILABLE: 503,
   DATABASE_ERROR: 500,
   INTERNAL_ERROR: 500,
 };
@@ -26,6 +27,7 @@ const TRPC_CODE_BY_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   RATE_LIMIT_EXCEEDED: 'TOO_MANY_REQUESTS',
   BAD_REQUEST: 'BAD_REQUEST',
   EXTERNAL_SERVICE_ERROR: 'SERVICE_UNAVAILABLE',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   DATABASE_ERROR: 'INTERNAL_SERVER_ERROR',
   INTERNAL_ERROR: 'INTERNAL_SERVER_ERROR',
 };
@@ -50,7 +52,7 @@ export function appErrorToHttp(error: AppError): HttpError {
   const status = STATUS_BY_CODE[error.code];
   const headers: Record<string, string> = {};
   if (status === 401) headers['www-authenticate'] = 'Bearer';
-  if (error instanceof RateLimitError) headers['retry-after'] = String(error.retryAfter);
+  if (error instanceof RateLimitError || error instanceof ServiceUnavailableError) headers['retry-after'] = String(error.retryAfter);
   return { status, headers, body: { error: { code: error.code, message: error.message, details: error.details } } };
 }
 

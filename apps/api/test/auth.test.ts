@@ -169,15 +169,18 @@ describe('tokens', () => {
 describe('POST /auth/refresh', () => {
   const refresh = (token: unknown) => api('POST', '/auth/refresh', { refresh_token: token });
 
-  it('rotates: a new pair works, the old session ends', async () => {
+  it('rotates: a new pair works, the old session ends; its access token lives on until it expires', async () => {
     const user = await signUp(t);
     const res = await refresh(user.refresh_token);
     expect(res.statusCode).toBe(200);
     const next = res.json();
     expect(next.refresh_token).not.toBe(user.refresh_token);
     expect((await api('GET', '/auth/me', undefined, bearer(next.access_token))).statusCode).toBe(200);
-    // the old access token belonged to the rotated session
-    expect((await api('GET', '/auth/me', undefined, user.auth)).statusCode).toBe(401);
+    // the old access token belongs to the rotated (not revoked) session: requests already in
+    // flight with it when the client refreshed are not broken
+    expect((await api('GET', '/auth/me', undefined, user.auth)).statusCode).toBe(200);
+    // but it is not listed, and its refresh token is spent
+    expect((await api('GET', '/sessions', undefined, bearer(next.access_token))).json().total).toBe(1);
     const sessions = await t.db.session.findMany({ where: { userId: user.id }, orderBy: { createdAt: 'asc' } });
     expect(sessions.map((s) => s.isActive)).toEqual([false, true]);
     expect(sessions[1]!.familyId).toBe(sessions[0]!.familyId);
@@ -192,6 +195,9 @@ describe('POST /auth/refresh', () => {
     expect(replay.json().error.message).toBe('Invalid or expired refresh token');
     expect((await refresh(second.refresh_token)).statusCode).toBe(401);
     expect((await api('GET', '/auth/me', undefined, bearer(second.access_token))).statusCode).toBe(401);
+    // a revocation reaches the access tokens of the chain's rotated sessions too
+    expect((await api('GET', '/auth/me', undefined, user.auth)).statusCode).toBe(401);
+    expect((await api('GET', '/auth/me', undefined, bearer(first.access_token))).statusCode).toBe(401);
     expect(await t.db.session.count({ where: { userId: user.id, isActive: true } })).toBe(0);
   });
 

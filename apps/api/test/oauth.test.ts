@@ -233,15 +233,34 @@ describe('GET /oauth/google/callback', () => {
     expect(await t.db.user.count({ where: { oauthId: profile.sub } })).toBe(1);
   });
 
-  it('links an existing password account with the same verified email; the password still works', async () => {
+  it('does not link an existing password account with the same verified email: account_exists, nothing changes', async () => {
+    // Whoever registered the email first with a password of their own must not share the
+    // account its real owner later signs into with Google (pre-account hijacking).
     const existing = await signUp(t);
-    const { location } = await signInWithGoogle(newProfile({ email: existing.email }));
-    expect((await me(tokensFrom(location).access_token)).json().id).toBe(existing.id);
-    const user = await t.db.user.findUniqueOrThrow({ where: { id: existing.id } });
-    expect(user.oauthProvider).toBe('google');
-    expect(user.oauthId).toMatch(/^10876543210/);
-    expect(user.hashedPassword).not.toBeNull();
-    await login(t, existing.email, existing.password);
+    const before = await t.db.user.findUniqueOrThrow({ where: { id: existing.id } });
+    const { res } = await signInWithGoogle(newProfile({ email: existing.email }));
+    expect(res.headers.location).toBe(`${FRONTEND}/login?error=account_exists`);
+    expect(await t.db.user.findUniqueOrThrow({ where: { id: existing.id } })).toEqual(before);
+    expect(await t.db.session.count({ where: { userId: existing.id } })).toBe(1); // the password login's only
+  });
+
+  it('with OAUTH_LINK_EXISTING_ACCOUNTS=true, links it; the password still works', async () => {
+    const linking = await buildApp({ settings: testSettings(database.url, { ...googleSettings(), OAUTH_LINK_EXISTING_ACCOUNTS: 'true' }) });
+    const [app, db] = [t.app, t.db];
+    [t.app, t.db] = [linking, linking.platform.db];
+    try {
+      const existing = await signUp(t);
+      const { location } = await signInWithGoogle(newProfile({ email: existing.email }));
+      expect((await me(tokensFrom(location).access_token)).json().id).toBe(existing.id);
+      const user = await t.db.user.findUniqueOrThrow({ where: { id: existing.id } });
+      expect(user.oauthProvider).toBe('google');
+      expect(user.oauthId).toMatch(/^10876543210/);
+      expect(user.hashedPassword).not.toBeNull();
+      await login(t, existing.email, existing.password);
+    } finally {
+      [t.app, t.db] = [app, db];
+      await linking.close();
+    }
   });
 
   it('an unverified email never links an existing account: failure redirect, account unchanged', async () => {

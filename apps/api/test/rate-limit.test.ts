@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import type { AppRouter } from '../src/index.ts';
-import { limitText, rateLimitKeyPrefix } from '../src/plugins/rate-limit.ts';
+import { rateLimitKeyPrefix } from '@personal-automations/services';
+import { limitText } from '../src/plugins/rate-limit.ts';
 import { embedded, testSettings, useTestApp } from './helpers.ts';
 
 // Rate limiting is off here (the test default): this app registers users and shows the default.
@@ -70,7 +71,8 @@ const badLogin = (app: FastifyInstance, ip: string, headers: Record<string, stri
     url: '/api/v1/auth/login',
     ip,
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    payload: new URLSearchParams({ username: 'nobody@example.com', password: 'wrong password' }).toString(),
+    // an unknown email of its own, so the per-account throttle (five failures) never decides here
+    payload: new URLSearchParams({ username: `nobody-${randomUUID()}@example.com`, password: 'wrong password' }).toString(),
   });
 const OPENAPI = '/api/v1/openapi.json';
 
@@ -152,7 +154,7 @@ describe('login and register', () => {
 
   it('over tRPC draw on the same budget, a batch naming one of them too', async () => {
     const ip = freshIp();
-    const credentials = { username: 'nobody@example.com', password: 'wrong password' };
+    const credentials = { username: `nobody-${randomUUID()}@example.com`, password: 'wrong password' };
     const trpcLogin = () =>
       call(limited, { method: 'POST', url: '/trpc/auth.login', ip, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(credentials) });
     for (let i = 0; i < 3; i++) expect((await trpcLogin()).statusCode).toBe(401);

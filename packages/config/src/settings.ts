@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { readEnvFile } from './env-file.ts';
@@ -26,6 +27,22 @@ const jsonStringList = z.string().transform((v, ctx) => {
   return z.NEVER;
 });
 const url = z.string().url('expected a URL');
+
+/**
+ * Which proxies in front of the API to believe about the client's address (X-Forwarded-For):
+ * `false` (none, the default), a hop count, or a comma list of addresses and CIDR ranges.
+ * `true` (believe anyone) is refused: a client could then pick its own rate-limit key.
+ */
+const trustProxy = z.string().transform((v, ctx): false | number | string[] => {
+  const value = v.trim();
+  if (['false', '0', 'no', 'off'].includes(value.toLowerCase())) return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const address = /^([0-9a-f.:]+)(\/\d{1,3})?$/i;
+  if (entries.length && entries.every((e) => address.test(e) && (isIP(e.split('/')[0]!) !== 0))) return entries;
+  ctx.addIssue({ code: 'custom', message: 'expected false, a hop count, or a comma list of addresses/CIDR ranges' });
+  return z.NEVER;
+});
 
 /** Every variable the backend reads, with the original backend's defaults (contract section 4). */
 const EnvSchema = z.object({
@@ -64,6 +81,12 @@ const EnvSchema = z.object({
   RATE_LIMIT_PERIOD: int(1).default(60),
   RATE_LIMIT_AUTH_REQUESTS: int(1).default(10),
   RATE_LIMIT_AUTH_PERIOD: int(1).default(60),
+  TRPC_MAX_BATCH_SIZE: int(1, 1000).default(10),
+  LOGIN_MAX_FAILURES: int(1).default(5),
+  LOGIN_FAILURE_WINDOW_SECONDS: int(1).default(900),
+  PASSWORD_HASH_CONCURRENCY: int(1, 64).default(2),
+  PASSWORD_HASH_QUEUE_TIMEOUT_SECONDS: float(0.01, 300).default(5),
+  TRUST_PROXY: trustProxy.default(false),
 
   TASKIQ_BROKER_URL: z.string().default('redis://localhost:6379/1'),
   TASKIQ_RESULT_BACKEND: z.string().default('redis://localhost:6379/1'),
@@ -84,6 +107,7 @@ const EnvSchema = z.object({
   GOOGLE_TOKEN_URL: url.default('https://oauth2.googleapis.com/token'),
   GOOGLE_USERINFO_URL: url.default('https://openidconnect.googleapis.com/v1/userinfo'),
   FRONTEND_URL: url.default('http://localhost:3000'),
+  OAUTH_LINK_EXISTING_ACCOUNTS: bool.default(false),
 
   OPENAI_API_KEY: z.string().default(''),
   OPENAI_BASE_URL: url.optional(),
@@ -91,12 +115,23 @@ const EnvSchema = z.object({
   AI_TEMPERATURE: float(0, 2).default(0.7),
   AI_FRAMEWORK: z.string().default('pydantic_ai'),
   LLM_PROVIDER: z.string().default('openai'),
+  AGENT_TURNS_PER_MINUTE: int(1).default(20),
+  AGENT_MAX_SOCKETS_PER_USER: int(1, 1000).default(5),
+  AGENT_MAX_HISTORY_MESSAGES: int(0, 10_000).default(20),
+  AGENT_MAX_HISTORY_CHARS: int(0).default(32_000),
+  AGENT_MAX_OUTPUT_TOKENS: int(1).default(2048),
+  AGENT_MAX_MODEL_REQUESTS: int(1, 100).default(10),
+  AGENT_IDLE_TIMEOUT_SECONDS: float(0.1, 86_400).default(300),
+  AGENT_PING_INTERVAL_SECONDS: float(0.1, 3600).default(30),
+  CONVERSATION_DETAIL_MAX_MESSAGES: int(1, 10_000).default(100),
 
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.optional(),
   WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(5),
   WEBHOOK_TIMEOUT_SECONDS: float(0.1, 300).default(10),
   WEBHOOK_RETRY_BASE_DELAY_MS: int(1).default(30_000),
   WEBHOOK_RETRY_MAX_DELAY_MS: int(1).default(3_600_000),
+  WEBHOOK_DNS_TIMEOUT_SECONDS: float(0.01, 60).default(5),
+  WEBHOOK_DNS_SERVERS: jsonStringList.default([]),
 
   CORS_ORIGINS: jsonStringList.default(['http://localhost:3000', 'http://localhost:8080']),
   CORS_ALLOW_CREDENTIALS: bool.default(true),

@@ -5,12 +5,19 @@ import { Redis } from 'ioredis';
 import type { Settings } from '@personal-automations/config';
 import { createPrismaClient, openEmbeddedDatabase, type Database } from '@personal-automations/db';
 import {
+  budgetsFrom,
   BullmqJobBackend,
   createServices,
   DatabaseJobBackend,
+  firstConnection,
+  LocalRevocationBus,
   queueLocation,
+  RateLimits,
+  rateLimitKeyPrefix,
+  RedisRevocationBus,
   type JobBackend,
   type ReadinessCheck,
+  type RevocationBus,
   type Services,
 } from '@personal-automations/services';
 
@@ -31,20 +38,32 @@ export type Platform = {
    * runs the worker and the scheduler too.
    */
   runsJobsInProcess: boolean;
-  /** A Redis client for the rate-limit counters, or undefined: count in this process's memory. */
-  rateLimitRedis(): Redis | undefined;
   /** A line for the start log saying which parts are on, loudly when they are embedded. */
   describe(): { level: 'info' | 'warn'; message: string };
   close(): Promise<void>;
 };
 
-const RATE_LIMIT_COMMAND_TIMEOUT_MS = 1000;
+const FAST_COMMAND_TIMEOUT_MS = 1000;
+const FIRST_CONNECTION_WAIT_MS = 2000;
 
 function readinessRedis(url: string): Redis {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   // Connection errors surface through the commands (readiness reports them); ioredis reconnects.
   redis.on('error', () => {});
   return redis;
+}
+
+function fastFailingRedis(url: string): Redis {
+  const client = new Redis(url, { enableOfflineQueue: false, commandTimeout: FAST_COMMAND_TIMEOUT_MS, connectTimeout: 2000 });
+  client.on('error', () => {}); // outages are skipped; readiness reports them
+  return client;
+}
+
+/** A subscriber waits out outages: ioredis reconnects and subscribes again. */
+function subscriberRedis(url: string): Redis {
+  const client = new Redis(url, { connectTimeout: 2000, maxRetriesPerRequest: null });
+  client.on('error', () => {});
+  return client;
 }
 
 function describeParts(parts: PlatformParts, settings: Settings): ReturnType<Platform['describe']> {
@@ -97,7 +116,15 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
       { name: 'rate_limit', type: 'memory', run: async () => {} },
     );
   }
-  const services = createServices({ db, jobs, readinessChecks: checks, settings });
+  // Rate-limit counters and revocation news: commands that fail at once while Redis is down
+  // (no offline queue, short timeout), so an outage never holds a request up.
+  const fastRedis = redis ? fastFailingRedis(settings.redisUrl) : undefined;
+  if (fastRedis) await firstConnection(fastRedis, FIRST_CONNECTION_WAIT_MS);
+  const rateLimits = new RateLimits({ redis: fastRedis, prefix: rateLimitKeyPrefix(settings), budgets: budgetsFrom(settings), enabled: settings.RATE_LIMIT_ENABLED });
+  const revocations: RevocationBus = fastRedis
+    ? new RedisRevocationBus({ publisher: fastRedis, openSubscriber: () => subscriberRedis(settings.redisUrl), channel: `${settings.PROJECT_NAME}:session-revocations` })
+    : new LocalRevocationBus();
+  const services = createServices({ db, jobs, readinessChecks: checks, settings, rateLimits, revocations });
 
   return {
     settings,
@@ -106,17 +133,12 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
     services,
     parts,
     runsJobsInProcess: embedded !== undefined,
-    rateLimitRedis() {
-      if (!redis) return undefined;
-      // Its own client: no offline queue, so while Redis is down each check fails at once and is skipped.
-      const client = new Redis(settings.redisUrl, { enableOfflineQueue: false, commandTimeout: RATE_LIMIT_COMMAND_TIMEOUT_MS, connectTimeout: 2000 });
-      client.on('error', () => {}); // outages are skipped; readiness reports them
-      return client;
-    },
     describe: () => describeParts(parts, settings),
     async close() {
       // disconnect, not quit: quit waits for a reply that a hung Redis never sends
       redis?.disconnect();
+      await revocations.close();
+      fastRedis?.disconnect();
       await jobs.close();
       await db.$disconnect();
       await embedded?.close();

@@ -3,8 +3,11 @@ import type { Database } from '@personal-automations/db';
 import { AuthService } from './auth/auth.ts';
 import { createLucia } from './auth/lucia.ts';
 import { GoogleOAuthService } from './auth/oauth.ts';
+import { HashingGate, PasswordHasher } from './auth/passwords.ts';
 import { SessionService } from './auth/sessions.ts';
 import { TokenService } from './auth/tokens.ts';
+import type { RevocationBus } from './auth/revocations.ts';
+import type { RateLimits } from './limits/rate-limits.ts';
 import { Agent } from './agent/agent.ts';
 import { AgentService } from './agent/connection.ts';
 import { OpenAIChatModel } from './agent/model.ts';
@@ -28,17 +31,22 @@ export type ServiceDeps = {
   /** What readiness checks (the database, Redis or its stand-ins). */
   readinessChecks: ReadinessCheck[];
   settings: Settings;
+  /** The shared budgets (Redis or this process's memory). */
+  rateLimits: RateLimits;
+  /** How revoked sessions are announced to every API process. */
+  revocations: RevocationBus;
 };
 
 /** One instance of every service, sharing the process's database client and job backend. */
-export function createServices({ db, jobs, readinessChecks, settings }: ServiceDeps) {
+export function createServices({ db, jobs, readinessChecks, settings, rateLimits, revocations }: ServiceDeps) {
   const tokens = new TokenService({
     secretKey: settings.SECRET_KEY,
     accessTokenMinutes: settings.ACCESS_TOKEN_EXPIRE_MINUTES,
     refreshTokenMinutes: settings.REFRESH_TOKEN_EXPIRE_MINUTES,
   });
-  const users = new UserService(db);
-  const sessions = new SessionService(db, createLucia(db, settings.REFRESH_TOKEN_EXPIRE_MINUTES), tokens);
+  const sessions = new SessionService(db, createLucia(db, settings.REFRESH_TOKEN_EXPIRE_MINUTES), tokens, revocations);
+  const passwords = new PasswordHasher(new HashingGate({ concurrency: settings.PASSWORD_HASH_CONCURRENCY, queueTimeoutMs: settings.PASSWORD_HASH_QUEUE_TIMEOUT_SECONDS * 1000 }));
+  const users = new UserService(db, { passwords, sessions, linkExistingAccounts: settings.OAUTH_LINK_EXISTING_ACCOUNTS });
   const conversations = new ConversationService(db);
   const webhookSender = new WebhookSender({
     allowPrivateUrls: settings.webhookAllowPrivateUrls,
@@ -46,10 +54,12 @@ export function createServices({ db, jobs, readinessChecks, settings }: ServiceD
     userAgent: `${settings.PROJECT_NAME}-webhooks/1.0`,
   });
   return {
+    rateLimits,
+    revocations,
     tokens,
     users,
     sessions,
-    auth: new AuthService(users, sessions),
+    auth: new AuthService(users, sessions, rateLimits),
     googleOAuth: new GoogleOAuthService(users, sessions, settings),
     items: new ItemService(db),
     conversations,

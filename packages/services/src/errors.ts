@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'RATE_LIMIT_EXCEEDED',
   'BAD_REQUEST',
   'EXTERNAL_SERVICE_ERROR',
+  'SERVICE_UNAVAILABLE',
   'DATABASE_ERROR',
   'INTERNAL_ERROR',
 ] as const;
@@ -56,6 +57,19 @@ export class RateLimitError extends AppError {
   readonly retryAfter: number;
   constructor(message = 'Rate limit exceeded', retryAfter = 60, details: ErrorDetails = null) {
     super('RATE_LIMIT_EXCEEDED', message, details);
+    this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * This process cannot serve the request right now (the database is unreachable, the password
+ * hashing queue is full): 503 with Retry-After, never a 500.
+ */
+export class ServiceUnavailableError extends AppError {
+  /** Seconds until the client may try again. */
+  readonly retryAfter: number;
+  constructor(message = 'Service temporarily unavailable', retryAfter = 5, details: ErrorDetails = null) {
+    super('SERVICE_UNAVAILABLE', message, details);
     this.retryAfter = retryAfter;
   }
 }

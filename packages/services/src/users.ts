@@ -1,6 +1,7 @@
 import type { Page, PageQuery, UserCreate, UserRead, UserUpdate } from '@personal-automations/contracts';
 import { isRecordNotFound, isUniqueViolation, type Database, type Prisma, type User } from '@personal-automations/db';
-import { hashPassword, verifyAgainstDummy, verifyPassword } from './auth/passwords.ts';
+import type { PasswordHasher } from './auth/passwords.ts';
+import type { SessionService } from './auth/sessions.ts';
 import { AlreadyExistsError, AuthenticationError, NotFoundError } from './errors.ts';
 import { publishEvent } from './events.ts';
 import { isoOffset, isoOffsetOrNull, pageCount } from './serialize.ts';
@@ -20,21 +21,41 @@ const INVALID_CREDENTIALS = 'Invalid email or password';
 const emailTaken = (email: string) => new AlreadyExistsError('Email already registered', { email });
 const userNotFound = (userId: string) => new NotFoundError('User not found', { user_id: userId });
 
-export type UpdateOptions = { asAdmin: boolean };
+/**
+ * `asAdmin`: `role` may change. `callerSessionId`: the session making the change, which a
+ * password change leaves alive (every other session of the user is revoked).
+ */
+export type UpdateOptions = { asAdmin: boolean; callerSessionId?: string };
 
 /** Who an external provider says signed in. */
 export type OAuthIdentity = { provider: string; subject: string; email: string; emailVerified: boolean; fullName: string | null };
 
+/** `linkExistingAccounts`: an identity may take over a password account with its email (OAUTH_LINK_EXISTING_ACCOUNTS). */
+export type UserServiceDeps = { passwords: PasswordHasher; sessions: SessionService; linkExistingAccounts: boolean };
+
+/** An identity whose email belongs to an account with a password, which is not linked by default. */
+export class AccountExistsError extends AuthenticationError {
+  constructor() {
+    super('An account with this email already exists: sign in with its password');
+  }
+}
+
 export class UserService {
   private readonly db: Database;
-  constructor(db: Database) {
+  private readonly passwords: PasswordHasher;
+  private readonly sessions: SessionService;
+  private readonly linkExistingAccounts: boolean;
+  constructor(db: Database, { passwords, sessions, linkExistingAccounts }: UserServiceDeps) {
     this.db = db;
+    this.passwords = passwords;
+    this.sessions = sessions;
+    this.linkExistingAccounts = linkExistingAccounts;
   }
 
   /** A new active account with role "user", whatever role was asked for. */
   async register(input: UserCreate, extra: { role?: 'admin' | 'user'; isSuperuser?: boolean } = {}): Promise<UserRead> {
     if (await this.getByEmail(input.email)) throw emailTaken(input.email);
-    const hashedPassword = await hashPassword(input.password);
+    const hashedPassword = await this.passwords.hash(input.password);
     try {
       return await this.db.$transaction(async (tx) => {
         const user = await tx.user.create({
@@ -58,22 +79,25 @@ export class UserService {
   async authenticate(email: string, password: string): Promise<User> {
     const user = await this.getByEmail(email);
     if (!user?.hashedPassword) {
-      await verifyAgainstDummy(password);
+      await this.passwords.verifyAgainstDummy(password);
       throw new AuthenticationError(INVALID_CREDENTIALS);
     }
-    const check = await verifyPassword(password, user.hashedPassword);
+    const check = await this.passwords.verify(password, user.hashedPassword);
     if (!check.ok) throw new AuthenticationError(INVALID_CREDENTIALS);
     if (!user.isActive) throw new AuthenticationError('User account is disabled');
     if (check.needsRehash) {
-      await this.db.user.update({ where: { id: user.id }, data: { hashedPassword: await hashPassword(password) } });
+      await this.db.user.update({ where: { id: user.id }, data: { hashedPassword: await this.passwords.hash(password) } });
     }
     return user;
   }
 
   /**
-   * The account for an external identity: the one linked to it, else the one with its email
-   * (linked now, but only if the provider verified that email: otherwise whoever controls the
-   * provider account could take over a password account), else a new password-less account.
+   * The account for an external identity: the one linked to it, else the one with its email,
+   * else a new password-less account. An account found by email is linked now only if the
+   * provider verified that email (otherwise whoever controls the provider account could take
+   * over a password account) and, unless `linkExistingAccounts`, only if it has no password:
+   * whoever registered an email first, with a password of their own, must not share the account
+   * its real owner later signs into with the provider (pre-account hijacking).
    */
   async findOrCreateForOAuth(identity: OAuthIdentity): Promise<User> {
     const { provider, subject, email } = identity;
@@ -83,6 +107,7 @@ export class UserService {
     if (byEmail) {
       if (!identity.emailVerified) throw new AuthenticationError('Email already registered and not verified by the provider');
       activeOrRefused(byEmail);
+      if (byEmail.hashedPassword && !this.linkExistingAccounts) throw new AccountExistsError();
       return this.db.$transaction(async (tx) => {
         const user = await tx.user.update({ where: { id: byEmail.id }, data: { oauthProvider: provider, oauthId: subject, updatedAt: new Date() } });
         await publishEvent(tx, 'user.updated', toUserRead(user));
@@ -122,24 +147,33 @@ export class UserService {
     return { items: rows.map(toUserRead), total, page, size, pages: pageCount(total, size) };
   }
 
-  /** Partial update; `role` only when an admin asks. A taken email is a conflict. */
-  async update(userId: string, changes: UserUpdate, { asAdmin }: UpdateOptions): Promise<UserRead> {
+  /**
+   * Partial update; `role` only when an admin asks. A taken email is a conflict. A new password
+   * revokes every other session of the user, and deactivation all of them, in the same transaction.
+   */
+  async update(userId: string, changes: UserUpdate, { asAdmin, callerSessionId }: UpdateOptions): Promise<UserRead> {
     const data: Prisma.UserUpdateInput = { updatedAt: new Date() };
     if (changes.email !== undefined) data.email = changes.email;
     if (changes.full_name !== undefined) data.fullName = changes.full_name;
     if (changes.is_active !== undefined) data.isActive = changes.is_active;
     if (changes.role !== undefined && asAdmin) data.role = changes.role;
-    if (changes.password !== undefined) data.hashedPassword = await hashPassword(changes.password);
+    if (changes.password !== undefined) data.hashedPassword = await this.passwords.hash(changes.password);
+    const deactivated = changes.is_active === false;
+    const revokes = deactivated || changes.password !== undefined;
+    const keep = deactivated ? undefined : callerSessionId;
     if (changes.email !== undefined) {
       const owner = await this.getByEmail(changes.email);
       if (owner && owner.id !== userId) throw emailTaken(changes.email);
     }
     try {
-      return await this.db.$transaction(async (tx) => {
-        const read = toUserRead(await tx.user.update({ where: { id: userId }, data }));
-        await publishEvent(tx, 'user.updated', read);
-        return read;
+      const read = await this.db.$transaction(async (tx) => {
+        const updated = toUserRead(await tx.user.update({ where: { id: userId }, data }));
+        if (revokes) await this.sessions.revokeUserSessions(tx, userId, keep);
+        await publishEvent(tx, 'user.updated', updated);
+        return updated;
       });
+      if (revokes) await this.sessions.announce({ userId, ...(keep && { exceptSessionId: keep }) });
+      return read;
     } catch (error) {
       if (isRecordNotFound(error)) throw userNotFound(userId);
       if (isUniqueViolation(error)) throw emailTaken(changes.email ?? '');
@@ -150,16 +184,18 @@ export class UserService {
   /** Deletes the user with their sessions and conversations (database cascade) and their webhooks. */
   async delete(userId: string): Promise<UserRead> {
     try {
-      return await this.db.$transaction(async (tx) => {
+      const read = await this.db.$transaction(async (tx) => {
         // webhooks and deliveries have no ON DELETE in the original schema; lock the webhooks
         // first so a delivery cannot be recorded between the two deletes
         await tx.$queryRaw`SELECT id FROM webhooks WHERE user_id = ${userId}::uuid FOR UPDATE`;
         await tx.webhookDelivery.deleteMany({ where: { webhook: { userId } } });
         await tx.webhook.deleteMany({ where: { userId } });
-        const read = toUserRead(await tx.user.delete({ where: { id: userId } }));
-        await publishEvent(tx, 'user.deleted', read);
-        return read;
+        const deleted = toUserRead(await tx.user.delete({ where: { id: userId } }));
+        await publishEvent(tx, 'user.deleted', deleted);
+        return deleted;
       });
+      await this.sessions.announce({ userId });
+      return read;
     } catch (error) {
       if (isRecordNotFound(error)) throw userNotFound(userId);
       throw error;

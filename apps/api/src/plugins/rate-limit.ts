@@ -1,21 +1,24 @@
-// Rate limiting (contract section 7): RATE_LIMIT_REQUESTS per RATE_LIMIT_PERIOD per client, and a
-// tighter per-IP budget for the procedures whose meta says `rateLimit: 'auth'` (login, register).
-// Counters live in Redis, so every API process draws on the same budgets; without Redis they are
-// counted in this process's memory (the platform's choice).
-import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
+// Rate limiting (contract sections 7 and 7.1): RATE_LIMIT_REQUESTS per RATE_LIMIT_PERIOD per
+// client, and a tighter per-IP budget for the procedures whose meta says `rateLimit: 'auth'`
+// (login, register). Every procedure call counts, each on its own budget: a tRPC batch of ten
+// logins draws ten points from the auth budget. The counters are the services' RateLimits
+// (Redis, shared by every API process, or this process's memory).
+import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import type { Settings } from '@personal-automations/config';
-import { firstConnection, RateLimitError, type AccessClaims, type Services } from '@personal-automations/services';
+import { RateLimitError, type AccessClaims, type Draw, type RateLimits, type Services } from '@personal-automations/services';
 import { bearerToken } from '../credentials.ts';
 import { appErrorToHttp } from '../errors.ts';
 import type { Meta, RateLimitPolicy } from '../trpc/trpc.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The route's policy, or how to pick it per request (tRPC serves every procedure on one route). */
-    rateLimitPolicy?: RateLimitPolicy | ((request: FastifyRequest) => RateLimitPolicy);
+    /**
+     * The route's policy, or the policies of the calls a request carries, one per call (tRPC
+     * serves every procedure, and batches of them, on one route).
+     */
+    rateLimitPolicy?: RateLimitPolicy | ((request: FastifyRequest) => RateLimitPolicy[]);
     /** The route answers an exceeded limit itself, in its own error format (tRPC), from `request.rateLimitExceeded`. */
     rateLimitAnswersItself?: boolean;
   }
@@ -33,11 +36,8 @@ export function rateLimitPolicyOf(meta: Meta | undefined): RateLimitPolicy {
   return meta?.openapi?.tags?.includes('health') ? 'none' : 'default';
 }
 
-const STRICTNESS: RateLimitPolicy[] = ['none', 'default', 'auth'];
-
-/** One request running several procedures (a tRPC batch) is counted under the strictest of their policies. */
-export const strictestPolicy = (policies: RateLimitPolicy[]): RateLimitPolicy =>
-  policies.reduce<RateLimitPolicy>((a, b) => (STRICTNESS.indexOf(b) > STRICTNESS.indexOf(a) ? b : a), 'none');
+/** The policy of a call that names no procedure: the strictest, in case it does run one after all. */
+export const UNKNOWN_CALL_POLICY: RateLimitPolicy = 'auth';
 
 const NAMED_PERIODS: Record<number, string> = { 1: '1 second', 60: '1 minute', 3600: '1 hour', 86400: '1 day' };
 
@@ -45,86 +45,66 @@ const NAMED_PERIODS: Record<number, string> = { 1: '1 second', 60: '1 minute', 3
 export const limitText = (max: number, periodSeconds: number): string =>
   `${max} per ${NAMED_PERIODS[periodSeconds] ?? `${periodSeconds} seconds`}`;
 
-/** Prefix of the Redis counters; PROJECT_NAME keeps two deployments sharing one Redis apart. */
-export const rateLimitKeyPrefix = (settings: Settings): string => `${settings.PROJECT_NAME}:rate-limit:`;
+export type RateLimitPluginOptions = { settings: Settings; services: Services };
 
-export type RateLimitPluginOptions = {
-  settings: Settings;
-  tokens: Services['tokens'];
-  /** Where the counters live; undefined counts in memory. The plugin disconnects it at close. */
-  redis: Redis | undefined;
-};
-
-type Budget = { max: number; periodSeconds: number };
-
-// Counter keys carry their budget: `auth:ip:<ip>` for auth procedures, else `user:<id>` or `ip:<ip>`.
-const AUTH_KEY = 'auth:';
-const FIRST_CONNECTION_WAIT_MS = 2000;
-
-function policyOf(request: FastifyRequest): RateLimitPolicy {
+function policiesOf(request: FastifyRequest): RateLimitPolicy[] {
   // A CORS preflight carries no credentials and announces a request that is itself counted.
-  if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) return 'none';
+  if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) return [];
   const declared = request.routeOptions.config?.rateLimitPolicy;
-  return typeof declared === 'function' ? declared(request) : (declared ?? 'default');
+  return typeof declared === 'function' ? declared(request) : [declared ?? 'default'];
 }
+
+/** The client's address as a key: IPv4, or the /64 of an IPv6 address (one host holds a whole /64). */
+const ipKey = (request: FastifyRequest): string => `ip:${normalizeIP(request.ip)}`;
 
 /** The user behind a validly signed access token, else the IP. Signature and expiry only: no database query. */
 async function clientKey(request: FastifyRequest, tokens: Services['tokens']): Promise<string> {
-  const ipKey = `ip:${normalizeIP(request.ip)}`;
   const token = bearerToken(request.headers.authorization);
-  if (!token) return ipKey;
+  if (!token) return ipKey(request);
   try {
     request.accessClaims = await tokens.verifyAccessToken(token);
     return `user:${request.accessClaims.sub}`;
   } catch {
-    return ipKey;
+    return ipKey(request);
   }
 }
 
-async function rateLimit(app: FastifyInstance, { settings, tokens, redis }: RateLimitPluginOptions) {
-  if (!settings.RATE_LIMIT_ENABLED) return;
-  const budgets: Record<'default' | 'auth', Budget> = {
-    default: { max: settings.RATE_LIMIT_REQUESTS, periodSeconds: settings.RATE_LIMIT_PERIOD },
-    auth: { max: settings.RATE_LIMIT_AUTH_REQUESTS, periodSeconds: settings.RATE_LIMIT_AUTH_PERIOD },
-  };
-  const budgetOf = (key: string): Budget => (key.startsWith(AUTH_KEY) ? budgets.auth : budgets.default);
+/** Draws each budget the calls use, as many points as calls, at once. */
+async function drawFor(request: FastifyRequest, policies: RateLimitPolicy[], { rateLimits, tokens }: Services): Promise<Draw[]> {
+  const count = (policy: RateLimitPolicy) => policies.filter((p) => p === policy).length;
+  const draws: Promise<Draw>[] = [];
+  if (count('auth')) draws.push(rateLimits.consume('auth', ipKey(request), count('auth')));
+  if (count('default')) draws.push(clientKey(request, tokens).then((key) => rateLimits.consume('default', key, count('default'))));
+  return Promise.all(draws);
+}
 
-  if (redis) {
-    app.addHook('onClose', async () => redis.disconnect());
-    await firstConnection(redis, FIRST_CONNECTION_WAIT_MS);
-  }
+function exceededError(draw: Extract<Draw, { counted: true }>): RateLimitError {
+  return new RateLimitError(`Rate limit exceeded: ${limitText(draw.limit, draw.periodSeconds)}`, draw.resetSeconds);
+}
 
-  await app.register(fastifyRateLimit, {
-    // No route hooks of its own: the hook below picks the budget per request (tRPC serves every
-    // procedure on one route) and answers 429 itself, rather than throwing into each scope's error handler.
-    global: false,
-    ...(redis && { redis }),
-    nameSpace: rateLimitKeyPrefix(settings),
-    skipOnError: true,
-    keyGenerator: (request) => (policyOf(request) === 'auth' ? `${AUTH_KEY}ip:${normalizeIP(request.ip)}` : clientKey(request, tokens)),
-    max: (_request, key) => budgetOf(key).max,
-    timeWindow: (_request, key) => budgetOf(key).periodSeconds * 1000,
-  });
-  const consume = app.createRateLimit();
+async function rateLimit(app: FastifyInstance, { services }: RateLimitPluginOptions) {
+  const rateLimits: RateLimits = services.rateLimits;
+  if (!rateLimits.enabled) return;
   app.decorateRequest('rateLimitExceeded', undefined);
   app.decorateRequest('accessClaims', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
-    if (policyOf(request) === 'none') return;
-    const limit = await consume(request);
-    if (limit.isAllowed) return;
-    if (limit.isExceeded) {
-      const error = new RateLimitError(`Rate limit exceeded: ${limitText(limit.max, limit.timeWindow / 1000)}`, Math.max(1, limit.ttlInSeconds));
-      const { status, headers, body } = appErrorToHttp(error);
-      reply.headers({ 'x-ratelimit-limit': limit.max, 'x-ratelimit-remaining': 0, 'x-ratelimit-reset': limit.ttlInSeconds, ...headers });
-      if (request.routeOptions.config?.rateLimitAnswersItself) {
-        request.rateLimitExceeded = error;
-        return;
-      }
-      return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
+    const policies = policiesOf(request).filter((policy) => policy !== 'none');
+    if (!policies.length) return;
+    const draws = (await drawFor(request, policies, services)).filter((draw) => draw.counted);
+    // The headers report the budget that refused, else the client's default one (the last drawn).
+    const shown = draws.find((draw) => !draw.allowed) ?? draws.at(-1);
+    if (!shown) return; // nothing counted: the store could not be asked
+    reply.headers({ 'x-ratelimit-limit': shown.limit, 'x-ratelimit-remaining': shown.remaining, 'x-ratelimit-reset': shown.resetSeconds });
+    if (shown.allowed) return;
+    const error = exceededError(shown);
+    const { status, headers, body } = appErrorToHttp(error);
+    reply.headers(headers);
+    if (request.routeOptions.config?.rateLimitAnswersItself) {
+      request.rateLimitExceeded = error;
+      return;
     }
-    // ttl 0: Redis could not be asked (skipOnError), so there is no count to report.
-    if (limit.ttl > 0) reply.headers({ 'x-ratelimit-limit': limit.max, 'x-ratelimit-remaining': limit.remaining, 'x-ratelimit-reset': limit.ttlInSeconds });
+    return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
   });
 }
 

@@ -5,29 +5,37 @@ import { toTrpcError } from '../errors.ts';
 import type { AppRouter } from '../routers/index.ts';
 import { createContext, type ContextDeps } from '../trpc/context.ts';
 import type { Meta, RateLimitPolicy } from '../trpc/trpc.ts';
-import { rateLimitPolicyOf, strictestPolicy } from './rate-limit.ts';
+import { trpcCallPaths } from '../trpc/call-paths.ts';
+import { rateLimitPolicyOf, UNKNOWN_CALL_POLICY } from './rate-limit.ts';
 
 /** The tRPC endpoint for TypeScript clients (its own error format, tRPC codes). */
 export async function trpcPlugin(app: FastifyInstance, options: ContextDeps & { router: AppRouter }) {
   const { router, ...deps } = options;
 
-  // One route serves every procedure: the call (or batch, `a.b,c.d`) named in the URL picks the
-  // budget, so login over tRPC is held to the same tighter limit as over REST. An exceeded limit
-  // is reported by createContext, so tRPC clients get it in their own error format.
+  // One route serves every procedure: each call the URL names (a batch names several, `a.b,c.d`)
+  // draws on its own procedure's budget, so login over tRPC is held to the same tighter limit as
+  // over REST, call by call. An exceeded limit is reported by createContext, so tRPC clients
+  // get it in their own error format.
   const procedures = router._def.procedures as unknown as Record<string, AnyProcedure>; // flat: `auth.login` → procedure
   const policies = new Map(Object.entries(procedures).map(([path, p]) => [path, rateLimitPolicyOf(p._def.meta as Meta | undefined)]));
-  const policyOfCall = (request: FastifyRequest): RateLimitPolicy => {
-    const paths = String((request.params as { path?: string }).path ?? '').split(',');
-    return strictestPolicy(paths.map((path) => policies.get(path) ?? 'default'));
+  const maxBatchSize = deps.settings.TRPC_MAX_BATCH_SIZE;
+  const policiesOfCalls = (request: FastifyRequest): RateLimitPolicy[] => {
+    const param = String((request.params as { path?: string }).path ?? '');
+    const { paths } = trpcCallPaths(param, request.url, request.method, request.headers['content-type']);
+    // A request tRPC refuses before running anything (undecodable, too large a batch) costs one call.
+    if (!paths || paths.length > maxBatchSize) return [UNKNOWN_CALL_POLICY];
+    return paths.map((path) => policies.get(path) ?? UNKNOWN_CALL_POLICY);
   };
   app.addHook('onRoute', (route) => {
-    route.config = { ...route.config, rateLimitPolicy: policyOfCall, rateLimitAnswersItself: true };
+    route.config = { ...route.config, rateLimitPolicy: policiesOfCalls, rateLimitAnswersItself: true };
   });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
     trpcOptions: {
       router,
+      // A larger batch is refused whole (400 BAD_REQUEST), before any of its calls runs.
+      maxBatchSize,
       createContext: ({ req }) => {
         // Over budget: every call of the request fails with TOO_MANY_REQUESTS (HTTP 429).
         if (req.rateLimitExceeded) throw toTrpcError(req.rateLimitExceeded);

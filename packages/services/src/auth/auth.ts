@@ -1,19 +1,34 @@
 import type { LoginForm, Token } from '@personal-automations/contracts';
-import { AuthenticationError } from '../errors.ts';
+import { AuthenticationError, RateLimitError } from '../errors.ts';
+import { accountKey, type RateLimits } from '../limits/rate-limits.ts';
 import type { UserService } from '../users.ts';
 import type { ClientInfo, SessionService } from './sessions.ts';
 
-/** Login, refresh and logout: users and sessions together. */
+export const TOO_MANY_FAILED_LOGINS = 'Too many failed login attempts for this account: try again later';
+
+/**
+ * Login, refresh and logout: users and sessions together. Logins are throttled per account
+ * (ASVS 2.2.1) beside the per-IP budget: each attempt for an email takes one point of its
+ * LOGIN_MAX_FAILURES per LOGIN_FAILURE_WINDOW_SECONDS before the password is checked (so
+ * parallel guesses cannot slip past the count), and a success clears the count. Unknown emails
+ * are counted the same way, so the answer tells nothing about which accounts exist.
+ */
 export class AuthService {
   private readonly users: UserService;
   private readonly sessions: SessionService;
-  constructor(users: UserService, sessions: SessionService) {
+  private readonly rateLimits: RateLimits;
+  constructor(users: UserService, sessions: SessionService, rateLimits: RateLimits) {
     this.users = users;
     this.sessions = sessions;
+    this.rateLimits = rateLimits;
   }
 
   async login(form: LoginForm, client: ClientInfo): Promise<Token> {
+    const account = accountKey(form.username);
+    const attempt = await this.rateLimits.consume('loginFailures', account);
+    if (!attempt.allowed) throw new RateLimitError(TOO_MANY_FAILED_LOGINS, attempt.resetSeconds);
     const user = await this.users.authenticate(form.username, form.password);
+    await this.rateLimits.reset('loginFailures', account);
     return this.sessions.issueTokens(user.id, client);
   }
 

@@ -1,15 +1,20 @@
-// Sessions are run by lucia (create, validate, invalidate one, invalidate all of a user) over the
-// contract's `sessions` table through @lucia-auth/adapter-prisma. Two adjustments, through a thin
-// adapter: lucia invalidates by deleting rows, but the contract keeps them and sets
-// is_active = false (a revoked session still answers 204 to a repeated DELETE, and a rotated
-// one must be recognised when its refresh token is replayed); and lucia slides a session's expiry
-// on use, while the contract fixes expires_at at creation (= the refresh token's lifetime).
+// Sessions are run by lucia (create, validate, clean up) over the contract's `sessions` table
+// through @lucia-auth/adapter-prisma. Two adjustments, through a thin adapter: lucia
+// invalidates by deleting rows, but the contract keeps them and sets is_active = false (a
+// revoked session still answers 204 to a repeated DELETE, and a rotated one must be recognised
+// when its refresh token is replayed); and lucia slides a session's expiry on use, while the
+// contract fixes expires_at at creation (= the refresh token's lifetime). A session validates
+// while it is active, or once rotated by a refresh until it is revoked (revoked_at): the access
+// tokens it issued before the refresh then stay good until they expire.
 import { PrismaAdapter } from '@lucia-auth/adapter-prisma';
 import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from 'lucia';
 import type { Database, Session as SessionRow, User as UserRow } from '@personal-automations/db';
 
 type SessionAttributes = Omit<SessionRow, 'id' | 'userId' | 'expiresAt'>;
 type UserAttributes = Omit<UserRow, 'id'>;
+
+/** Active, or rotated by a refresh and not revoked since. */
+const accepts = (session: SessionAttributes): boolean => session.isActive || (session.rotatedAt !== null && session.revokedAt === null);
 
 class DeactivatingAdapter implements Adapter {
   private readonly db: Database;
@@ -21,8 +26,7 @@ class DeactivatingAdapter implements Adapter {
 
   async getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
     const [session, user] = await this.prisma.getSessionAndUser(sessionId);
-    // A deactivated session is as good as gone.
-    if (!session || !(session.attributes as SessionAttributes).isActive) return [null, null];
+    if (!session || !accepts(session.attributes as SessionAttributes)) return [null, null];
     return [session, user];
   }
 
@@ -39,11 +43,11 @@ class DeactivatingAdapter implements Adapter {
   }
 
   async deleteSession(sessionId: string): Promise<void> {
-    await this.db.session.updateMany({ where: { id: sessionId, isActive: true }, data: { isActive: false } });
+    await this.db.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { isActive: false, revokedAt: new Date() } });
   }
 
   async deleteUserSessions(userId: string): Promise<void> {
-    await this.db.session.updateMany({ where: { userId, isActive: true }, data: { isActive: false } });
+    await this.db.session.updateMany({ where: { userId, revokedAt: null }, data: { isActive: false, revokedAt: new Date() } });
   }
 
   async deleteExpiredSessions(): Promise<void> {

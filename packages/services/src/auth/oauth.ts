@@ -9,7 +9,7 @@ import {
 } from 'arctic';
 import type { Settings } from '@personal-automations/config';
 import { AppError } from '../errors.ts';
-import type { UserService } from '../users.ts';
+import { AccountExistsError, type UserService } from '../users.ts';
 import type { ClientInfo, SessionService } from './sessions.ts';
 
 export type GoogleOAuthConfig = Pick<
@@ -36,6 +36,8 @@ const SCOPES = ['openid', 'email', 'profile'];
 /** arctic's token request has no timeout of its own; a provider that hangs must not hang the login. */
 const DEFAULT_PROVIDER_TIMEOUT_MS = 10_000;
 const USERINFO_FAILED = 'Failed to get user info from Google';
+/** The `error` of the login page when the Google email belongs to a password account that is not linked. */
+export const ACCOUNT_EXISTS = 'account_exists';
 
 /** A failure whose message is safe to show on the frontend's login page. */
 class OAuthFailure extends Error {}
@@ -89,6 +91,8 @@ export class GoogleOAuthService {
       const tokens = await this.sessions.issueTokens(user.id, callback.client);
       return `${this.frontendBase()}/auth/callback?access_token=${encodeURIComponent(tokens.access_token)}&refresh_token=${encodeURIComponent(tokens.refresh_token)}`;
     } catch (error) {
+      // A code the frontend can act on (offer the password login), not a sentence.
+      if (error instanceof AccountExistsError) return this.failureUrl(ACCOUNT_EXISTS);
       // Typed failures carry a message meant for the user; anything else stays vague (it may name internals).
       const message = error instanceof OAuthFailure || error instanceof AppError ? error.message : 'Google sign-in failed';
       return this.failureUrl(message);

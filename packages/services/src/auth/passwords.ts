@@ -1,10 +1,12 @@
 import { hash, verify } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
+import { ServiceUnavailableError } from '../errors.ts';
 
 // argon2id (the library's Algorithm.Argon2id = 2, a const enum that cannot be imported here)
 // with the library's default cost parameters.
 const ARGON2_OPTIONS = { algorithm: 2 } as const;
 
+/** One argon2id hash, unbounded: for tools and tests. Request paths go through a PasswordHasher. */
 export const hashPassword = (password: string): Promise<string> => hash(password, ARGON2_OPTIONS);
 
 /** bcrypt hashes come from a database created by the original backend. */
@@ -22,9 +24,85 @@ export async function verifyPassword(password: string, stored: string): Promise<
   }
 }
 
-/** Spends the same time as a real check, so an unknown email cannot be told apart by timing. */
-let dummyHash: Promise<string> | undefined;
-export async function verifyAgainstDummy(password: string): Promise<void> {
-  dummyHash ??= hashPassword('dummy password for timing equalisation');
-  await verify(await dummyHash, password).catch(() => false);
+export const HASHING_BUSY = 'Too many sign-ins at once: try again shortly';
+
+/**
+ * At most `concurrency` hashing operations at once; the others wait in line, each for at most
+ * `queueTimeoutMs`, then fail with 503 + Retry-After. Each argon2 operation holds a libuv
+ * thread and ~19 MiB for tens of milliseconds, so without a bound a login flood (a tRPC batch
+ * runs its calls in parallel) would take every thread and stall DNS, file and crypto work.
+ */
+export class HashingGate {
+  private readonly concurrency: number;
+  private readonly queueTimeoutMs: number;
+  private running = 0;
+  private readonly waiting: Array<{ start: () => void; timer: NodeJS.Timeout }> = [];
+
+  constructor({ concurrency, queueTimeoutMs }: { concurrency: number; queueTimeoutMs: number }) {
+    this.concurrency = concurrency;
+    this.queueTimeoutMs = queueTimeoutMs;
+  }
+
+  /** Operations running and waiting now. */
+  get load(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running < this.concurrency) this.running++;
+    else await this.wait();
+    try {
+      return await work();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Resolves when a running operation hands its place over (the count of running ones stays). */
+  private wait(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const entry = {
+        start: () => {
+          clearTimeout(entry.timer);
+          resolve();
+        },
+        timer: setTimeout(() => {
+          this.waiting.splice(this.waiting.indexOf(entry), 1);
+          reject(new ServiceUnavailableError(HASHING_BUSY, Math.max(1, Math.ceil(this.queueTimeoutMs / 1000))));
+        }, this.queueTimeoutMs),
+      };
+      this.waiting.push(entry);
+    });
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next.start();
+    else this.running--;
+  }
+}
+
+/** Password hashing and checking for the request paths, through one HashingGate per process. */
+export class PasswordHasher {
+  private readonly gate: HashingGate;
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(gate: HashingGate) {
+    this.gate = gate;
+  }
+
+  hash(password: string): Promise<string> {
+    return this.gate.run(() => hashPassword(password));
+  }
+
+  verify(password: string, stored: string): Promise<PasswordCheck> {
+    return this.gate.run(() => verifyPassword(password, stored));
+  }
+
+  /** Spends the same time as a real check, so an unknown email cannot be told apart by timing. */
+  async verifyAgainstDummy(password: string): Promise<void> {
+    this.dummyHash ??= hashPassword('dummy password for timing equalisation');
+    const stored = await this.dummyHash;
+    await this.gate.run(() => verify(stored, password).catch(() => false));
+  }
 }

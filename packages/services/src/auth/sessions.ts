@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Session } from 'lucia';
 import type { SessionList, Token } from '@personal-automations/contracts';
-import type { Database, Session as SessionRow, User as UserRow } from '@personal-automations/db';
+import type { Database, Prisma, Session as SessionRow, User as UserRow } from '@personal-automations/db';
 import { AuthenticationError, NotFoundError } from '../errors.ts';
 import { isoOffset } from '../serialize.ts';
 import { parseDevice } from './device.ts';
 import type { SessionLucia } from './lucia.ts';
+import type { Revocation, RevocationBus } from './revocations.ts';
 import { hashToken, type AccessClaims, type TokenService } from './tokens.ts';
 
 /** Where a login comes from (stored on its session). */
@@ -14,20 +15,29 @@ export type ClientInfo = { ip?: string | null; userAgent?: string | null };
 export type Authenticated = { user: UserRow; sessionId: string };
 
 const INVALID_REFRESH = 'Invalid or expired refresh token';
+const USER_DISABLED = 'User account is disabled';
+
+/** A client that can run session statements: the database, or a transaction of a caller's. */
+type SessionStore = Pick<Prisma.TransactionClient, 'session'>;
 
 /**
  * Server-side sessions, one per login or refresh, each holding sha256(refresh token). Access
  * tokens carry their session's id, and every request re-validates that session, so revoking it
- * (logout, DELETE /sessions, refresh-token reuse) refuses its access tokens at once.
+ * (logout, DELETE /sessions, refresh-token reuse, a password change) refuses its access tokens
+ * at once; every revocation is also announced, so each API process closes the agent sockets
+ * that were opened on it. A refresh rotates a session without revoking it: the access tokens
+ * it issued stay valid until they expire, so requests already in flight are not broken.
  */
 export class SessionService {
   private readonly db: Database;
   private readonly lucia: SessionLucia;
   private readonly tokens: TokenService;
-  constructor(db: Database, lucia: SessionLucia, tokens: TokenService) {
+  private readonly revocations: RevocationBus;
+  constructor(db: Database, lucia: SessionLucia, tokens: TokenService, revocations: RevocationBus) {
     this.db = db;
     this.lucia = lucia;
     this.tokens = tokens;
+    this.revocations = revocations;
   }
 
   /** A session for `refreshToken`; `familyId` links a refresh to the login it descends from. */
@@ -48,6 +58,7 @@ export class SessionService {
         lastUsedAt: now,
         familyId: familyId ?? id,
         rotatedAt: null,
+        revokedAt: null,
       },
       { sessionId: id },
     );
@@ -59,11 +70,6 @@ export class SessionService {
     const session = await this.createSession(userId, refresh_token, client, familyId);
     const access_token = await this.tokens.createAccessToken(userId, session.id);
     return { access_token, refresh_token, token_type: 'bearer' };
-  }
-
-  /** The active, unexpired session a refresh token belongs to, or null. */
-  async validateRefreshToken(refreshToken: string): Promise<SessionRow | null> {
-    return this.db.session.findFirst({ where: { refreshTokenHash: hashToken(refreshToken), isActive: true, expiresAt: { gt: new Date() } } });
   }
 
   /**
@@ -82,15 +88,13 @@ export class SessionService {
     });
     if (rotated[0]) return rotated[0];
     const replayed = await this.db.session.findFirst({ where: { refreshTokenHash: hash, rotatedAt: { not: null } } });
-    if (replayed?.familyId) {
-      await this.db.session.updateMany({ where: { familyId: replayed.familyId, isActive: true }, data: { isActive: false } });
-    }
+    if (replayed?.familyId) await this.revokeAndAnnounce({ familyId: replayed.familyId });
     throw new AuthenticationError(INVALID_REFRESH);
   }
 
   /** Ends the refresh token's session if it has an active one; unknown tokens are ignored. */
   async logoutByRefreshToken(refreshToken: string): Promise<void> {
-    await this.db.session.updateMany({ where: { refreshTokenHash: hashToken(refreshToken), isActive: true }, data: { isActive: false } });
+    await this.revokeAndAnnounce({ refreshTokenHash: hashToken(refreshToken), isActive: true });
   }
 
   /**
@@ -100,9 +104,18 @@ export class SessionService {
   async authenticate(accessToken: string, verified?: AccessClaims): Promise<Authenticated> {
     const claims = verified ?? (await this.tokens.verifyAccessToken(accessToken));
     const { session, user } = await this.lucia.validateSession(claims.sid);
-    if (!session || !user || session.userId !== claims.sub) throw new AuthenticationError('Invalid or expired token');
-    if (!user.isActive) throw new AuthenticationError('User account is disabled');
+    if (!session || !user || session.userId !== claims.sub) {
+      // Deactivation revokes every session too; the account's state is the more useful answer.
+      if (await this.isDisabledUser(claims.sub)) throw new AuthenticationError(USER_DISABLED);
+      throw new AuthenticationError('Invalid or expired token');
+    }
+    if (!user.isActive) throw new AuthenticationError(USER_DISABLED);
     return { user: { ...user, id: user.id } as UserRow, sessionId: session.id };
+  }
+
+  private async isDisabledUser(userId: string): Promise<boolean> {
+    const user = await this.db.user.findUnique({ where: { id: userId }, select: { isActive: true } }).catch(() => null);
+    return user?.isActive === false;
   }
 
   /** Active sessions (expired ones included, as in the original), most recently used first. */
@@ -115,14 +128,48 @@ export class SessionService {
   async revokeSession(userId: string, sessionId: string): Promise<void> {
     const session = await this.db.session.findFirst({ where: { id: sessionId, userId }, select: { id: true } });
     if (!session) throw new NotFoundError('Session not found');
-    await this.lucia.invalidateSession(sessionId);
+    await this.revokeWhere(this.db, { id: sessionId });
+    await this.announce({ sessionIds: [sessionId] });
   }
 
-  /** Revokes every active session of the user; returns how many there were. */
+  /** Revokes every session of the user; returns how many were active. */
   async revokeAllSessions(userId: string): Promise<number> {
-    const count = await this.db.session.count({ where: { userId, isActive: true } });
-    await this.lucia.invalidateUserSessions(userId);
+    const active = await this.revokeUserSessions(this.db, userId);
+    await this.announce({ userId });
+    return active;
+  }
+
+  /**
+   * Revokes the user's sessions, but `exceptSessionId`, through `store` (a caller's transaction,
+   * so a password change and the revocation it implies commit together); returns how many were
+   * active. The caller announces it after the commit.
+   */
+  revokeUserSessions(store: SessionStore, userId: string, exceptSessionId?: string): Promise<number> {
+    return this.revokeWhere(store, { userId, ...(exceptSessionId && { id: { not: exceptSessionId } }) });
+  }
+
+  /** Tells every API process (this one included) that sessions were revoked. */
+  announce(revocation: Revocation): Promise<void> {
+    return this.revocations.publish(revocation);
+  }
+
+  /**
+   * Revokes the sessions `where` selects: active ones end, and rotated ones stop accepting the
+   * access tokens they issued. Returns how many were active.
+   */
+  private async revokeWhere(store: SessionStore, where: Prisma.SessionWhereInput): Promise<number> {
+    const revokedAt = new Date();
+    const { count } = await store.session.updateMany({ where: { ...where, isActive: true }, data: { isActive: false, revokedAt } });
+    await store.session.updateMany({ where: { ...where, revokedAt: null }, data: { isActive: false, revokedAt } });
     return count;
+  }
+
+  private async revokeAndAnnounce(where: Prisma.SessionWhereInput): Promise<void> {
+    const sessions = await this.db.session.findMany({ where: { ...where, revokedAt: null }, select: { id: true } });
+    if (!sessions.length) return;
+    const sessionIds = sessions.map(({ id }) => id);
+    await this.revokeWhere(this.db, { id: { in: sessionIds } });
+    await this.announce({ sessionIds });
   }
 
   /** Removes sessions that expired (the scheduler's cleanup). */
