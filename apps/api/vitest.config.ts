@@ -2,10 +2,10 @@ import { testConfig } from '@personal-automations/testing/vitest-config';
 
 // The API's tests drive the services and contracts end to end; count them in its coverage.
 // Some files are about the servers themselves, and are not run in embedded mode: Redis outages;
-// an unreachable PostgreSQL (unexpected-errors); and shutdown.test.ts, which holds a request open
+// an unreachable PostgreSQL (database-outage); and shutdown.test.ts, which holds a request open
 // on a Redis that never answers (embedded-process.test.ts covers the embedded process's start and
 // SIGTERM, in both runs).
 export default testConfig({
   coverageOf: ['../../packages/services', '../../packages/contracts'],
-  onlyWithServers: ['test/webhooks-outage.test.ts', 'test/shutdown.test.ts', 'test/unexpected-errors.test.ts'],
+  onlyWithServers: ['test/webhooks-outage.test.ts', 'test/shutdown.test.ts', 'test/database-outage.test.ts'],
 });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Settings } from '@personal-automations/config';
 import { openPlatform, type Platform } from '@personal-automations/platform';
 import { runScheduler, runWorker } from '@personal-automations/worker';
-import { detailError, INTERNAL_ERROR } from './errors.ts';
+import { detailError, unhandledToHttp } from './errors.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { agentWsPlugin } from './plugins/agent-ws.ts';
 import { serializeRequest } from './plugins/agent-ws-auth.ts';
@@ -105,8 +105,8 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
     return reply.code(status).send(body);
   });
   app.setErrorHandler((error, request, reply) => {
-    const httpError = error instanceof Error && 'code' in error ? frameworkError(error as FastifyError) : INTERNAL_ERROR;
-    if (httpError.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    const framework = error instanceof Error && 'code' in error ? frameworkError(error as FastifyError) : undefined;
+    const httpError = framework ?? unhandledToHttp(error, services.databaseOutage, request.log);
     return reply.code(httpError.status).headers(httpError.headers).send(httpError.body);
   });
   return app;

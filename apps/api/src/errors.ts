@@ -2,7 +2,8 @@
 // tRPC error codes.
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import { AppError, NotAuthenticatedError, RateLimitError, ServiceUnavailableError, type ErrorCode } from '@personal-automations/services';
+import type { FastifyBaseLogger } from 'fastify';
+import { AppError, NotAuthenticatedError, RateLimitError, ServiceUnavailableError, type DatabaseOutage, type ErrorCode } from '@personal-automations/services';
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
@@ -61,6 +62,17 @@ export const INTERNAL_ERROR: HttpError = {
   headers: {},
   body: { error: { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred', details: null } },
 };
+
+/**
+ * An error nothing else answered: the 503 envelope when the database is unreachable (the outage
+ * is logged once by the monitor), else the 500 envelope, logged here with the request.
+ */
+export function unhandledToHttp(error: unknown, outage: DatabaseOutage, log: FastifyBaseLogger): HttpError {
+  const unavailable = outage.unavailable(error, log);
+  if (unavailable) return appErrorToHttp(unavailable);
+  log.error({ err: error }, 'unhandled error');
+  return INTERNAL_ERROR;
+}
 
 /** FastAPI's framework-level errors use `{"detail": "..."}`. */
 export const detailError = (status: number, detail: string, headers: Record<string, string> = {}): HttpError => ({

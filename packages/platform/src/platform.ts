@@ -137,6 +137,7 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
     async close() {
       // disconnect, not quit: quit waits for a reply that a hung Redis never sends
       redis?.disconnect();
+      services.databaseOutage.close();
       await revocations.close();
       fastRedis?.disconnect();
       await jobs.close();

@@ -13,6 +13,7 @@ import { AgentService } from './agent/connection.ts';
 import { OpenAIChatModel } from './agent/model.ts';
 import { defaultTools, ToolRegistry } from './agent/tools.ts';
 import { ConversationService } from './conversations.ts';
+import { DatabaseOutage } from './database-outage.ts';
 import { HealthService, type ReadinessCheck } from './health.ts';
 import { ItemService } from './items.ts';
 import { UserService } from './users.ts';
@@ -68,6 +69,7 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
     deliveries: new DeliveryService(db, webhookSender),
     tasks: new TaskQueue(jobs.queue<TaskData, TaskResult>(QUEUE_NAMES.tasks)),
     maintenance: new MaintenanceService(db, sessions),
+    databaseOutage: new DatabaseOutage({ probe: () => db.$queryRaw`SELECT 1` }),
     health: new HealthService({ checks: readinessChecks, serviceName: settings.PROJECT_NAME, environment: settings.ENVIRONMENT, version: '1.0.0' }),
   };
 }

@@ -57,3 +57,5 @@ export { accountKey, budgetsFrom, RateLimits, rateLimitKeyPrefix } from './limit
 export type { Budget, BudgetName, Draw, RateLimitsOptions } from './limits/rate-limits.ts';
 export { LocalRevocationBus, RedisRevocationBus, revokes } from './auth/revocations.ts';
 export type { Revocation, RevocationBus, RevocationListener } from './auth/revocations.ts';
+export { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE, DatabaseOutage } from './database-outage.ts';
+export type { DatabaseOutageOptions, OutageLogger } from './database-outage.ts';

@@ -1,10 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type Database } from '@personal-automations/db';
-import { useTestDatabase } from '@personal-automations/testing';
 import { PermanentJobError, type JobProcessor, type JobWorkerOptions } from '../src/jobs/backend.ts';
 import { DatabaseJobBackend, type DatabaseJobBackendOptions } from '../src/jobs/database-backend.ts';
 import { MAX_STALLS } from '../src/jobs/database/statements.ts';
-import { openTcpProxy } from './tcp-proxy.ts';
+import { openTcpProxy, useTestDatabase } from '@personal-automations/testing';
 
 const database = useTestDatabase();
 const FAST = { pollIntervalMs: 20 };

@@ -1,2 +1,3 @@
 export { createTestDatabase, isEmbeddedTestMode, useTestDatabase } from '@personal-automations/db/testing';
 export { copyTemplateDataDir } from './embedded.ts';
+export { openTcpProxy } from './tcp-proxy.ts';

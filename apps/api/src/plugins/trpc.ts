@@ -1,7 +1,8 @@
 import type { AnyProcedure } from '@trpc/server';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { toTrpcError } from '../errors.ts';
+import { RateLimitError, ServiceUnavailableError } from '@personal-automations/services';
+import { appErrorOf, toTrpcError } from '../errors.ts';
 import type { AppRouter } from '../routers/index.ts';
 import { createContext, type ContextDeps } from '../trpc/context.ts';
 import type { Meta, RateLimitPolicy } from '../trpc/trpc.ts';
@@ -40,6 +41,11 @@ export async function trpcPlugin(app: FastifyInstance, options: ContextDeps & { 
         // Over budget: every call of the request fails with TOO_MANY_REQUESTS (HTTP 429).
         if (req.rateLimitExceeded) throw toTrpcError(req.rateLimitExceeded);
         return createContext(deps, 'trpc', req);
+      },
+      // A refusal that says when to come back (429, 503) carries Retry-After, as over REST.
+      responseMeta: ({ errors }) => {
+        const retryAfter = errors.map((error) => appErrorOf(error)).find((e) => e instanceof RateLimitError || e instanceof ServiceUnavailableError);
+        return retryAfter ? { headers: { 'retry-after': String(retryAfter.retryAfter) } } : {};
       },
       onError: ({ error, req, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC procedure failed');

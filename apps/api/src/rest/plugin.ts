@@ -3,7 +3,7 @@
 import multipart from '@fastify/multipart';
 import type { AnyRouter } from '@trpc/server';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { appErrorOf, appErrorToHttp, detailError, INTERNAL_ERROR, type HttpError } from '../errors.ts';
+import { appErrorOf, appErrorToHttp, detailError, unhandledToHttp, type HttpError } from '../errors.ts';
 import { createContext, type ContextDeps } from '../trpc/context.ts';
 import { bodyInput, queryInput } from './input.ts';
 import { allowedMethods, type RestOperation } from './operations.ts';
@@ -35,8 +35,8 @@ const jsonInvalid = (message: string): HttpError => ({
   body: { detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: message } }] },
 });
 
-/** Fastify's own request errors (body parsing, size) in FastAPI's shapes. */
-export function frameworkError(error: FastifyError): HttpError {
+/** Fastify's own request errors (body parsing, size) in FastAPI's shapes; undefined for any other error. */
+export function frameworkError(error: FastifyError): HttpError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return jsonInvalid(error.message);
@@ -49,7 +49,7 @@ export function frameworkError(error: FastifyError): HttpError {
   // The form parser's own failures (no boundary, truncated body): FastAPI's answer to an unreadable form.
   if (error.code?.startsWith('FST_INVALID_MULTIPART') || /^(Multipart|Unexpected end of)/.test(error.message)) return detailError(400, 'There was an error parsing the body');
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return detailError(error.statusCode, error.message);
-  return INTERNAL_ERROR;
+  return undefined;
 }
 
 export async function restPlugin(api: FastifyInstance, options: RestPluginOptions) {
@@ -106,11 +106,9 @@ export async function restPlugin(api: FastifyInstance, options: RestPluginOption
     });
   }
 
-  api.setErrorHandler((error: FastifyError, request, reply) => {
-    const httpError = frameworkError(error);
-    if (httpError.status >= 500) request.log.error({ err: error }, 'unhandled error');
-    return send(reply, httpError);
-  });
+  api.setErrorHandler((error: FastifyError, request, reply) =>
+    send(reply, frameworkError(error) ?? unhandledToHttp(error, deps.services.databaseOutage, request.log)),
+  );
 
   // Unknown path → 404; known path, other method → 405 with Allow; a collection path with a
   // trailing slash → 307 to the path without it (Starlette's redirect_slashes).

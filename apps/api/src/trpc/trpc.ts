@@ -40,11 +40,14 @@ const t = initTRPC
     },
   });
 
-/** Domain errors leave every procedure as TRPCErrors with the matching code. */
-const mapDomainErrors = t.middleware(async ({ next }) => {
+/**
+ * Domain errors leave every procedure as TRPCErrors with the matching code, and so does an
+ * unreachable database (SERVICE_UNAVAILABLE, logged once per outage, not per call).
+ */
+const mapDomainErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
   if (!result.ok) {
-    const appError = appErrorOf(result.error);
+    const appError = appErrorOf(result.error) ?? ctx.services.databaseOutage.unavailable(result.error.cause, ctx.log);
     if (appError) throw toTrpcError(appError);
   }
   return result;
