@@ -31,9 +31,8 @@ export async function seedItems(url: string): Promise<void> {
   }
 }
 
-/** Registers the bench user through the API's REST routes and logs it in; returns `Bearer <token>`. */
-export async function login(server: Server, apiPrefix: string): Promise<string> {
-  const email = 'bench@example.com';
+/** Registers a bench user through the API's REST routes and logs it in; returns `Bearer <token>`. */
+export async function login(server: Server, apiPrefix: string, email = 'bench@example.com'): Promise<string> {
   const password = `bench-${randomBytes(8).toString('hex')}`;
   const registered = await fetch(`${server.url}${apiPrefix}/auth/register`, {
     method: 'POST',
