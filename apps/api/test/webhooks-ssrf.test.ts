@@ -1,11 +1,18 @@
 // The SSRF guard with WEBHOOK_ALLOW_PRIVATE_URLS=false: refused at create/update (422
 // VALIDATION_ERROR envelope) and again at delivery time, by the test route and by the worker.
+// Names are resolved by a fake name server on 127.0.0.1 (WEBHOOK_DNS_SERVERS); what the owner
+// reads never names the address a host resolved to.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBlockedAddress } from '@personal-automations/services';
+import { startFakeDns } from '@personal-automations/testing';
 import { signUp, useTestApp, type SignedUp } from './helpers.ts';
 import { deliveryQueue, fastWorkerSettings, removeQueues, restAs, startReceiver, startWorker, waitForJobState, waitUntil, type Receiver } from './webhooks-support.ts';
 
-const t = useTestApp(fastWorkerSettings({ WEBHOOK_ALLOW_PRIVATE_URLS: 'false' }));
+const dns = await startFakeDns({ records: { 'internal.test': ['10.0.0.5'], 'public.test': ['93.184.216.34'] }, silent: ['hang.test'] });
+afterAll(() => dns.close());
+const DNS_TIMEOUT_SECONDS = 0.5;
+const t = useTestApp(fastWorkerSettings({ WEBHOOK_ALLOW_PRIVATE_URLS: 'false', WEBHOOK_DNS_SERVERS: dns.server, WEBHOOK_DNS_TIMEOUT_SECONDS: String(DNS_TIMEOUT_SECONDS) }));
+const BLOCKED = 'URL resolves to a non-public address';
 let user: SignedUp;
 let receiver: Receiver;
 beforeAll(async () => {
@@ -28,6 +35,7 @@ describe('SSRF guard at create and update', () => {
     'http://127.0.0.1/hook',
     'http://127.1.2.3:8080/',
     'http://localhost/hook', // a name that resolves to loopback
+    'http://internal.test/', // resolves to 10.0.0.5
     'http://10.0.0.5/',
     'http://172.16.1.1/',
     'http://192.168.1.1/',
@@ -44,18 +52,18 @@ describe('SSRF guard at create and update', () => {
     'http://224.0.0.1/',
   ];
 
-  it.each(refused)('refuses %s with 422 VALIDATION_ERROR and stores nothing', async (url) => {
+  it.each(refused)('refuses %s with 422 VALIDATION_ERROR, a reason naming no address, and stores nothing', async (url) => {
     const before = await t.db.webhook.count();
     const res = await api('POST', '/webhooks', { name: 'n', url, events: ['item.created'] });
     expect(res.status).toBe(422);
     const body = await res.json();
-    expect(body.error).toMatchObject({ code: 'VALIDATION_ERROR', message: 'Webhook URL is not allowed' });
-    expect(body.error.details.reason).toMatch(/^URL resolves to a non-public address \(.+\)$/);
+    expect(body.error).toMatchObject({ code: 'VALIDATION_ERROR', message: 'Webhook URL is not allowed', details: { reason: BLOCKED } });
+    expect(Object.keys(body.error.details)).toEqual(['url', 'reason']); // the URL as sent, nothing it resolved to
     expect(await t.db.webhook.count()).toBe(before);
   });
 
-  it('accepts a public address; a host that does not resolve now is accepted too (delivery checks again)', async () => {
-    for (const url of ['https://93.184.216.34/hook', 'https://[2606:4700:4700::1111]/', 'https://no-such-host.invalid/hook']) {
+  it('accepts a public address or name; a host that does not resolve now, or whose name server does not answer in time, is accepted too (delivery checks again)', async () => {
+    for (const url of ['https://93.184.216.34/hook', 'https://[2606:4700:4700::1111]/', 'https://public.test/', 'https://no-such-host.invalid/hook', 'https://hang.test/']) {
       // subscribed to nothing that happens here: no test may send requests off this machine
       const res = await api('POST', '/webhooks', { name: 'n', url, events: ['never.emitted'] });
       expect(res.status, url).toBe(201);
@@ -72,16 +80,32 @@ describe('SSRF guard at create and update', () => {
 });
 
 describe('SSRF guard at delivery time', () => {
-  it('the test route refuses a stored private URL, by address and by name, without contacting it', async () => {
+  /** POST /test of a webhook stored with `url`: the answer, and its delivery row's error_message. */
+  async function testDelivery(url: string) {
+    const hook = await storedWebhook(url);
+    const result = await (await api('POST', `/webhooks/${hook.id}/test`)).json();
+    const row = await t.db.webhookDelivery.findFirstOrThrow({ where: { webhookId: hook.id } });
+    expect(row).toMatchObject({ success: false, responseStatus: null, deliveredAt: null });
+    return { result, errorMessage: row.errorMessage };
+  }
+
+  it('the test route refuses a stored private URL, by address and by name, without contacting it, and names no address', async () => {
     const port = new URL(receiver.url).port;
-    for (const [url, address] of [[receiver.url, '127.0.0.1'], [`http://localhost:${port}/hook`, undefined]] as const) {
-      const hook = await storedWebhook(url);
-      const result = await (await api('POST', `/webhooks/${hook.id}/test`)).json();
-      expect(result).toMatchObject({ success: false, status_code: null });
-      expect(result.message).toMatch(address ? `URL resolves to a non-public address (${address})` : /^URL resolves to a non-public address \((127\.0\.0\.1|::1)\)$/);
-      expect(await t.db.webhookDelivery.findFirstOrThrow({ where: { webhookId: hook.id } })).toMatchObject({ success: false, responseStatus: null, errorMessage: result.message });
+    for (const url of [receiver.url, `http://localhost:${port}/hook`, `http://internal.test:${port}/hook`]) {
+      const { result, errorMessage } = await testDelivery(url);
+      expect(result, url).toEqual({ success: false, status_code: null, message: BLOCKED });
+      expect(errorMessage).toBe(BLOCKED);
     }
     expect(receiver.requests).toHaveLength(0);
+  });
+
+  it('a host that does not resolve: "Could not resolve the host"; a name server that does not answer: "Timed out resolving the host", within the DNS timeout', async () => {
+    expect(await testDelivery('http://missing.test/hook')).toEqual({ result: { success: false, status_code: null, message: 'Could not resolve the host' }, errorMessage: 'Could not resolve the host' });
+    const started = performance.now();
+    expect(await testDelivery('http://hang.test/hook')).toEqual({ result: { success: false, status_code: null, message: 'Timed out resolving the host' }, errorMessage: 'Timed out resolving the host' });
+    // the DNS timeout, not WEBHOOK_TIMEOUT_SECONDS (10 s), ended it; generous room for a loaded machine
+    expect(performance.now() - started).toBeLessThan(DNS_TIMEOUT_SECONDS * 1000 + 5000);
+    expect(dns.queries).toContain('hang.test');
   });
 
   it('the worker refuses it too, once: the refusal is not retried', async () => {
@@ -96,7 +120,7 @@ describe('SSRF guard at delivery time', () => {
       expect(await t.db.webhookDelivery.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({
         attemptCount: 1,
         success: false,
-        errorMessage: 'URL resolves to a non-public address (127.0.0.1)',
+        errorMessage: BLOCKED,
       });
       expect(receiver.requests).toHaveLength(0);
     } finally {

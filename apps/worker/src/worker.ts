@@ -24,7 +24,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ close(): Prom
 
   const backoffMs = (attemptsMade: number) => retryDelayMs(attemptsMade, settings.WEBHOOK_RETRY_BASE_DELAY_MS, settings.WEBHOOK_RETRY_MAX_DELAY_MS);
   const workers = [
-    startWorker(runtime, QUEUE_NAMES.webhookDeliveries, deliveryProcessor(platform.services.deliveries), { concurrency, backoffMs }),
+    startWorker(runtime, QUEUE_NAMES.webhookDeliveries, deliveryProcessor(platform.services.deliveries, logger), { concurrency, backoffMs }),
     startWorker(runtime, QUEUE_NAMES.tasks, taskProcessor(logger), { concurrency }),
   ];
   relay.start();

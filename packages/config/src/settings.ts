@@ -28,6 +28,15 @@ const jsonStringList = z.string().transform((v, ctx) => {
 });
 const url = z.string().url('expected a URL');
 
+/** A name server as dns.Resolver#setServers takes it: an address with an optional port (`1.1.1.1:53`, `[2001:db8::1]:53`). */
+function isNameServer(entry: string): boolean {
+  if (isIP(entry)) return true;
+  const withPort = /^(?:\[([0-9a-f:.]+)\]|([0-9.]+)):(\d{1,5})$/i.exec(entry);
+  if (!withPort || Number(withPort[3]) > 65535) return false;
+  return withPort[1] !== undefined ? isIP(withPort[1]) === 6 : isIP(withPort[2]!) === 4;
+}
+const nameServers = jsonStringList.refine((list) => list.every(isNameServer), 'expected IP addresses, each with an optional port (1.1.1.1:53, [2001:db8::1]:53)');
+
 /**
  * Which proxies in front of the API to believe about the client's address (X-Forwarded-For):
  * `false` (none, the default), a hop count, or a comma list of addresses and CIDR ranges.
@@ -131,7 +140,7 @@ const EnvSchema = z.object({
   WEBHOOK_RETRY_BASE_DELAY_MS: int(1).default(30_000),
   WEBHOOK_RETRY_MAX_DELAY_MS: int(1).default(3_600_000),
   WEBHOOK_DNS_TIMEOUT_SECONDS: float(0.01, 60).default(5),
-  WEBHOOK_DNS_SERVERS: jsonStringList.default([]),
+  WEBHOOK_DNS_SERVERS: nameServers.default([]),
 
   CORS_ORIGINS: jsonStringList.default(['http://localhost:3000', 'http://localhost:8080']),
   CORS_ALLOW_CREDENTIALS: bool.default(true),

@@ -57,6 +57,12 @@ describe('settings', () => {
     expect(s.RATE_LIMIT_ENABLED).toBe(false);
   });
 
+  it('takes WEBHOOK_DNS_SERVERS as addresses with optional ports, and refuses host names', () => {
+    expect(loadSettings({}).WEBHOOK_DNS_SERVERS).toEqual([]);
+    expect(loadSettings({ WEBHOOK_DNS_SERVERS: '1.1.1.1, 127.0.0.1:5353,[2001:db8::1]:53,::1' }).WEBHOOK_DNS_SERVERS).toEqual(['1.1.1.1', '127.0.0.1:5353', '[2001:db8::1]:53', '::1']);
+    for (const bad of ['dns.example.com', '1.1.1.1:70000', '["10.0.0.1:x"]']) expect(problemsOf({ WEBHOOK_DNS_SERVERS: bad }).join('\n')).toMatch(/^WEBHOOK_DNS_SERVERS: expected IP addresses/);
+  });
+
   it('reports every bad variable in one error', () => {
     const problems = problemsOf({ ENVIRONMENT: 'prod', PORT: 'eighty', SECRET_KEY: 'short', CORS_ORIGINS: '[1,2]', DEBUG: 'maybe' });
     expect(problems).toHaveLength(5);

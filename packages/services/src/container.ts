@@ -22,8 +22,10 @@ import type { JobBackend } from './jobs/backend.ts';
 import { QUEUE_NAMES, type TaskData, type TaskResult } from './jobs/queues.ts';
 import { TaskQueue } from './jobs/tasks.ts';
 import { DeliveryService } from './webhooks/deliveries.ts';
+import { HostResolver } from './webhooks/resolver.ts';
 import { WebhookSender } from './webhooks/sender.ts';
 import { WebhookService } from './webhooks/service.ts';
+import { UrlGuard } from './webhooks/url-guard.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -49,8 +51,12 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
   const passwords = new PasswordHasher(new HashingGate({ concurrency: settings.PASSWORD_HASH_CONCURRENCY, queueTimeoutMs: settings.PASSWORD_HASH_QUEUE_TIMEOUT_SECONDS * 1000 }));
   const users = new UserService(db, { passwords, sessions, linkExistingAccounts: settings.OAUTH_LINK_EXISTING_ACCOUNTS });
   const conversations = new ConversationService(db);
+  // One guard for the save-time check and every delivery; none when private URLs are allowed.
+  const urlGuard = settings.webhookAllowPrivateUrls
+    ? null
+    : new UrlGuard(new HostResolver({ timeoutMs: settings.WEBHOOK_DNS_TIMEOUT_SECONDS * 1000, servers: settings.WEBHOOK_DNS_SERVERS }));
   const webhookSender = new WebhookSender({
-    allowPrivateUrls: settings.webhookAllowPrivateUrls,
+    guard: urlGuard,
     timeoutMs: settings.WEBHOOK_TIMEOUT_SECONDS * 1000,
     userAgent: `${settings.PROJECT_NAME}-webhooks/1.0`,
   });
@@ -65,7 +71,7 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
     items: new ItemService(db),
     conversations,
     agent: new AgentService({ conversations, agent: new Agent({ model: new OpenAIChatModel(settings), tools: new ToolRegistry(defaultTools()) }) }),
-    webhooks: new WebhookService(db, webhookSender, { allowPrivateUrls: settings.webhookAllowPrivateUrls }),
+    webhooks: new WebhookService(db, webhookSender, { guard: urlGuard }),
     deliveries: new DeliveryService(db, webhookSender),
     tasks: new TaskQueue(jobs.queue<TaskData, TaskResult>(QUEUE_NAMES.tasks)),
     maintenance: new MaintenanceService(db, sessions),

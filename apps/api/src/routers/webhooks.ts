@@ -26,7 +26,7 @@ export const webhooksRouter = router({
     .meta({ openapi: { method: 'POST', path: '/webhooks', tags, summary: 'Create webhook (the secret is not returned)' }, successStatus: 201, errorStatuses: [422] })
     .input(WebhookCreate)
     .output(WebhookRead)
-    .mutation(({ ctx, input }) => ctx.services.webhooks.create(ctx.user.id, input)),
+    .mutation(({ ctx, input }) => ctx.services.webhooks.create(ctx.user.id, input, ctx.log)),
   get: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/webhooks/{webhook_id}', tags, summary: 'Get webhook' } })
     .input(WebhookIdParam)
@@ -36,7 +36,7 @@ export const webhooksRouter = router({
     .meta({ openapi: { method: 'PATCH', path: '/webhooks/{webhook_id}', tags, summary: 'Update webhook' }, errorStatuses: [422] })
     .input(WebhookUpdateInput)
     .output(WebhookRead)
-    .mutation(({ ctx, input: { webhook_id, ...changes } }) => ctx.services.webhooks.update(ctx.user.id, webhook_id, changes)),
+    .mutation(({ ctx, input: { webhook_id, ...changes } }) => ctx.services.webhooks.update(ctx.user.id, webhook_id, changes, ctx.log)),
   delete: authedProcedure
     .meta({ openapi: { method: 'DELETE', path: '/webhooks/{webhook_id}', tags, summary: 'Delete webhook and its deliveries' }, successStatus: 204 })
     .input(WebhookIdParam)
@@ -46,7 +46,7 @@ export const webhooksRouter = router({
     .meta({ openapi: { method: 'POST', path: '/webhooks/{webhook_id}/test', tags, summary: 'Send a webhook.test delivery now' } })
     .input(WebhookIdParam)
     .output(WebhookTestResult)
-    .mutation(({ ctx, input }) => ctx.services.webhooks.test(ctx.user.id, input.webhook_id)),
+    .mutation(({ ctx, input }) => ctx.services.webhooks.test(ctx.user.id, input.webhook_id, ctx.log)),
   regenerateSecret: authedProcedure
     .meta({ openapi: { method: 'POST', path: '/webhooks/{webhook_id}/regenerate-secret', tags, summary: 'Replace and return the signing secret' } })
     .input(WebhookIdParam)

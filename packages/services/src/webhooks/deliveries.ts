@@ -6,6 +6,7 @@ import type { WebhookDeliveryRead } from '@personal-automations/contracts';
 import { Prisma, type Database, type WebhookDelivery } from '@personal-automations/db';
 import type { DeliveryJobData } from '../jobs/queues.ts';
 import { isoOffset, isoOffsetOrNull } from '../serialize.ts';
+import type { WebhookLogger } from './failures.ts';
 import type { AttemptOutcome, WebhookSender } from './sender.ts';
 
 /** Namespace of the name-based (RFC 4122 version 5) delivery ids. */
@@ -34,7 +35,7 @@ export const toDeliveryRead = (row: WebhookDelivery): WebhookDeliveryRead => ({
 
 /**
  * The columns one attempt sets (so a row shows its latest attempt): `delivered_at` is when a
- * response arrived, whatever its status; `error_message` is the transport error, if any.
+ * response arrived, whatever its status; `error_message` is why none came, in fixed words.
  */
 export const attemptColumns = (outcome: AttemptOutcome) => ({
   responseStatus: outcome.statusCode,
@@ -73,8 +74,9 @@ export class DeliveryService {
   /**
    * One attempt of a queued delivery, recorded on its row. The webhook is read again each time,
    * so a new URL or secret applies to the retries; a deleted or deactivated webhook ends them.
+   * `log` (the worker's) hears the details of a failed attempt.
    */
-  async attempt(job: DeliveryJobData): Promise<AttemptResult> {
+  async attempt(job: DeliveryJobData, log: WebhookLogger): Promise<AttemptResult> {
     const webhook = await this.db.webhook.findUnique({ where: { id: job.webhookId } });
     if (!webhook) return { status: 'skipped', reason: 'webhook deleted' };
     if (!webhook.isActive) return { status: 'skipped', reason: 'webhook inactive' };
@@ -91,7 +93,7 @@ export class DeliveryService {
     }
     if (row.success) return { status: 'skipped', reason: 'already delivered' };
 
-    const outcome = await this.sender.send({ url: webhook.url, secret: webhook.secret, eventType: row.eventType, body: row.payload, messageId: row.id });
+    const outcome = await this.sender.send({ url: webhook.url, secret: webhook.secret, eventType: row.eventType, body: row.payload, messageId: row.id }, log);
     try {
       await this.db.webhookDelivery.update({ where: { id: row.id }, data: { ...attemptColumns(outcome), attemptCount: { increment: 1 } } });
     } catch (error) {

@@ -4,16 +4,20 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
+import { logDetail, publicReason, timedOutAfter, type WebhookLogger } from './failures.ts';
 import { signatureHeaders } from './signing.ts';
-import { BlockedAddressError, blockedReason, guardedLookup, hostOf, isBlockedAddress } from './url-guard.ts';
+import { BlockedAddressError, hostOf, isBlockedAddress, type UrlGuard } from './url-guard.ts';
 
 /** The delivery log keeps the first 10,000 characters of a response; reading stops well before a huge body ends. */
 export const RESPONSE_BODY_CHARS = 10_000;
 const RESPONSE_BODY_MAX_BYTES = RESPONSE_BODY_CHARS * 4;
 
 export type SenderOptions = {
-  /** WEBHOOK_ALLOW_PRIVATE_URLS: skip the SSRF guard (local development, tests). */
-  allowPrivateUrls: boolean;
+  /**
+   * The SSRF guard; null with WEBHOOK_ALLOW_PRIVATE_URLS (local development, tests), where
+   * http.request resolves with getaddrinfo, as it would anyway, so names from /etc/hosts work.
+   */
+  guard: UrlGuard | null;
   timeoutMs: number;
   userAgent: string;
 };
@@ -26,7 +30,7 @@ export type AttemptOutcome = {
   /** null when no HTTP response arrived. */
   statusCode: number | null;
   responseBody: string | null;
-  /** The transport error, when there was no response. */
+  /** Why no response came, in fixed words (failures.ts); the details are in the server log. */
   error: string | null;
   /** The URL is refused by the SSRF guard: retrying cannot help. */
   refused: boolean;
@@ -39,14 +43,11 @@ function loggedBody(bytes: Buffer): string {
   return text.length <= RESPONSE_BODY_CHARS ? text : [...text].slice(0, RESPONSE_BODY_CHARS).join('');
 }
 
-const failure = (error: string, refused = false): AttemptOutcome => ({
-  success: false,
-  statusCode: null,
-  responseBody: null,
-  error,
-  refused,
-  respondedAt: null,
-});
+/** No response came: the owner gets the fixed reason, the server log the details. */
+function failure(delivery: OutgoingDelivery, error: unknown, log: WebhookLogger, reason = publicReason(error)): AttemptOutcome {
+  log.warn({ deliveryId: delivery.messageId, event: delivery.eventType, detail: logDetail(error) }, `webhook delivery attempt failed: ${reason}`);
+  return { success: false, statusCode: null, responseBody: null, error: reason, refused: error instanceof BlockedAddressError, respondedAt: null };
+}
 
 export class WebhookSender {
   private readonly options: SenderOptions;
@@ -54,11 +55,12 @@ export class WebhookSender {
     this.options = options;
   }
 
-  send(delivery: OutgoingDelivery): Promise<AttemptOutcome> {
+  send(delivery: OutgoingDelivery, log: WebhookLogger): Promise<AttemptOutcome> {
     const target = new URL(delivery.url);
-    const guarded = !this.options.allowPrivateUrls;
+    const { guard } = this.options;
     const host = hostOf(target);
-    if (guarded && isIP(host) && isBlockedAddress(host)) return Promise.resolve(failure(blockedReason(host), true));
+    // http.request connects to an address literal without calling `lookup`
+    if (guard && isIP(host) && isBlockedAddress(host)) return Promise.resolve(failure(delivery, new BlockedAddressError(host, host), log));
 
     const payload = Buffer.from(delivery.body, 'utf8');
     const headers = {
@@ -71,7 +73,7 @@ export class WebhookSender {
     const transport = target.protocol === 'https:' ? https : http;
 
     return new Promise<AttemptOutcome>((resolve) => {
-      const request = transport.request(target, { method: 'POST', headers, signal, ...(guarded && { lookup: guardedLookup }) }, (response) => {
+      const request = transport.request(target, { method: 'POST', headers, signal, ...(guard && { lookup: guard.lookup }) }, (response) => {
         const respondedAt = new Date();
         const statusCode = response.statusCode ?? 0;
         const chunks: Buffer[] = [];
@@ -97,9 +99,8 @@ export class WebhookSender {
         response.on('close', finish);
       });
       request.on('error', (error) => {
-        if (error instanceof BlockedAddressError) return resolve(failure(error.message, true));
-        if (signal.aborted) return resolve(failure(`Timed out after ${this.options.timeoutMs / 1000} s`));
-        return resolve(failure(error.message || String(error)));
+        const reason = signal.aborted ? timedOutAfter(this.options.timeoutMs / 1000) : publicReason(error);
+        resolve(failure(delivery, error, log, reason));
       });
       request.end(payload);
     });

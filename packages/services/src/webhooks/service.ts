@@ -14,8 +14,9 @@ import { NotFoundError } from '../errors.ts';
 import { isoOffset, isoOffsetOrNull } from '../serialize.ts';
 import { attemptColumns, toDeliveryRead } from './deliveries.ts';
 import { deliveryBody, TEST_DATA, TEST_EVENT } from './payload.ts';
+import type { WebhookLogger } from './failures.ts';
 import type { WebhookSender } from './sender.ts';
-import { assertPublicUrl } from './url-guard.ts';
+import type { UrlGuard } from './url-guard.ts';
 
 export const toWebhookRead = (webhook: Webhook): WebhookRead => ({
   id: webhook.id,
@@ -40,7 +41,8 @@ const notFoundIfGone = (error: unknown): never => {
 
 const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
 
-export type WebhookServiceOptions = { allowPrivateUrls: boolean };
+/** `guard` is null with WEBHOOK_ALLOW_PRIVATE_URLS: URLs are then not checked when saved. */
+export type WebhookServiceOptions = { guard: UrlGuard | null };
 
 /** Webhooks belong to the user who created them; everyone else gets "not found". */
 export class WebhookService {
@@ -59,8 +61,8 @@ export class WebhookService {
     return webhook;
   }
 
-  private async checkUrl(url: string): Promise<void> {
-    if (!this.options.allowPrivateUrls) await assertPublicUrl(url);
+  private async checkUrl(url: string, log: WebhookLogger): Promise<void> {
+    await this.options.guard?.assertPublicUrl(url, log);
   }
 
   async list(userId: string, { skip, limit }: WebhookListQuery): Promise<WebhookList> {
@@ -71,9 +73,9 @@ export class WebhookService {
     return { items: rows.map(toWebhookRead), total };
   }
 
-  /** A new active webhook with a fresh secret, which is not returned (see regenerateSecret). */
-  async create(userId: string, input: WebhookCreate): Promise<WebhookRead> {
-    await this.checkUrl(input.url);
+  /** A new active webhook with a fresh secret, which is not returned (see regenerateSecret). `log` hears why a URL was refused. */
+  async create(userId: string, input: WebhookCreate, log: WebhookLogger): Promise<WebhookRead> {
+    await this.checkUrl(input.url, log);
     const webhook = await this.db.webhook.create({
       data: { userId, name: input.name, url: input.url, events: input.events, description: input.description ?? null, secret: newSecret() },
     });
@@ -84,9 +86,9 @@ export class WebhookService {
     return toWebhookRead(await this.owned(userId, webhookId));
   }
 
-  async update(userId: string, webhookId: string, changes: WebhookUpdate): Promise<WebhookRead> {
+  async update(userId: string, webhookId: string, changes: WebhookUpdate, log: WebhookLogger): Promise<WebhookRead> {
     await this.owned(userId, webhookId);
-    if (changes.url !== undefined) await this.checkUrl(changes.url);
+    if (changes.url !== undefined) await this.checkUrl(changes.url, log);
     const data: Prisma.WebhookUpdateInput = { updatedAt: new Date() };
     if (changes.name !== undefined) data.name = changes.name;
     if (changes.url !== undefined) data.url = changes.url;
@@ -110,15 +112,15 @@ export class WebhookService {
   }
 
   /**
-   * Sends `webhook.test` now, active or not, and logs it as a delivery. `message` is the
-   * transport error when no response came, else "Delivered successfully" (even for non-2xx).
+   * Sends `webhook.test` now, active or not, and logs it as a delivery. `message` is why no
+   * response came (fixed words; the details go to `log`), else "Delivered successfully" (even for non-2xx).
    */
-  async test(userId: string, webhookId: string): Promise<WebhookTestResult> {
+  async test(userId: string, webhookId: string, log: WebhookLogger): Promise<WebhookTestResult> {
     const webhook = await this.owned(userId, webhookId);
     const id = randomUUID();
     const createdAt = new Date();
     const body = deliveryBody(TEST_EVENT, createdAt, TEST_DATA);
-    const outcome = await this.sender.send({ url: webhook.url, secret: webhook.secret, eventType: TEST_EVENT, body, messageId: id });
+    const outcome = await this.sender.send({ url: webhook.url, secret: webhook.secret, eventType: TEST_EVENT, body, messageId: id }, log);
     await this.db.webhookDelivery
       .create({ data: { id, webhookId, eventType: TEST_EVENT, payload: body, attemptCount: 1, createdAt, ...attemptColumns(outcome) } })
       .catch(notFoundIfGone);

@@ -1,9 +1,12 @@
 // SSRF guard: webhook URLs must not reach the server's own network. Checked when a webhook is
 // saved (so the owner hears about it at once) and again on every delivery, against the very
-// addresses the request then connects to (DNS may change between the two).
-import { lookup, type LookupAddress } from 'node:dns';
+// addresses the request then connects to (DNS may change between the two). Names are resolved by
+// HostResolver (c-ares, with a deadline), never by getaddrinfo.
+import type { LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { ValidationError } from '../errors.ts';
+import { DELIVERY_FAILURE, WebhookTargetError, type WebhookLogger } from './failures.ts';
+import type { HostResolver } from './resolver.ts';
 
 const BLOCKED_V4: [string, number][] = [
   ['0.0.0.0', 8], // "this network", unspecified
@@ -80,66 +83,58 @@ export function isBlockedAddress(address: string): boolean {
 /** The host of a URL as an address or name (`[::1]` → `::1`). */
 export const hostOf = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1');
 
-/** Why this address is refused, for error messages and the delivery log. */
-export const blockedReason = (address: string): string => `URL resolves to a non-public address (${address})`;
-
-export class BlockedAddressError extends Error {
+/** The owner is told that the URL points inside, never which address it resolved to. */
+export class BlockedAddressError extends WebhookTargetError {
   readonly address: string;
-  constructor(address: string) {
-    super(blockedReason(address));
-    this.name = 'BlockedAddressError';
+  constructor(host: string, address: string) {
+    super(DELIVERY_FAILURE.blocked, `${host} is or resolves to the non-public address ${address}`);
     this.address = address;
   }
 }
 
-/** getaddrinfo has no timeout of its own. */
-const RESOLVE_TIMEOUT_MS = 5000;
-
-function resolveAll(host: string): Promise<LookupAddress[]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`DNS lookup of ${host} timed out`)), RESOLVE_TIMEOUT_MS);
-    lookup(host, { all: true, order: 'verbatim' }, (error, addresses) => {
-      clearTimeout(timer);
-      if (error) reject(error);
-      else resolve(addresses);
-    });
-  });
-}
-
-/**
- * Refuses (VALIDATION_ERROR, 422) a webhook URL whose host is, or resolves to, a blocked address.
- * A host that does not resolve now is accepted: it cannot be reached either, and every delivery
- * checks again.
- */
-export async function assertPublicUrl(url: string): Promise<void> {
-  const host = hostOf(new URL(url));
-  const refuse = (address: string) => {
-    throw new ValidationError('Webhook URL is not allowed', { url, reason: blockedReason(address) });
-  };
-  if (isIP(host)) {
-    if (isBlockedAddress(host)) refuse(host);
-    return;
-  }
-  const addresses = await resolveAll(host).catch(() => []);
-  const bad = addresses.find((a) => isBlockedAddress(a.address));
-  if (bad) refuse(bad.address);
-}
-
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/**
- * A `lookup` for http.request that resolves the host and refuses it when any of its addresses
- * is blocked; the connection then goes to an address that was checked (no rebinding window).
- */
-export function guardedLookup(hostname: string, options: { all?: boolean }, callback: LookupCallback): void {
-  resolveAll(hostname).then(
-    (addresses) => {
-      const bad = addresses.find((a) => isBlockedAddress(a.address));
-      if (bad) return callback(new BlockedAddressError(bad.address), '');
-      if (options.all) return callback(null, addresses);
-      const first = addresses[0]!;
-      return callback(null, first.address, first.family);
-    },
-    (error: NodeJS.ErrnoException) => callback(error, ''),
-  );
+export class UrlGuard {
+  private readonly resolver: HostResolver;
+  constructor(resolver: HostResolver) {
+    this.resolver = resolver;
+  }
+
+  /** The host's addresses when none is blocked; BlockedAddressError or HostResolutionError otherwise. */
+  async publicAddresses(host: string): Promise<LookupAddress[]> {
+    const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await this.resolver.resolve(host);
+    const bad = addresses.find((a) => isBlockedAddress(a.address));
+    if (bad) throw new BlockedAddressError(host, bad.address);
+    return addresses;
+  }
+
+  /**
+   * Refuses (VALIDATION_ERROR, 422) a webhook URL whose host is, or resolves to, a blocked address.
+   * A host that does not resolve now is accepted: it cannot be reached either, and every delivery
+   * checks again.
+   */
+  async assertPublicUrl(url: string, log: WebhookLogger): Promise<void> {
+    try {
+      await this.publicAddresses(hostOf(new URL(url)));
+    } catch (error) {
+      if (!(error instanceof BlockedAddressError)) return;
+      log.warn({ url, detail: error.detail }, 'webhook URL refused by the SSRF guard');
+      throw new ValidationError('Webhook URL is not allowed', { url, reason: error.message });
+    }
+  }
+
+  /**
+   * A `lookup` for http.request that resolves the host and refuses it when any of its addresses
+   * is blocked; the connection then goes to an address that was checked (no rebinding window).
+   */
+  readonly lookup = (hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
+    this.publicAddresses(hostname).then(
+      (addresses) => {
+        if (options.all) return callback(null, addresses);
+        const first = addresses[0]!;
+        return callback(null, first.address, first.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, ''),
+    );
+  };
 }
