@@ -12,10 +12,12 @@ import { docsPlugin } from './plugins/docs.ts';
 import { drainPlugin } from './plugins/drain.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { requestIdFor, requestIdPlugin } from './plugins/request-id.ts';
+import { securityHeadersPlugin, withSecurityHeaders } from './plugins/security-headers.ts';
 import { trpcPlugin } from './plugins/trpc.ts';
 import { buildOperations } from './rest/operations.ts';
 import { frameworkError, restPlugin } from './rest/plugin.ts';
 import { appRouter } from './routers/index.ts';
+import { trustProxyOption } from './trust-proxy.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -68,7 +70,8 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
     bodyLimit: BODY_LIMIT_BYTES,
     // Long path parameters reach validation (422) rather than the router's 414.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: MAX_PATH_PARAM_LENGTH },
-    frameworkErrors: answerBadPath,
+    frameworkErrors: withSecurityHeaders(settings, answerBadPath),
+    trustProxy: trustProxyOption(settings.TRUST_PROXY),
   });
 
   const platform = await openPlatform(settings);
@@ -83,6 +86,8 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
   });
 
   await app.register(requestIdPlugin);
+  // before any plugin that may answer early (drain, CORS, rate limit), so those answers carry the headers too
+  await app.register(securityHeadersPlugin, { settings });
   await app.register(drainPlugin);
   await app.register(corsPlugin, { settings });
   await app.register(rateLimitPlugin, { settings, services });

@@ -136,6 +136,7 @@ async function callback(query: Record<string, string>, cookie?: string) {
   });
   expect(res.statusCode).toBe(302);
   expect(res.body).toBe('');
+  expect(res.headers['cache-control']).toBe('no-store'); // the location may carry the tokens
   return { res, location: new URL(String(res.headers.location)) };
 }
 

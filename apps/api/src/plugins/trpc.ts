@@ -5,7 +5,7 @@ import { RateLimitError, ServiceUnavailableError } from '@personal-automations/s
 import { appErrorOf, toTrpcError } from '../errors.ts';
 import type { AppRouter } from '../routers/index.ts';
 import { createContext, type ContextDeps } from '../trpc/context.ts';
-import type { Meta, RateLimitPolicy } from '../trpc/trpc.ts';
+import { cacheHeadersFor, type Meta, type RateLimitPolicy } from '../trpc/trpc.ts';
 import { trpcCallPaths } from '../trpc/call-paths.ts';
 import { rateLimitPolicyOf, UNKNOWN_CALL_POLICY } from './rate-limit.ts';
 
@@ -18,7 +18,8 @@ export async function trpcPlugin(app: FastifyInstance, options: ContextDeps & { 
   // over REST, call by call. An exceeded limit is reported by createContext, so tRPC clients
   // get it in their own error format.
   const procedures = router._def.procedures as unknown as Record<string, AnyProcedure>; // flat: `auth.login` → procedure
-  const policies = new Map(Object.entries(procedures).map(([path, p]) => [path, rateLimitPolicyOf(p._def.meta as Meta | undefined)]));
+  const metaOf = (path: string) => procedures[path]?._def.meta as Meta | undefined;
+  const policies = new Map(Object.keys(procedures).map((path) => [path, rateLimitPolicyOf(metaOf(path))]));
   const maxBatchSize = deps.settings.TRPC_MAX_BATCH_SIZE;
   const policiesOfCalls = (request: FastifyRequest): RateLimitPolicy[] => {
     const param = String((request.params as { path?: string }).path ?? '');
@@ -42,10 +43,13 @@ export async function trpcPlugin(app: FastifyInstance, options: ContextDeps & { 
         if (req.rateLimitExceeded) throw toTrpcError(req.rateLimitExceeded);
         return createContext(deps, 'trpc', req);
       },
-      // A refusal that says when to come back (429, 503) carries Retry-After, as over REST.
-      responseMeta: ({ errors }) => {
+      // A refusal that says when to come back (429, 503) carries Retry-After, as over REST. The
+      // cache headers come from the procedures named, not from what they ran: a streamed batch
+      // sends its headers before its calls run.
+      responseMeta: ({ errors, info }) => {
         const retryAfter = errors.map((error) => appErrorOf(error)).find((e) => e instanceof RateLimitError || e instanceof ServiceUnavailableError);
-        return retryAfter ? { headers: { 'retry-after': String(retryAfter.retryAfter) } } : {};
+        const cacheHeaders = cacheHeadersFor(info?.calls.map((call) => metaOf(call.path)) ?? []);
+        return { headers: { ...cacheHeaders, ...(retryAfter ? { 'retry-after': String(retryAfter.retryAfter) } : {}) } };
       },
       onError: ({ error, req, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC procedure failed');

@@ -25,12 +25,13 @@ export const authRouter = router({
       },
       rateLimit: 'auth',
       errorStatuses: [401],
+      noStore: true,
     })
     .input(LoginForm)
     .output(Token)
     .mutation(({ ctx, input }) => ctx.services.auth.login(input, clientInfo(ctx))),
   refresh: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/refresh', tags, protect: false, summary: 'Refresh access token' }, errorStatuses: [401] })
+    .meta({ openapi: { method: 'POST', path: '/auth/refresh', tags, protect: false, summary: 'Refresh access token' }, errorStatuses: [401], noStore: true })
     .input(RefreshTokenRequest)
     .output(Token)
     .mutation(({ ctx, input }) => ctx.services.auth.refresh(input.refresh_token, clientInfo(ctx))),

@@ -25,11 +25,10 @@ function readFlow(ctx: Context): OAuthFlow | null {
   return state && codeVerifier && !rest.length ? { state, codeVerifier } : null;
 }
 
-/** A 302 (the REST surface sends it without a body); no caching, since callback URLs carry tokens. */
+/** A 302 (the REST surface sends it without a body); `noStore` on both steps, since their URLs and cookie carry tokens and the PKCE verifier. */
 function redirect(ctx: Context, location: string, cookie: string | undefined): void {
   ctx.response.status = 302;
   ctx.response.headers.location = location;
-  ctx.response.headers['cache-control'] = 'no-store';
   if (cookie) ctx.response.headers['set-cookie'] = cookie;
 }
 
@@ -52,6 +51,7 @@ export const oauthRouter = router({
         description: "302 to Google's consent page with state and PKCE (S256); to the frontend's login page with `error` when Google OAuth is not configured.",
       },
       successStatus: 302,
+      noStore: true,
     })
     .input(z.void())
     .output(z.void())
@@ -71,6 +71,7 @@ export const oauthRouter = router({
           '302 to `FRONTEND_URL/auth/callback?access_token=…&refresh_token=…` (a session is created as at login), or to `FRONTEND_URL/login?error=…` on any failure.',
       },
       successStatus: 302,
+      noStore: true,
     })
     .input(CallbackQuery)
     .output(z.void())

@@ -48,7 +48,7 @@ export const webhooksRouter = router({
     .output(WebhookTestResult)
     .mutation(({ ctx, input }) => ctx.services.webhooks.test(ctx.user.id, input.webhook_id, ctx.log)),
   regenerateSecret: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/webhooks/{webhook_id}/regenerate-secret', tags, summary: 'Replace and return the signing secret' } })
+    .meta({ openapi: { method: 'POST', path: '/webhooks/{webhook_id}/regenerate-secret', tags, summary: 'Replace and return the signing secret' }, noStore: true })
     .input(WebhookIdParam)
     .output(WebhookSecret)
     .mutation(({ ctx, input }) => ctx.services.webhooks.regenerateSecret(ctx.user.id, input.webhook_id)),

@@ -14,9 +14,15 @@ export type RateLimitPolicy = 'default' | 'auth' | 'none';
 /**
  * trpc-to-openapi's meta plus the REST success status (201 on create, 204 on delete, a redirect
  * with no body for the OAuth steps), other statuses that carry the success body (readiness
- * answers 503 with it) and the rate-limit policy.
+ * answers 503 with it), the rate-limit policy, and `noStore` for a procedure whose response
+ * carries a token or a secret (contract 7.1: `Cache-Control: no-store`, on both transports).
  */
-export type Meta = OpenApiMeta & { successStatus?: 200 | 201 | 204 | 302 | 307; alsoReturns?: number[]; rateLimit?: RateLimitPolicy } & RestDocMeta;
+export type Meta = OpenApiMeta & {
+  successStatus?: 200 | 201 | 204 | 302 | 307;
+  alsoReturns?: number[];
+  rateLimit?: RateLimitPolicy;
+  noStore?: true;
+} & RestDocMeta;
 
 /**
  * Domain errors a procedure can end with that the OpenAPI document cannot infer (authentication,
@@ -53,9 +59,22 @@ const mapDomainErrors = t.middleware(async ({ ctx, next }) => {
   return result;
 });
 
+/**
+ * The headers a response needs for the procedures it answers: a token or a secret (`meta.noStore`)
+ * must not stay in a browser's or a proxy's cache. REST gets them through the context (below);
+ * the tRPC plugin asks before the calls run, since a streamed batch sends its headers first.
+ */
+export const cacheHeadersFor = (metas: readonly (Meta | undefined)[]): Record<string, string> =>
+  metas.some((meta) => meta?.noStore) ? { 'cache-control': 'no-store' } : {};
+
+const noStoreSecrets = t.middleware(({ meta, ctx, next }) => {
+  Object.assign(ctx.response.headers, cacheHeadersFor([meta]));
+  return next();
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(mapDomainErrors);
+export const publicProcedure = t.procedure.use(mapDomainErrors).use(noStoreSecrets);
 
 /**
  * A logged-in caller: `Authorization: Bearer <access token>` whose session is still active and
