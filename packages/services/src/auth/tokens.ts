@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { AuthenticationError } from '../errors.ts';
 
 export type TokenType = 'access' | 'refresh';
@@ -9,6 +9,34 @@ export type TokenSettings = { secretKey: string; accessTokenMinutes: number; ref
 
 /** sha256 hex of a refresh token: what the sessions table stores. */
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+const INVALID_TOKEN = 'Invalid or expired token';
+
+/**
+ * The claims this service writes on every token: one lacking any was not issued by this API, so
+ * it is refused rather than read with defaults (without `exp` it would never expire; an access
+ * token without `sid` could never be revoked).
+ */
+const REQUIRED_CLAIMS = ['exp', 'sub', 'type', 'jti'];
+const ACCESS_REQUIRED_CLAIMS = [...REQUIRED_CLAIMS, 'sid'];
+
+/** The contract's checks after the signature, in its order (1.3): the type, then the subject. */
+function claimsProblem(payload: JWTPayload, type: TokenType | undefined): string | undefined {
+  if (typeof payload.type !== 'string' || (type && payload.type !== type)) return 'Invalid token type';
+  if (typeof payload.sub !== 'string' || !payload.sub) return 'Invalid token payload';
+  if (type === 'access' && typeof payload.sid !== 'string') return INVALID_TOKEN;
+  return undefined;
+}
+
+/**
+ * The answer to a validly signed token that lacks a required claim. jose checks presence before
+ * expiry, but the contract answers an expired token first; a token that passes the contract's
+ * checks and still lacks a claim (jti, sid) is malformed.
+ */
+function missingClaimError(payload: JWTPayload, type: TokenType | undefined): AuthenticationError {
+  const expired = typeof payload.exp !== 'number' || payload.exp * 1000 <= Date.now();
+  return new AuthenticationError((!expired && claimsProblem(payload, type)) || INVALID_TOKEN);
+}
 
 /**
  * HS256 JWTs with the original's claims (sub, exp, type) plus a random jti, so no two tokens are
@@ -43,24 +71,27 @@ export class TokenService {
     return this.settings.refreshTokenMinutes * 60_000;
   }
 
-  /** Signature and expiry; any failure is the contract's "Invalid or expired token". */
-  async verify(token: string): Promise<Record<string, unknown>> {
+  /**
+   * Signature, expiry and the required claims, then (given `type`) the contract's claim checks;
+   * every failure is a 401 with the contract's message. Without `type` the caller checks it.
+   */
+  async verify(token: string, type?: TokenType): Promise<JWTPayload> {
+    const requiredClaims = type === 'access' ? ACCESS_REQUIRED_CLAIMS : REQUIRED_CLAIMS;
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'] });
-      return payload;
+      ({ payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'], requiredClaims }));
     } catch (error) {
-      if (error instanceof errors.JOSEError || error instanceof TypeError) throw new AuthenticationError('Invalid or expired token');
+      if (error instanceof errors.JWTClaimValidationFailed && error.reason === 'missing') throw missingClaimError(error.payload, type);
+      if (error instanceof errors.JOSEError || error instanceof TypeError) throw new AuthenticationError(INVALID_TOKEN);
       throw error;
     }
+    const problem = type && claimsProblem(payload, type);
+    if (problem) throw new AuthenticationError(problem);
+    return payload;
   }
 
   /** An access token's claims, in the order of the contract's checks. */
-  async verifyAccessToken(token: string): Promise<AccessClaims> {
-    const payload = await this.verify(token);
-    if (payload.type !== 'access') throw new AuthenticationError('Invalid token type');
-    if (typeof payload.sub !== 'string' || !payload.sub) throw new AuthenticationError('Invalid token payload');
-    // Tokens without a session id cannot be revoked, so they are not accepted.
-    if (typeof payload.sid !== 'string') throw new AuthenticationError('Invalid or expired token');
-    return payload as AccessClaims;
+  verifyAccessToken(token: string): Promise<AccessClaims> {
+    return this.verify(token, 'access') as Promise<AccessClaims>;
   }
 }
