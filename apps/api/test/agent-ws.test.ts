@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentEvent } from '@personal-automations/contracts';
+import { MAX_MESSAGE_CHARS, type AgentEvent } from '@personal-automations/contracts';
 import { buildApp } from '../src/app.ts';
 import { AgentSocket } from './agent-socket.ts';
 import { defaultReply, FAKE_API_KEY, startFakeOpenAI, wordChunks, type ChatMessage } from './fake-openai.ts';
@@ -228,7 +228,7 @@ describe('errors keep the socket open', () => {
       expect((event as Extract<AgentEvent, { type: 'error' }>).data.message).toMatch(message);
     }
     expect(fake.requests).toHaveLength(0);
-    const big = 'y'.repeat(60_000); // under the limit
+    const big = 'y'.repeat(MAX_MESSAGE_CHARS); // the longest message, under the frame limit
     const events = await socket.turn({ message: big });
     expect(events.at(-1)?.type).toBe('complete');
     expect(textOf(events)).toBe(`You said: ${big}`);

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { Text } from './common.ts';
+import { boundedString, boundedText, MAX_LOGIN_FIELD_CHARS, MAX_TOKEN_CHARS } from './limits.ts';
+
+const Credential = boundedText(MAX_LOGIN_FIELD_CHARS).min(1);
+const Ignored = boundedString(MAX_LOGIN_FIELD_CHARS).optional();
 
 export const Token = z
   .object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('bearer') })
@@ -9,14 +12,14 @@ export type Token = z.infer<typeof Token>;
 /** OAuth2 password grant, form-encoded; `username` is the email, compared exactly. Empty values count as missing. */
 export const LoginForm = z
   .object({
-    username: Text.min(1),
-    password: Text.min(1),
+    username: Credential,
+    password: Credential,
     grant_type: z.literal('password').optional(),
-    scope: z.string().optional(),
-    client_id: z.string().optional(),
-    client_secret: z.string().optional(),
+    scope: Ignored,
+    client_id: Ignored,
+    client_secret: Ignored,
   })
   .meta({ id: 'Body_login_api_v1_auth_login_post' });
 export type LoginForm = z.infer<typeof LoginForm>;
 
-export const RefreshTokenRequest = z.object({ refresh_token: z.string() }).meta({ id: 'RefreshTokenRequest' });
+export const RefreshTokenRequest = z.object({ refresh_token: boundedString(MAX_TOKEN_CHARS) }).meta({ id: 'RefreshTokenRequest' });

@@ -1,7 +1,7 @@
 // Conversations, messages, tool calls, and the frames of the agent WebSocket (WS /ws/agent).
 import { z } from 'zod';
 import { DateTime, idParam, listOf, skipLimitQuery, stripped, Text, UuidString } from './common.ts';
-
+import { boundedString, boundedText, MAX_MESSAGE_CHARS, maxChars } from './limits.ts';
 
 export const ConversationRead = z
   .object({
@@ -71,7 +71,7 @@ export type MessageRead = z.infer<typeof MessageRead>;
 export const MessageCreate = z
   .object({
     role: MessageRole,
-    content: Text.overwrite((s) => s.trim()),
+    content: Text.overwrite((s) => s.trim()).max(MAX_MESSAGE_CHARS, maxChars(MAX_MESSAGE_CHARS)),
     model_name: stripped(100).nullable().optional(),
     tokens_used: z.number().int().gte(0).nullable().optional(),
   })
@@ -108,16 +108,17 @@ export type MessageCreateInput = z.infer<typeof MessageCreateInput>;
 
 // ---- agent WebSocket: client → server ----------------------------------------------------
 
-export const HistoryEntry = z.object({ role: MessageRole, content: z.string() });
+export const HistoryEntry = z.object({ role: MessageRole, content: boundedString(MAX_MESSAGE_CHARS) });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
 /**
- * One turn: `message` (an empty one is answered with an "Empty message" error event), an
+ * One turn: `message` (an empty one is answered with an "Empty message" error event, an
+ * over-long one, or an over-long history entry, with an "Invalid message frame" one), an
  * optional `history` that replaces the connection's own, an optional conversation to save into
  * (an unknown id, or another user's, is ignored for saving).
  */
 export const AgentMessageFrame = z.object({
-  message: Text.nullable().optional(),
+  message: boundedText(MAX_MESSAGE_CHARS).nullable().optional(),
   history: z.array(HistoryEntry).optional(),
   conversation_id: z.string().nullable().optional(),
 });

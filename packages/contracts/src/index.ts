@@ -1,4 +1,5 @@
 export * from './common.ts';
+export * from './limits.ts';
 export * from './items.ts';
 export * from './health.ts';
 export * from './users.ts';

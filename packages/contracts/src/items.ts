@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DateTime, idParam, pageOf, PageQuery, stripped, Text, UuidString } from './common.ts';
+import { DateTime, idParam, pageOf, PageQuery, stripped, UuidString } from './common.ts';
+import { DescriptionText } from './limits.ts';
 
 export const ItemRead = z
   .object({
@@ -16,7 +17,7 @@ export type ItemRead = z.infer<typeof ItemRead>;
 export const ItemCreate = z
   .object({
     title: stripped(255).meta({ example: 'My item' }),
-    description: Text.nullable().optional(),
+    description: DescriptionText.nullable().optional(),
   })
   .meta({ id: 'ItemCreate' });
 export type ItemCreate = z.infer<typeof ItemCreate>;
@@ -25,7 +26,7 @@ export type ItemCreate = z.infer<typeof ItemCreate>;
 export const ItemUpdate = z
   .object({
     title: stripped(255).optional(),
-    description: Text.nullable().optional(),
+    description: DescriptionText.nullable().optional(),
     is_active: z.boolean().optional(),
   })
   .meta({ id: 'ItemUpdate' });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DateTime, idParam, listOf, skipLimitQuery, Text, UuidString } from './common.ts';
+import { boundedText, DescriptionText, MAX_EVENT_NAME_CHARS, MAX_WEBHOOK_EVENTS, maxItems } from './limits.ts';
 
 /** The column is varchar(2048); pydantic's HttpUrl would allow a little more, the database would not. */
 const MAX_URL_LENGTH = 2048;
@@ -20,8 +21,12 @@ export const WebhookUrl = z
   .meta({ format: 'uri', example: 'https://example.com/hooks/personal-automations' });
 
 const Name = Text.min(1).max(255).meta({ example: 'My integration' });
-/** Event names are not checked against the known list, as in the original. */
-const Events = z.array(Text).min(1).meta({ example: ['item.created', 'user.updated'] });
+/** Event names are not checked against the known list, as in the original; each is logged as a delivery's event_type (varchar(100)). */
+const Events = z
+  .array(boundedText(MAX_EVENT_NAME_CHARS))
+  .min(1)
+  .max(MAX_WEBHOOK_EVENTS, maxItems(MAX_WEBHOOK_EVENTS))
+  .meta({ example: ['item.created', 'user.updated'] });
 
 export const WebhookRead = z
   .object({
@@ -42,7 +47,7 @@ export const WebhookCreate = z
     name: Name,
     url: WebhookUrl,
     events: Events,
-    description: Text.nullable().optional(),
+    description: DescriptionText.nullable().optional(),
   })
   .meta({ id: 'WebhookCreate' });
 export type WebhookCreate = z.infer<typeof WebhookCreate>;
@@ -53,7 +58,7 @@ export const WebhookUpdate = z
     url: WebhookUrl.optional(),
     events: Events.optional(),
     is_active: z.boolean().optional(),
-    description: Text.nullable().optional(),
+    description: DescriptionText.nullable().optional(),
   })
   .meta({ id: 'WebhookUpdate' });
 export type WebhookUpdate = z.infer<typeof WebhookUpdate>;
