@@ -50,7 +50,7 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
   const sessions = new SessionService(db, createLucia(db, settings.REFRESH_TOKEN_EXPIRE_MINUTES), tokens, revocations);
   const passwords = new PasswordHasher(new HashingGate({ concurrency: settings.PASSWORD_HASH_CONCURRENCY, queueTimeoutMs: settings.PASSWORD_HASH_QUEUE_TIMEOUT_SECONDS * 1000 }));
   const users = new UserService(db, { passwords, sessions, linkExistingAccounts: settings.OAUTH_LINK_EXISTING_ACCOUNTS });
-  const conversations = new ConversationService(db);
+  const conversations = new ConversationService(db, { detailMaxMessages: settings.CONVERSATION_DETAIL_MAX_MESSAGES });
   // One guard for the save-time check and every delivery; none when private URLs are allowed.
   const urlGuard = settings.webhookAllowPrivateUrls
     ? null

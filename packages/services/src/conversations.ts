@@ -72,6 +72,13 @@ export type AssistantTurn = { content: string; modelName: string | null; tokensU
 
 /** Messages in conversation order (created_at has microsecond precision in the database). */
 const MESSAGE_ORDER = [{ createdAt: 'asc' }, { id: 'asc' }] satisfies Prisma.MessageOrderByWithRelationInput[];
+const NEWEST_MESSAGES_FIRST = [{ createdAt: 'desc' }, { id: 'desc' }] satisfies Prisma.MessageOrderByWithRelationInput[];
+const TOOL_CALL_ORDER = [{ startedAt: 'asc' }, { id: 'asc' }] satisfies Prisma.ToolCallOrderByWithRelationInput[];
+
+export type ConversationServiceOptions = {
+  /** CONVERSATION_DETAIL_MAX_MESSAGES: how many of the newest messages the detail carries. */
+  detailMaxMessages: number;
+};
 
 /**
  * Conversations and their messages. Every method takes the caller's id: another user's
@@ -79,8 +86,10 @@ const MESSAGE_ORDER = [{ createdAt: 'asc' }, { id: 'asc' }] satisfies Prisma.Mes
  */
 export class ConversationService {
   private readonly db: Database;
-  constructor(db: Database) {
+  private readonly options: ConversationServiceOptions;
+  constructor(db: Database, options: ConversationServiceOptions) {
     this.db = db;
+    this.options = options;
   }
 
   /** Creates a conversation owned by `userId`; `conversation.created` goes to the outbox with it. */
@@ -92,14 +101,18 @@ export class ConversationService {
     });
   }
 
-  /** The conversation with its messages (oldest first), each with its tool calls. */
+  /**
+   * The conversation with its newest `detailMaxMessages` messages (oldest first), each with its
+   * tool calls. Bounded because a long chat would otherwise make one response, and its tool-call
+   * rows, as large as the whole history; listMessages pages through all of it.
+   */
   async getConversation(userId: string, conversationId: string): Promise<ConversationDetail> {
     const row = await this.db.conversation.findFirst({
       where: { id: conversationId, userId },
-      include: { messages: { orderBy: MESSAGE_ORDER, include: { toolCalls: { orderBy: [{ startedAt: 'asc' }, { id: 'asc' }] } } } },
+      include: { messages: { orderBy: NEWEST_MESSAGES_FIRST, take: this.options.detailMaxMessages, include: { toolCalls: { orderBy: TOOL_CALL_ORDER } } } },
     });
     if (!row) throw notFound(conversationId);
-    return { ...toConversationRead(row), messages: row.messages.map(toMessageRead) };
+    return { ...toConversationRead(row), messages: row.messages.reverse().map(toMessageRead) };
   }
 
   /** The caller's conversations, most recently updated first (never-updated ones first, as PostgreSQL sorts nulls). */
@@ -186,7 +199,7 @@ export class ConversationService {
           ...message,
           toolCalls: { create: toolCalls.map(toToolCallRow) },
         },
-        include: { toolCalls: { orderBy: [{ startedAt: 'asc' }, { id: 'asc' }] } },
+        include: { toolCalls: { orderBy: TOOL_CALL_ORDER } },
       });
       await tx.conversation.update({ where: { id: conversationId }, data: { updatedAt: row.createdAt } });
       return toMessageRead(row);

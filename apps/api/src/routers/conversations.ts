@@ -30,7 +30,17 @@ export const conversationsRouter = router({
     .output(ConversationRead)
     .mutation(({ ctx, input }) => ctx.services.conversations.createConversation(ctx.user.id, input)),
   get: authedProcedure
-    .meta({ openapi: { method: 'GET', path: byId, tags, summary: 'Get conversation with messages' } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: byId,
+        tags,
+        summary: 'Get conversation with messages',
+        description:
+          'The conversation with its newest CONVERSATION_DETAIL_MAX_MESSAGES messages (100 by default), oldest first, each with its tool calls. ' +
+          'The whole history is paged by GET /conversations/{conversation_id}/messages.',
+      },
+    })
     .input(ConversationIdParam)
     .output(ConversationDetail)
     .query(({ ctx, input }) => ctx.services.conversations.getConversation(ctx.user.id, input.conversation_id)),
