@@ -11,7 +11,7 @@
 // and idle, and again while all N are streaming, minus the same figures before any socket, ÷ N.
 //
 // Settings (environment):
-//   BENCH_SOCKETS            concurrent sockets (default 50)
+//   BENCH_SOCKETS            concurrent sockets (default 50, at most 1000: AGENT_MAX_SOCKETS_PER_USER's range)
 //   BENCH_TOKENS             tokens (SSE content chunks) per answer (default 200)
 //   BENCH_TOKEN_INTERVAL_MS  pause between two chunks of one answer (default 10: 100 tokens/s)
 //   BENCH_ROUNDS             measured turns per socket, after one warm-up turn (default 3)
@@ -122,7 +122,7 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 async function runBenchmark(): Promise<void> {
   const config = {
-    sockets: intEnv('BENCH_SOCKETS', 50, 1, 2000),
+    sockets: intEnv('BENCH_SOCKETS', 50, 1, 1000),
     tokens: intEnv('BENCH_TOKENS', 200, 1, 10_000),
     intervalMs: intEnv('BENCH_TOKEN_INTERVAL_MS', 10, 0, 1000),
     rounds: intEnv('BENCH_ROUNDS', 3, 1, 50),
@@ -155,6 +155,8 @@ async function runBenchmark(): Promise<void> {
       OPENAI_API_KEY: FAKE_API_KEY,
       LOG_LEVEL: 'silent',
       RATE_LIMIT_ENABLED: 'false',
+      // every socket is the one bench user's: the per-user cap is raised to the socket count
+      AGENT_MAX_SOCKETS_PER_USER: String(config.sockets),
       NODE_ENV: 'production',
     });
     const base = `http://127.0.0.1:${api.port}${settings.API_V1_STR}`;

@@ -1,5 +1,5 @@
 // A test client for WS /api/v1/ws/agent that records every event and reads them in order.
-import WebSocket, { type RawData } from 'ws';
+import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import type { AgentEvent } from '@personal-automations/contracts';
 
 export type Closed = { code: number; reason: string };
@@ -29,9 +29,9 @@ export class AgentSocket {
     );
   }
 
-  /** Connects to the agent socket of the API at `server` (http://host:port). */
-  static open(server: string, query: string, headers: Record<string, string> = {}): Promise<AgentSocket> {
-    const ws = new WebSocket(`${server.replace('http', 'ws')}/api/v1/ws/agent${query}`, { headers });
+  /** Connects to the agent socket of the API at `server` (http://host:port); `options` as `ws` takes them (e.g. `autoPong: false`). */
+  static open(server: string, query: string, headers: Record<string, string> = {}, options: ClientOptions = {}): Promise<AgentSocket> {
+    const ws = new WebSocket(`${server.replace('http', 'ws')}/api/v1/ws/agent${query}`, { ...options, headers });
     return new Promise((resolve, reject) => ws.once('open', () => resolve(new AgentSocket(ws))).once('error', reject));
   }
 

@@ -19,6 +19,7 @@ export type ChatRequest = {
   model: string;
   messages: ChatMessage[];
   temperature?: number;
+  max_tokens?: number;
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   tools?: { type: string; function: { name: string; description?: string; parameters?: unknown } }[];

@@ -5,12 +5,14 @@ import { Redis } from 'ioredis';
 import type { Settings } from '@personal-automations/config';
 import { createPrismaClient, openEmbeddedDatabase, type Database } from '@personal-automations/db';
 import {
+  agentSocketKeyPrefix,
   budgetsFrom,
   BullmqJobBackend,
   createServices,
   DatabaseJobBackend,
   firstConnection,
   LocalRevocationBus,
+  openAgentSocketSlots,
   queueLocation,
   RateLimits,
   rateLimitKeyPrefix,
@@ -116,7 +118,7 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
       { name: 'rate_limit', type: 'memory', run: async () => {} },
     );
   }
-  // Rate-limit counters and revocation news: commands that fail at once while Redis is down
+  // Rate-limit counters, agent socket counts and revocation news: commands that fail at once while Redis is down
   // (no offline queue, short timeout), so an outage never holds a request up.
   const fastRedis = redis ? fastFailingRedis(settings.redisUrl) : undefined;
   if (fastRedis) await firstConnection(fastRedis, FIRST_CONNECTION_WAIT_MS);
@@ -124,7 +126,8 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
   const revocations: RevocationBus = fastRedis
     ? new RedisRevocationBus({ publisher: fastRedis, openSubscriber: () => subscriberRedis(settings.redisUrl), channel: `${settings.PROJECT_NAME}:session-revocations` })
     : new LocalRevocationBus();
-  const services = createServices({ db, jobs, readinessChecks: checks, settings, rateLimits, revocations });
+  const agentSocketSlots = openAgentSocketSlots({ redis: fastRedis, prefix: agentSocketKeyPrefix(settings.PROJECT_NAME), maxPerUser: settings.AGENT_MAX_SOCKETS_PER_USER });
+  const services = createServices({ db, jobs, readinessChecks: checks, settings, rateLimits, revocations, agentSocketSlots });
 
   return {
     settings,

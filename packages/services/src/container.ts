@@ -9,8 +9,9 @@ import { TokenService } from './auth/tokens.ts';
 import type { RevocationBus } from './auth/revocations.ts';
 import type { RateLimits } from './limits/rate-limits.ts';
 import { Agent } from './agent/agent.ts';
-import { AgentService } from './agent/connection.ts';
 import { OpenAIChatModel } from './agent/model.ts';
+import { AgentService, type AgentServiceDeps } from './agent/service.ts';
+import type { AgentSocketSlots } from './agent/socket-slots.ts';
 import { defaultTools, ToolRegistry } from './agent/tools.ts';
 import { ConversationService } from './conversations.ts';
 import { DatabaseOutage } from './database-outage.ts';
@@ -38,10 +39,12 @@ export type ServiceDeps = {
   rateLimits: RateLimits;
   /** How revoked sessions are announced to every API process. */
   revocations: RevocationBus;
+  /** The per-user count of open agent sockets (Redis or this process's memory). */
+  agentSocketSlots: AgentSocketSlots;
 };
 
 /** One instance of every service, sharing the process's database client and job backend. */
-export function createServices({ db, jobs, readinessChecks, settings, rateLimits, revocations }: ServiceDeps) {
+export function createServices({ db, jobs, readinessChecks, settings, rateLimits, revocations, agentSocketSlots }: ServiceDeps) {
   const tokens = new TokenService({
     secretKey: settings.SECRET_KEY,
     accessTokenMinutes: settings.ACCESS_TOKEN_EXPIRE_MINUTES,
@@ -70,7 +73,7 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
     googleOAuth: new GoogleOAuthService(users, sessions, settings),
     items: new ItemService(db),
     conversations,
-    agent: new AgentService({ conversations, agent: new Agent({ model: new OpenAIChatModel(settings), tools: new ToolRegistry(defaultTools()) }) }),
+    agent: createAgentService({ settings, conversations, sessions, revocations, rateLimits, socketSlots: agentSocketSlots }),
     webhooks: new WebhookService(db, webhookSender, { guard: urlGuard }),
     deliveries: new DeliveryService(db, webhookSender),
     tasks: new TaskQueue(jobs.queue<TaskData, TaskResult>(QUEUE_NAMES.tasks)),
@@ -80,3 +83,15 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
   };
 }
 export type Services = ReturnType<typeof createServices>;
+
+type AgentServiceParts = Pick<AgentServiceDeps, 'conversations' | 'sessions' | 'revocations' | 'rateLimits' | 'socketSlots'> & { settings: Settings };
+
+/** The agent and the bounds on what one socket may spend, from the AGENT_* settings. */
+function createAgentService({ settings, ...parts }: AgentServiceParts): AgentService {
+  const agent = new Agent({ model: new OpenAIChatModel(settings), tools: new ToolRegistry(defaultTools()), maxModelRequests: settings.AGENT_MAX_MODEL_REQUESTS });
+  const limits = {
+    history: { maxMessages: settings.AGENT_MAX_HISTORY_MESSAGES, maxChars: settings.AGENT_MAX_HISTORY_CHARS },
+    idleTimeoutMs: settings.AGENT_IDLE_TIMEOUT_SECONDS * 1000,
+  };
+  return new AgentService({ ...parts, agent, limits });
+}

@@ -2,16 +2,16 @@
 // cookie, checked exactly as REST checks a bearer token. Also keeps that token out of the logs.
 import type { FastifyRequest } from 'fastify';
 import type { Settings } from '@personal-automations/config';
-import { AuthenticationError, type Authenticated, type Services } from '@personal-automations/services';
+import { AuthenticationError, type Services, type SocketLogin } from '@personal-automations/services';
 import { cookieValue } from '../credentials.ts';
 
-/** Close code for a refused socket (the original's), sent before any event. */
+/** Close code for a refused socket (the original's), sent before any event; also for a socket whose login ends while it is open. */
 export const AUTH_FAILED_CLOSE_CODE = 4001;
 /** Close code for a cookie-authenticated socket opened from an origin outside CORS_ORIGINS. */
 export const ORIGIN_REFUSED_CLOSE_CODE = 4003;
 export const TOKEN_COOKIE = 'access_token';
 
-export type SocketAuth = { ok: true; auth: Authenticated } | { ok: false; code: number; reason: string };
+export type SocketAuth = { ok: true; login: SocketLogin } | { ok: false; code: number; reason: string };
 
 /** `?token=` first, then the cookie (what the Next.js frontend uses). */
 export function socketToken(request: FastifyRequest): { token: string; fromCookie: boolean } | undefined {
@@ -29,7 +29,10 @@ export function socketToken(request: FastifyRequest): { token: string; fromCooki
 const originAllowed = (origin: string | undefined, settings: Settings): boolean =>
   origin === undefined || settings.CORS_ORIGINS.includes('*') || settings.CORS_ORIGINS.includes(origin);
 
-/** The same checks as a bearer token on REST (signature, type, session still active, user active). */
+/**
+ * The same checks as a bearer token on REST (signature, type, session still active, user active).
+ * The login keeps the token and its expiry: the open socket is watched until either ends.
+ */
 export async function authenticateSocket(request: FastifyRequest, services: Services, settings: Settings): Promise<SocketAuth> {
   const presented = socketToken(request);
   if (!presented) return { ok: false, code: AUTH_FAILED_CLOSE_CODE, reason: 'Missing authentication token' };
@@ -37,7 +40,9 @@ export async function authenticateSocket(request: FastifyRequest, services: Serv
     return { ok: false, code: ORIGIN_REFUSED_CLOSE_CODE, reason: 'Origin not allowed' };
   }
   try {
-    return { ok: true, auth: await services.sessions.authenticate(presented.token) };
+    const claims = await services.tokens.verifyAccessToken(presented.token);
+    const { user, sessionId } = await services.sessions.authenticate(presented.token, claims);
+    return { ok: true, login: { userId: user.id, sessionId, accessToken: presented.token, expiresAt: claims.exp } };
   } catch (error) {
     if (error instanceof AuthenticationError) return { ok: false, code: AUTH_FAILED_CLOSE_CODE, reason: error.message };
     throw error;

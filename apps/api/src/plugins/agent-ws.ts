@@ -1,11 +1,12 @@
 // WS {API_V1_STR}/ws/agent: the streaming chat socket. This plugin authenticates the upgrade,
-// decodes frames and forwards events; the turn itself (model, tools, saving) is the services'
-// AgentConnection.
+// decodes frames, forwards events, pings the peer and turns the ways a connection ends into close
+// codes; the turn itself (model, tools, saving) and the bounds on a socket (its login, turn
+// budget, idle time, sockets per user) are the services' AgentConnection.
 import websocket from '@fastify/websocket';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { Settings } from '@personal-automations/config';
-import { BadRequestError, type Services } from '@personal-automations/services';
+import { BadRequestError, type AgentConnection, type ConnectionEnd, type Services, type SocketLogin } from '@personal-automations/services';
 import { detailError } from '../errors.ts';
 import { AUTH_FAILED_CLOSE_CODE, authenticateSocket, type SocketAuth } from './agent-ws-auth.ts';
 
@@ -14,6 +15,21 @@ export const AGENT_WS_PATH = '/ws/agent';
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** The WebSocket layer does not even buffer frames above this: it closes with 1009. */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+/** A connection's login ended (revoked, expired, user disabled): the refused-login code, so clients handle both alike. */
+export const SESSION_ENDED_CLOSE_CODE = AUTH_FAILED_CLOSE_CODE;
+/** No frame and no running turn for AGENT_IDLE_TIMEOUT_SECONDS (408 is HTTP's request timeout). */
+export const IDLE_CLOSE_CODE = 4008;
+/** The user already holds AGENT_MAX_SOCKETS_PER_USER sockets (429 is HTTP's too many requests). */
+export const SOCKET_LIMIT_CLOSE_CODE = 4029;
+/** Something unexpected failed while the connection was being opened. */
+const INTERNAL_ERROR_CLOSE_CODE = 1011;
+
+const CLOSE_CODES: Record<ConnectionEnd['cause'], number> = {
+  session: SESSION_ENDED_CLOSE_CODE,
+  idle: IDLE_CLOSE_CODE,
+  socket_limit: SOCKET_LIMIT_CLOSE_CODE,
+};
 
 export type AgentWsOptions = { services: Services; settings: Settings };
 
@@ -29,6 +45,49 @@ function decodeFrame(data: RawData): DecodedFrame {
   } catch {
     return { ok: false, error: new BadRequestError('Invalid JSON') };
   }
+}
+
+/**
+ * Pings the peer every `intervalMs`. A peer that has not answered the previous ping is gone
+ * (a dropped network leaves the TCP connection open for a long time) and is cut off, so it stops
+ * holding a socket slot and its server-side state.
+ */
+function keepAlive(socket: WebSocket, intervalMs: number): void {
+  let answered = true;
+  socket.on('pong', () => (answered = true));
+  const timer = setInterval(() => {
+    if (!answered) return socket.terminate();
+    answered = false;
+    socket.ping();
+  }, intervalMs);
+  socket.on('close', () => clearInterval(timer));
+}
+
+/**
+ * Opens the services' connection for an authenticated socket. Frames that arrive while it opens
+ * wait for it, in order; a socket that closes meanwhile closes the connection once it exists.
+ */
+function serve(socket: WebSocket, login: SocketLogin, services: Services, log: FastifyBaseLogger): void {
+  const opening: Promise<AgentConnection | undefined> = services.agent
+    .connect({
+      login,
+      send: (event) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
+      },
+      end: ({ cause, reason }) => socket.close(CLOSE_CODES[cause], reason),
+      log,
+    })
+    .catch((error: unknown) => {
+      log.error({ err: error }, 'agent: could not open the connection');
+      socket.close(INTERNAL_ERROR_CLOSE_CODE);
+      return undefined;
+    });
+  socket.on('message', (data: RawData) => {
+    const frame = decodeFrame(data);
+    void opening.then((connection) => (frame.ok ? connection?.receive(frame.value) : connection?.reject(frame.error)));
+  });
+  // A client that goes away mid-answer aborts the model request.
+  socket.on('close', () => void opening.then((connection) => connection?.close()));
 }
 
 export async function agentWsPlugin(app: FastifyInstance, { services, settings }: AgentWsOptions) {
@@ -53,19 +112,8 @@ export async function agentWsPlugin(app: FastifyInstance, { services, settings }
         socket.close(auth?.code ?? AUTH_FAILED_CLOSE_CODE, auth?.reason ?? 'Invalid or expired token');
         return;
       }
-      const connection = services.agent.connect({
-        userId: auth.auth.user.id,
-        send: (event) => {
-          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
-        },
-        log: request.log,
-      });
-      socket.on('message', (data: RawData) => {
-        const frame = decodeFrame(data);
-        void (frame.ok ? connection.receive(frame.value) : connection.reject(frame.error));
-      });
-      // A client that goes away mid-answer aborts the model request.
-      socket.on('close', () => connection.close());
+      keepAlive(socket, settings.AGENT_PING_INTERVAL_SECONDS * 1000);
+      serve(socket, auth.login, services, request.log);
     },
   });
 }

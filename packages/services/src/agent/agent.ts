@@ -8,8 +8,6 @@ import type { ChatModel, ModelMessage, ModelToolCall } from './model.ts';
 import type { ToolDefinition, ToolRegistry } from './tools.ts';
 
 export const SYSTEM_PROMPT = 'You are a helpful assistant.';
-/** Model requests in one turn; a model that keeps calling tools is stopped here. */
-export const MAX_MODEL_REQUESTS = 10;
 
 export type EmitEvent = (event: AgentEvent) => void;
 
@@ -34,14 +32,27 @@ type ModelResponse = { text: string; toolCalls: ModelToolCall[]; totalTokens: nu
 
 const addTokens = (total: number | null, more: number | null) => (more === null ? total : (total ?? 0) + more);
 
+export type AgentOptions = {
+  model: ChatModel;
+  tools: ToolRegistry;
+  /**
+   * Model requests in one turn (AGENT_MAX_MODEL_REQUESTS): each tool round is one more paid
+   * request, so a model that keeps calling tools is stopped here.
+   */
+  maxModelRequests: number;
+  systemPrompt?: string;
+};
+
 export class Agent {
   readonly model: ChatModel;
   private readonly tools: ToolRegistry;
+  private readonly maxModelRequests: number;
   private readonly systemPrompt: string;
 
-  constructor({ model, tools, systemPrompt = SYSTEM_PROMPT }: { model: ChatModel; tools: ToolRegistry; systemPrompt?: string }) {
+  constructor({ model, tools, maxModelRequests, systemPrompt = SYSTEM_PROMPT }: AgentOptions) {
     this.model = model;
     this.tools = tools;
+    this.maxModelRequests = maxModelRequests;
     this.systemPrompt = systemPrompt;
   }
 
@@ -54,7 +65,7 @@ export class Agent {
     const definitions = this.tools.definitions();
     const toolCalls: ToolCallRecord[] = [];
     let tokensUsed: number | null = null;
-    for (let request = 0; request < MAX_MODEL_REQUESTS; request++) {
+    for (let request = 0; request < this.maxModelRequests; request++) {
       input.emit({ type: 'model_request_start', data: {} });
       const response = await this.streamResponse(messages, definitions, input);
       tokensUsed = addTokens(tokensUsed, response.totalTokens);
@@ -66,7 +77,7 @@ export class Agent {
       messages.push({ role: 'assistant', content: response.text, toolCalls: response.toolCalls });
       toolCalls.push(...(await this.callTools(response.toolCalls, messages, input)));
     }
-    throw new ExternalServiceError(`The model kept calling tools: stopped after ${MAX_MODEL_REQUESTS} requests`);
+    throw new ExternalServiceError(`The model kept calling tools: stopped after ${this.maxModelRequests} requests`);
   }
 
   /** One model request, streamed: parts are numbered in the order they start, as pydantic-ai numbers them. */

@@ -1,20 +1,53 @@
 // One agent WebSocket connection: its text history, its current conversation and its running
-// turn. The transport hands it decoded frames and sends the events it emits.
+// turn, and the bounds that keep one socket from spending without limit: its login is watched
+// (socket-session.ts), each turn draws on the user's turn budget, the history sent to the model
+// is bounded, and an idle socket is ended. The transport hands it decoded frames, sends the
+// events it emits and closes the socket when it ends.
 import { z } from 'zod';
 import { AgentCancelFrame, AgentMessageFrame, type AgentEvent, type HistoryEntry } from '@personal-automations/contracts';
 import type { ConversationService } from '../conversations.ts';
-import { BadRequestError } from '../errors.ts';
+import { BadRequestError, RateLimitError } from '../errors.ts';
+import type { RateLimits } from '../limits/rate-limits.ts';
 import type { Agent, EmitEvent } from './agent.ts';
 import { toErrorEvent, type AgentLogger } from './errors.ts';
+import { boundHistory, type HistoryBounds } from './history.ts';
+import { SocketSession, type SocketLogin, type SocketSessionDeps } from './socket-session.ts';
+import type { SocketSlot } from './socket-slots.ts';
 
 export const EMPTY_MESSAGE = 'Empty message';
 export const TURN_IN_PROGRESS = 'A response is already in progress: wait for it or cancel it';
 /** Sent as an `error` event when a cancel stops a turn (no `complete` follows, nothing of the answer is saved). */
 export const CANCELLED = 'Cancelled';
+export const IDLE_TIMEOUT = 'Idle timeout';
 /** A conversation created by the socket is titled with the start of its first message. */
 const TITLE_CHARACTERS = 50;
 
-export type AgentConnectionOptions = { userId: string; send: (event: AgentEvent) => void; log: AgentLogger };
+export const turnsExceeded = (max: number, retryAfterSeconds: number): string =>
+  `Too many agent turns: at most ${max} per minute; try again in ${retryAfterSeconds} seconds`;
+
+/**
+ * Why the server ends a connection; the transport turns `cause` into a close code and sends
+ * `reason`. `session`: the login ended (revoked, expired, user disabled); `idle`: no frame and no
+ * turn for the idle timeout; `socket_limit`: the user already holds the most sockets allowed.
+ */
+export type ConnectionEnd = { cause: 'session' | 'idle' | 'socket_limit'; reason: string };
+
+export type AgentConnectionOptions = {
+  login: SocketLogin;
+  send: (event: AgentEvent) => void;
+  /** Closes the socket; called at most once, and never after the client has gone. */
+  end: (ending: ConnectionEnd) => void;
+  log: AgentLogger;
+};
+
+export type ConnectionLimits = { history: HistoryBounds; idleTimeoutMs: number };
+
+export type ConnectionDeps = SocketSessionDeps & {
+  agent: Agent;
+  conversations: ConversationService;
+  rateLimits: RateLimits;
+  limits: ConnectionLimits;
+};
 
 /** `cancellable` turns false once the model has answered: from then on the turn is saved and completed. */
 type Turn = { controller: AbortController; cancellable: boolean };
@@ -26,28 +59,65 @@ const describeIssue = (error: z.ZodError): string => {
 };
 
 export class AgentConnection {
-  private readonly agent: Agent;
-  private readonly conversations: ConversationService;
+  private readonly deps: ConnectionDeps;
   private readonly userId: string;
   private readonly send: (event: AgentEvent) => void;
+  private readonly onEnd: (ending: ConnectionEnd) => void;
   private readonly log: AgentLogger;
-  /** Text of the earlier turns, sent to the model with each new one (never read from the database). */
+  private readonly session: SocketSession;
+  private readonly slot: SocketSlot;
+  /** Text of the earlier turns, sent to the model with each new one (never read from the database), within the history bounds. */
   private history: HistoryEntry[] = [];
   private conversationId: string | null = null;
   private turn: Turn | null = null;
+  private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(agent: Agent, conversations: ConversationService, { userId, send, log }: AgentConnectionOptions) {
-    this.agent = agent;
-    this.conversations = conversations;
-    this.userId = userId;
+  /** `slot` is the socket's place in its user's socket count, released when the connection closes. */
+  constructor(deps: ConnectionDeps, { login, send, end, log }: AgentConnectionOptions, slot: SocketSlot) {
+    this.deps = deps;
+    this.userId = login.userId;
     this.send = send;
+    this.onEnd = end;
     this.log = log;
+    this.slot = slot;
+    this.session = new SocketSession(deps, login, (reason) => this.end({ cause: 'session', reason }));
+  }
+
+  /** Starts watching the login and the idle clock. */
+  async open(): Promise<void> {
+    this.restartIdleClock();
+    await this.session.watch();
   }
 
   /** Handles one decoded client frame; the promise settles when the turn it started has ended. */
   receive(frame: unknown): Promise<void> {
     if (this.closed) return Promise.resolve();
+    const handled = this.handle(frame);
+    this.restartIdleClock();
+    return handled;
+  }
+
+  /** Reports a failure that belongs to no turn (a frame the transport could not read). */
+  reject(error: unknown): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.send(toErrorEvent(error, this.log));
+    this.restartIdleClock();
+    return Promise.resolve();
+  }
+
+  /** The socket closed (the client went away, or the server ended it): the running turn's model request is aborted. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.turn?.controller.abort();
+    this.turn = null;
+    clearTimeout(this.idleTimer);
+    this.session.stop();
+    void this.slot.release();
+  }
+
+  private handle(frame: unknown): Promise<void> {
     if (AgentCancelFrame.safeParse(frame).success) {
       this.cancel();
       return Promise.resolve();
@@ -62,17 +132,18 @@ export class AgentConnection {
     return this.runTurn(turn, prompt, parsed.data);
   }
 
-  /** Reports a failure that belongs to no turn (a frame the transport could not read). */
-  reject(error: unknown): Promise<void> {
-    if (!this.closed) this.send(toErrorEvent(error, this.log));
-    return Promise.resolve();
+  /** The server ends the connection: everything stops at once (nothing more of a running turn is saved), then the socket is closed. */
+  private end(ending: ConnectionEnd): void {
+    if (this.closed) return;
+    this.close();
+    this.onEnd(ending);
   }
 
-  /** The client went away: the running turn's model request is aborted. */
-  close(): void {
-    this.closed = true;
-    this.turn?.controller.abort();
-    this.turn = null;
+  /** The idle clock runs while no turn does, and starts again with every frame and at the end of every turn. */
+  private restartIdleClock(): void {
+    clearTimeout(this.idleTimer);
+    if (this.closed || this.turn) return;
+    this.idleTimer = setTimeout(() => this.end({ cause: 'idle', reason: IDLE_TIMEOUT }), this.deps.limits.idleTimeoutMs);
   }
 
   private cancel(): void {
@@ -83,38 +154,48 @@ export class AgentConnection {
     this.send({ type: 'error', data: { message: CANCELLED } });
   }
 
+  /**
+   * Whether the turn may start; checked before anything of it is saved. A login that has ended
+   * ends the socket; a spent turn budget refuses this turn only (an `error` event).
+   */
+  private async admitTurn(): Promise<boolean> {
+    if (!(await this.session.stillValid())) return false;
+    const draw = await this.deps.rateLimits.consume('agentTurns', `user:${this.userId}`);
+    if (draw.counted && !draw.allowed) throw new RateLimitError(turnsExceeded(draw.limit, draw.resetSeconds), draw.resetSeconds);
+    return true;
+  }
+
   private async runTurn(turn: Turn, prompt: string, frame: AgentMessageFrame): Promise<void> {
     const { signal } = turn.controller;
     // A cancelled turn goes quiet at once: the client has been told it ended.
     const emit: EmitEvent = (event) => {
       if (!signal.aborted) this.send(event);
     };
+    const { agent, conversations, limits } = this.deps;
     try {
-      if (frame.history) this.history = frame.history.map(({ role, content }) => ({ role, content }));
+      if (!(await this.admitTurn())) return;
+      signal.throwIfAborted();
+      if (frame.history) this.history = boundHistory(frame.history.map(({ role, content }) => ({ role, content })), limits.history);
       const conversationId = await this.resolveConversation(frame.conversation_id, prompt, emit);
       signal.throwIfAborted(); // cancelled before it started: nothing of the turn is saved
       emit({ type: 'user_prompt', data: { content: prompt } });
-      if (conversationId) await this.bestEffort('save the user message', () => this.conversations.saveUserPrompt(conversationId, prompt));
+      if (conversationId) await this.bestEffort('save the user message', () => conversations.saveUserPrompt(conversationId, prompt));
       emit({ type: 'user_prompt_processed', data: { prompt } });
-      const result = await this.agent.run({ prompt, history: this.history, userId: this.userId, signal, emit });
+      const result = await agent.run({ prompt, history: this.history, userId: this.userId, signal, emit });
       signal.throwIfAborted();
       turn.cancellable = false;
       if (conversationId) {
         await this.bestEffort('save the assistant message', () =>
-          this.conversations.saveAssistantTurn(conversationId, {
-            content: result.output,
-            modelName: this.agent.model.name,
-            tokensUsed: result.tokensUsed,
-            toolCalls: result.toolCalls,
-          }),
+          conversations.saveAssistantTurn(conversationId, { content: result.output, modelName: agent.model.name, tokensUsed: result.tokensUsed, toolCalls: result.toolCalls }),
         );
       }
-      this.history.push({ role: 'user', content: prompt }, { role: 'assistant', content: result.output });
+      this.history = boundHistory([...this.history, { role: 'user', content: prompt }, { role: 'assistant', content: result.output }], limits.history);
       emit({ type: 'complete', data: { conversation_id: conversationId } });
     } catch (error) {
       if (!signal.aborted) this.send(toErrorEvent(error, this.log));
     } finally {
       if (this.turn === turn) this.turn = null;
+      this.restartIdleClock();
     }
   }
 
@@ -125,13 +206,13 @@ export class AgentConnection {
    */
   private async resolveConversation(requested: string | null | undefined, prompt: string, emit: EmitEvent): Promise<string | null> {
     if (requested) {
-      const owned = await this.bestEffort('look up the conversation', () => this.conversations.findOwnedConversationId(this.userId, requested));
+      const owned = await this.bestEffort('look up the conversation', () => this.deps.conversations.findOwnedConversationId(this.userId, requested));
       if (owned) this.conversationId = owned;
       return owned;
     }
     if (this.conversationId) return this.conversationId;
     const title = Array.from(prompt).slice(0, TITLE_CHARACTERS).join('');
-    const created = await this.bestEffort('create a conversation', () => this.conversations.createConversation(this.userId, { title }));
+    const created = await this.bestEffort('create a conversation', () => this.deps.conversations.createConversation(this.userId, { title }));
     if (!created) return null;
     this.conversationId = created.id;
     emit({ type: 'conversation_created', data: { conversation_id: created.id } });
@@ -146,20 +227,5 @@ export class AgentConnection {
       this.log.error({ err: error }, `agent: could not ${what}`);
       return null;
     }
-  }
-}
-
-/** Opens connections that share one agent (model + tools) and the conversation store. */
-export class AgentService {
-  private readonly agent: Agent;
-  private readonly conversations: ConversationService;
-
-  constructor({ agent, conversations }: { agent: Agent; conversations: ConversationService }) {
-    this.agent = agent;
-    this.conversations = conversations;
-  }
-
-  connect(options: AgentConnectionOptions): AgentConnection {
-    return new AgentConnection(this.agent, this.conversations, options);
   }
 }

@@ -25,7 +25,7 @@ export interface ChatModel {
   stream(messages: ModelMessage[], tools: ToolDefinition[], signal: AbortSignal): AsyncIterable<ModelChunk>;
 }
 
-export type OpenAIModelConfig = Pick<Settings, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AI_MODEL' | 'AI_TEMPERATURE'>;
+export type OpenAIModelConfig = Pick<Settings, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AI_MODEL' | 'AI_TEMPERATURE' | 'AGENT_MAX_OUTPUT_TOKENS'>;
 
 /** Chat completions (streaming) on OpenAI or any OpenAI-compatible server. */
 export class OpenAIChatModel implements ChatModel {
@@ -62,6 +62,8 @@ export class OpenAIChatModel implements ChatModel {
         {
           model: this.config.AI_MODEL,
           temperature: this.config.AI_TEMPERATURE,
+          // Every answer's length is capped, so no single request can run up an unbounded bill.
+          max_tokens: this.config.AGENT_MAX_OUTPUT_TOKENS,
           messages: messages.map(toOpenAIMessage),
           ...(tools.length > 0 && { tools: tools.map((tool) => ({ type: 'function' as const, function: tool })) }),
           stream: true,
