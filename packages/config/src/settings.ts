@@ -37,6 +37,14 @@ function isNameServer(entry: string): boolean {
 }
 const nameServers = jsonStringList.refine((list) => list.every(isNameServer), 'expected IP addresses, each with an optional port (1.1.1.1:53, [2001:db8::1]:53)');
 
+/** An IP address, or a CIDR range whose prefix length fits its family (the API would not start on `/33`). */
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
 /**
  * Which proxies in front of the API to believe about the client's address (X-Forwarded-For):
  * `false` (none, the default), a hop count, or a comma list of addresses and CIDR ranges.
@@ -47,8 +55,7 @@ const trustProxy = z.string().transform((v, ctx): false | number | string[] => {
   if (['false', '0', 'no', 'off'].includes(value.toLowerCase())) return false;
   if (/^\d+$/.test(value)) return Number(value);
   const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const address = /^([0-9a-f.:]+)(\/\d{1,3})?$/i;
-  if (entries.length && entries.every((e) => address.test(e) && (isIP(e.split('/')[0]!) !== 0))) return entries;
+  if (entries.length && entries.every(isAddressOrRange)) return entries;
   ctx.addIssue({ code: 'custom', message: 'expected false, a hop count, or a comma list of addresses/CIDR ranges' });
   return z.NEVER;
 });

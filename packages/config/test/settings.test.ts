@@ -142,3 +142,29 @@ describe('.env files', () => {
     fs.rmSync(dir, { recursive: true });
   });
 });
+
+describe('TRUST_PROXY: which peers may name the client in X-Forwarded-For', () => {
+  it('believes nobody by default, and when switched off', () => {
+    expect(loadSettings({}).TRUST_PROXY).toBe(false);
+    for (const off of ['false', 'FALSE', '0', 'no', 'off', ' off ']) expect(loadSettings({ TRUST_PROXY: off }).TRUST_PROXY, off).toBe(false);
+  });
+
+  it('reads a hop count', () => {
+    expect(loadSettings({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(loadSettings({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+  });
+
+  it('reads a comma list of addresses and CIDR ranges, IPv4 and IPv6', () => {
+    expect(loadSettings({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.1,fd00::/8 , ::1' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '192.0.2.1', 'fd00::/8', '::1']);
+    expect(loadSettings({ TRUST_PROXY: '0.0.0.0/0' }).TRUST_PROXY).toEqual(['0.0.0.0/0']);
+    expect(loadSettings({ TRUST_PROXY: '2001:db8::/128' }).TRUST_PROXY).toEqual(['2001:db8::/128']);
+  });
+
+  it('refuses true (a client could pick its own rate-limit key), names, and ranges that cannot exist', () => {
+    for (const bad of ['true', 'yes', 'proxy.internal', '10.0.0.0/33', 'fd00::/129', '10.0.0.0/8/1', '10.0.0.0/', '10.0.0.0/x', '300.1.1.1', ',']) {
+      expect(problemsOf({ TRUST_PROXY: bad }), bad).toEqual([
+        `TRUST_PROXY: expected false, a hop count, or a comma list of addresses/CIDR ranges (got ${JSON.stringify(bad)})`,
+      ]);
+    }
+  });
+});
