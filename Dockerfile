@@ -1,8 +1,11 @@
 # The API server. There is no build step: Node 24 runs the TypeScript sources directly.
 #   docker build -t personal-automations .
-#   docker run -p 8000:8000 -e POSTGRES_HOST=... -e REDIS_HOST=... personal-automations
+#   docker run -p 8000:8000 -e SECRET_KEY="$(openssl rand -hex 32)" -e POSTGRES_HOST=... -e REDIS_HOST=... personal-automations
 # On start the container applies the migrations (creating the database if it is missing),
 # then serves on HOST:PORT (0.0.0.0:8000 by default). Settings: docs/configuration.md.
+# The image runs with ENVIRONMENT=production unless told otherwise, so it refuses to start with
+# the public default SECRET_KEY or a "*" CORS origin, refuses private webhook targets, and
+# serves no /docs; -e ENVIRONMENT=development for a trial run.
 FROM node:24-slim
 
 # The pnpm that package.json's packageManager names, installed with npm.
@@ -25,6 +28,10 @@ RUN pnpm install --frozen-lockfile \
     && pnpm db:generate
 
 EXPOSE 8000
+
+# Fail closed: a container is a deployment unless said otherwise (the settings' own default,
+# local, suits `make start` on a laptop). Set after the install, which it must not affect.
+ENV ENVIRONMENT=production
 
 # `exec` replaces the shell with node, so the SIGTERM of `docker stop` reaches the server,
 # which then finishes in-flight requests and exits.
