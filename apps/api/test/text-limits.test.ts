@@ -1,6 +1,6 @@
 // The documented maximum lengths of free text (docs/api.md#limits): one character past the
 // maximum is a FastAPI-style 422 (an `error` event on the agent socket, which stays usable), and
-// exactly the maximum passes.
+// exactly the maximum passes. Also the one number bound added with them (tokens_used, int4).
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +9,7 @@ import {
   MAX_LOGIN_FIELD_CHARS,
   MAX_MESSAGE_CHARS,
   MAX_TOKEN_CHARS,
+  MAX_TOKENS_USED,
   MAX_WEBHOOK_EVENTS,
 } from '@personal-automations/contracts';
 import type { AppRouter } from '../src/index.ts';
@@ -58,6 +59,16 @@ describe('message content: 32,000 characters', () => {
     const res = await api('POST', `/conversations/${id}/messages`, { role: 'user', content: ` ${text(MAX_MESSAGE_CHARS)} ` }); // stripped first
     expect(res.status).toBe(201);
     expect((await res.json()).content).toHaveLength(MAX_MESSAGE_CHARS);
+  });
+
+  it('tokens_used past the int4 column is 422 (it was a 500 from the database); the largest int4 is saved', async () => {
+    const id = await newConversation();
+    await expect422(await api('POST', `/conversations/${id}/messages`, { role: 'assistant', content: 'c', tokens_used: MAX_TOKENS_USED + 1 }), [
+      { type: 'less_than_equal', loc: ['body', 'tokens_used'], msg: `Input should be less than or equal to ${MAX_TOKENS_USED}`, input: MAX_TOKENS_USED + 1, ctx: { le: MAX_TOKENS_USED } },
+    ]);
+    const res = await api('POST', `/conversations/${id}/messages`, { role: 'assistant', content: 'c', tokens_used: MAX_TOKENS_USED });
+    expect(res.status).toBe(201);
+    expect((await res.json()).tokens_used).toBe(MAX_TOKENS_USED);
   });
 
   describe('over the agent socket', () => {

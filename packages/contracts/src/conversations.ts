@@ -1,7 +1,7 @@
 // Conversations, messages, tool calls, and the frames of the agent WebSocket (WS /ws/agent).
 import { z } from 'zod';
 import { DateTime, idParam, listOf, skipLimitQuery, stripped, Text, UuidString } from './common.ts';
-import { boundedString, boundedText, MAX_MESSAGE_CHARS, maxChars } from './limits.ts';
+import { boundedString, boundedText, MAX_MESSAGE_CHARS, MAX_TOKENS_USED, maxChars } from './limits.ts';
 
 export const ConversationRead = z
   .object({
@@ -73,7 +73,7 @@ export const MessageCreate = z
     role: MessageRole,
     content: Text.overwrite((s) => s.trim()).max(MAX_MESSAGE_CHARS, maxChars(MAX_MESSAGE_CHARS)),
     model_name: stripped(100).nullable().optional(),
-    tokens_used: z.number().int().gte(0).nullable().optional(),
+    tokens_used: z.number().int().gte(0).lte(MAX_TOKENS_USED).nullable().optional(),
   })
   .meta({ id: 'MessageCreate' });
 export type MessageCreate = z.infer<typeof MessageCreate>;

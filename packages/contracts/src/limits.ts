@@ -16,6 +16,8 @@ export const MAX_WEBHOOK_EVENTS = 50;
 export const MAX_LOGIN_FIELD_CHARS = 1_024;
 /** A refresh token in the refresh and logout bodies (a JWT of a few hundred characters). */
 export const MAX_TOKEN_CHARS = 4_096;
+/** A message's `tokens_used`: the column is int4, and a larger number would fail at the database (500), not in the contract (422). */
+export const MAX_TOKENS_USED = 2_147_483_647;
 
 /**
  * The bound's message in pydantic's words: tRPC callers and the agent socket's `error` event
