@@ -85,6 +85,16 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
     await platform.close();
   });
 
+  // Set before any plugin is registered: each plugin's scope keeps the handlers it was created with.
+  app.setNotFoundHandler((_request, reply) => {
+    const { status, body } = detailError(404, 'Not Found');
+    return reply.code(status).send(body);
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const framework = error instanceof Error && 'code' in error ? frameworkError(error as FastifyError) : undefined;
+    const httpError = framework ?? unhandledToHttp(error, services.databaseOutage, request.log);
+    return reply.code(httpError.status).headers(httpError.headers).send(httpError.body);
+  });
   await app.register(requestIdPlugin);
   // before any plugin that may answer early (drain, CORS, rate limit), so those answers carry the headers too
   await app.register(securityHeadersPlugin, { settings });
@@ -105,14 +115,5 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
     { prefix: settings.API_V1_STR },
   );
 
-  app.setNotFoundHandler((_request, reply) => {
-    const { status, body } = detailError(404, 'Not Found');
-    return reply.code(status).send(body);
-  });
-  app.setErrorHandler((error, request, reply) => {
-    const framework = error instanceof Error && 'code' in error ? frameworkError(error as FastifyError) : undefined;
-    const httpError = framework ?? unhandledToHttp(error, services.databaseOutage, request.log);
-    return reply.code(httpError.status).headers(httpError.headers).send(httpError.body);
-  });
   return app;
 }

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisRevocationBus, TokenService } from '@personal-automations/services';
+import { TokenService } from '@personal-automations/services';
 import { buildApp } from '../src/app.ts';
 import { AgentSocket, type Closed } from './agent-socket.ts';
 import { FAKE_API_KEY, startFakeOpenAI } from './fake-openai.ts';
@@ -203,7 +203,7 @@ describe.skipIf(embedded)('two API processes on one database and Redis', () => {
     const user = await signUp(t);
     const socket = await open(user.access_token, otherUrl);
     await expectUsable(socket); // the connection is open, so its process has subscribed to the news
-    await (other.platform.services.revocations as RedisRevocationBus).subscribed();
+    await other.platform.services.revocations.listen();
     expectSessionEnded(await closedBy(socket, answers(200, () => call('DELETE', '/sessions', user.auth))));
   });
 });

@@ -6,35 +6,15 @@ import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import type { AppRouter } from '../src/index.ts';
 import { rateLimitKeyPrefix } from '@personal-automations/services';
+import type { AppRouter } from '../src/index.ts';
 import { limitText } from '../src/plugins/rate-limit.ts';
-import { embedded, testSettings, useTestApp } from './helpers.ts';
+import { embedded, useTestApp } from './helpers.ts';
+import { AUTH_EXCEEDED, badLogin, call, DEFAULT_EXCEEDED, freshIp, useLimitedApps, userOf } from './rate-limit-support.ts';
 
 // Rate limiting is off here (the test default): this app registers users and shows the default.
 const t = useTestApp();
-
-// A PROJECT_NAME of its own, so runs sharing a Redis never see each other's counters and the
-// cleanup finds exactly this run's keys. Long periods: no assertion depends on a window ending.
-const PROJECT_NAME = `rate-limit-test-${randomUUID()}`;
-const LIMITS = {
-  PROJECT_NAME,
-  RATE_LIMIT_ENABLED: 'true',
-  RATE_LIMIT_REQUESTS: '5',
-  RATE_LIMIT_PERIOD: '3600',
-  RATE_LIMIT_AUTH_REQUESTS: '3',
-  RATE_LIMIT_AUTH_PERIOD: '600',
-};
-const DEFAULT_EXCEEDED = { error: { code: 'RATE_LIMIT_EXCEEDED', message: 'Rate limit exceeded: 5 per 1 hour', details: null } };
-const AUTH_EXCEEDED = { error: { code: 'RATE_LIMIT_EXCEEDED', message: 'Rate limit exceeded: 3 per 600 seconds', details: null } };
-
-const apps: FastifyInstance[] = [];
-const build = async (overrides: Record<string, string> = {}) => {
-  const app = await buildApp({ settings: testSettings(t.databaseUrl, { ...LIMITS, ...overrides }) });
-  apps.push(app);
-  return app;
-};
+const { build, projectName } = useLimitedApps(t, 'rate-limit-test');
 
 let limited: FastifyInstance;
 let redis: Redis;
@@ -42,38 +22,8 @@ beforeAll(async () => {
   limited = await build();
   redis = new Redis(t.settings.redisUrl);
 });
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.close()));
-  const keys = await redis.keys(`${PROJECT_NAME}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-});
+afterAll(() => redis.disconnect());
 
-/** A user of `app` and its bearer header, made through the services: the app's tight auth budget is not spent. */
-async function userOf(app: FastifyInstance) {
-  const { users, auth } = app.platform.services;
-  const email = `limited-${randomUUID()}@example.com`;
-  await users.register({ email, password: 'correct horse battery', full_name: null });
-  const { access_token } = await auth.login({ username: email, password: 'correct horse battery' }, { ip: '127.0.0.1' });
-  return { access_token, auth: { authorization: `Bearer ${access_token}` } };
-}
-
-// Each test is its own client IP (inject's remoteAddress), so no test spends another's budget.
-let lastIp = 0;
-const freshIp = () => `198.51.100.${++lastIp}`;
-
-type Call = { method?: 'GET' | 'POST'; url: string; ip: string; headers?: Record<string, string>; payload?: string };
-const call = (app: FastifyInstance, { method = 'GET', url, ip, headers = {}, payload }: Call) =>
-  app.inject({ method, url, remoteAddress: ip, headers, ...(payload !== undefined ? { payload } : {}) });
-const badLogin = (app: FastifyInstance, ip: string, headers: Record<string, string> = {}) =>
-  call(app, {
-    method: 'POST',
-    url: '/api/v1/auth/login',
-    ip,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    // an unknown email of its own, so the per-account throttle (five failures) never decides here
-    payload: new URLSearchParams({ username: `nobody-${randomUUID()}@example.com`, password: 'wrong password' }).toString(),
-  });
 const OPENAPI = '/api/v1/openapi.json';
 
 describe('the 429 answer', () => {
@@ -104,7 +54,7 @@ describe('the 429 answer', () => {
       expect(res.headers['x-request-id']).toEqual(expect.any(String));
     }
     // Counted in Redis under this deployment's prefix, not in the process (embedded: in the process).
-    if (!embedded) expect(await redis.get(`${rateLimitKeyPrefix(testSettings(t.databaseUrl, LIMITS))}ip:${ip}`)).toBe('7');
+    if (!embedded) expect(await redis.get(`${rateLimitKeyPrefix({ PROJECT_NAME: projectName })}ip:${ip}`)).toBe('7');
   });
 
   it('a CORS preflight is not counted, and the 429 still carries the CORS headers', async () => {

@@ -92,6 +92,8 @@ function serve(socket: WebSocket, login: SocketLogin, services: Services, log: F
 
 export async function agentWsPlugin(app: FastifyInstance, { services, settings }: AgentWsOptions) {
   await app.register(websocket, { options: { maxPayload: MAX_PAYLOAD_BYTES } });
+  // Hear revocations from other processes before the first socket opens, not from its first subscription on.
+  await services.revocations.listen();
   // Authentication runs before the upgrade completes, so no frame can arrive before it is decided.
   const authOf = new WeakMap<FastifyRequest, SocketAuth>();
 

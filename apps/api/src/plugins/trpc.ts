@@ -1,6 +1,7 @@
 import type { AnyProcedure } from '@trpc/server';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimitError, ServiceUnavailableError } from '@personal-automations/services';
 import { appErrorOf, toTrpcError } from '../errors.ts';
 import type { AppRouter } from '../routers/index.ts';
@@ -8,6 +9,19 @@ import { createContext, type ContextDeps } from '../trpc/context.ts';
 import { cacheHeadersFor, type Meta, type RateLimitPolicy } from '../trpc/trpc.ts';
 import { trpcCallPaths } from '../trpc/call-paths.ts';
 import { rateLimitPolicyOf, UNKNOWN_CALL_POLICY } from './rate-limit.ts';
+
+/**
+ * Every procedure takes JSON. tRPC would also hand a multipart or octet-stream body to a
+ * procedure (and its Fastify adapter fails on a multipart one with a 500), so a POST body of any
+ * other type is refused before anything reads it: 415 in tRPC's error format.
+ */
+async function refuseNonJsonBodies(request: FastifyRequest, reply: FastifyReply) {
+  const type = request.headers['content-type'];
+  if (request.method !== 'POST' || !type || /^application\/json\s*(;|$)/i.test(type)) return;
+  const code = 'UNSUPPORTED_MEDIA_TYPE';
+  const message = `Unsupported content-type ${JSON.stringify(type.split(';', 1)[0]!.trim())}: tRPC calls take application/json`;
+  return reply.code(415).send({ error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: 415 } } });
+}
 
 /** The tRPC endpoint for TypeScript clients (its own error format, tRPC codes). */
 export async function trpcPlugin(app: FastifyInstance, options: ContextDeps & { router: AppRouter }) {
@@ -31,6 +45,7 @@ export async function trpcPlugin(app: FastifyInstance, options: ContextDeps & { 
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, rateLimitPolicy: policiesOfCalls, rateLimitAnswersItself: true };
   });
+  app.addHook('onRequest', refuseNonJsonBodies);
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',

@@ -15,6 +15,12 @@ export interface RevocationBus {
   publish(revocation: Revocation): Promise<void>;
   /** Returns the function that removes the listener. */
   subscribe(listener: RevocationListener): () => void;
+  /**
+   * Starts receiving what other processes publish; resolves once it does (or after a short
+   * wait while Redis is unreachable). A process that holds sockets calls it at start-up, so no
+   * revocation published before its first socket subscribed goes unheard.
+   */
+  listen(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -25,6 +31,8 @@ export function revokes(revocation: Revocation, userId: string, sessionId: strin
 }
 
 const EVENT = 'revocation';
+/** How long start-up waits for the subscription while Redis does not answer (it goes on trying). */
+const SUBSCRIBE_WAIT_MS = 2000;
 
 /** The listeners of this process. */
 export class LocalRevocationBus implements RevocationBus {
@@ -38,6 +46,8 @@ export class LocalRevocationBus implements RevocationBus {
     this.emitter.on(EVENT, listener);
     return () => this.emitter.off(EVENT, listener);
   }
+
+  async listen(): Promise<void> {}
 
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
@@ -59,8 +69,8 @@ export class RedisRevocationBus extends LocalRevocationBus {
   private ready: Promise<unknown> = Promise.resolve();
 
   /**
-   * `publisher` is shared and not closed here. The subscriber connection is opened on the first
-   * `subscribe` (only processes that hold sockets listen) and disconnected at close.
+   * `publisher` is shared and not closed here. The subscriber connection is opened by the first
+   * `listen` or `subscribe` (only processes that hold sockets listen) and disconnected at close.
    */
   constructor({ publisher, openSubscriber, channel }: { publisher: Redis; openSubscriber: () => Redis; channel: string }) {
     super();
@@ -69,24 +79,31 @@ export class RedisRevocationBus extends LocalRevocationBus {
     this.channel = channel;
   }
 
-  /** Resolves once this process receives what others publish (or the first try to subscribe failed). */
-  subscribed(): Promise<unknown> {
-    return this.ready;
+  override listen(): Promise<void> {
+    this.open();
+    let timer: NodeJS.Timeout | undefined;
+    const wait = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS);
+    });
+    return Promise.race([this.ready.then(() => undefined), wait]).finally(() => clearTimeout(timer));
   }
 
   override subscribe(listener: RevocationListener): () => void {
-    if (!this.subscriber) {
-      const subscriber = this.openSubscriber();
-      subscriber.on('message', (from: string, message: string) => {
-        if (from !== this.channel) return;
-        const envelope = parseEnvelope(message);
-        if (envelope && envelope.origin !== this.origin) this.emitter.emit(EVENT, envelope.revocation);
-      });
-      // ioredis subscribes again by itself after a reconnection
-      this.ready = subscriber.subscribe(this.channel).catch(() => undefined);
-      this.subscriber = subscriber;
-    }
+    this.open();
     return super.subscribe(listener);
+  }
+
+  private open(): void {
+    if (this.subscriber) return;
+    const subscriber = this.openSubscriber();
+    subscriber.on('message', (from: string, message: string) => {
+      if (from !== this.channel) return;
+      const envelope = parseEnvelope(message);
+      if (envelope && envelope.origin !== this.origin) this.emitter.emit(EVENT, envelope.revocation);
+    });
+    // ioredis subscribes again by itself after a reconnection
+    this.ready = subscriber.subscribe(this.channel).catch(() => undefined);
+    this.subscriber = subscriber;
   }
 
   override async publish(revocation: Revocation): Promise<void> {
