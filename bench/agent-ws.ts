@@ -25,9 +25,8 @@ import WebSocket, { type RawData } from 'ws';
 import { buildApp } from '@personal-automations/api';
 import { startFakeOpenAI, FAKE_API_KEY, type FakeOpenAI, type RecordedRequest } from '@personal-automations/api/testing/fake-openai';
 import { getSettings } from '@personal-automations/config';
-import { dropDatabase, ensureDatabase, withDatabaseName } from '@personal-automations/db';
-import { migrateDeploy } from '@personal-automations/db/migrations';
 import { childSettings, runServer, serve, type ChildMessage } from './lib/child.ts';
+import { benchDatabase } from './lib/database.ts';
 import { intEnv } from './lib/env.ts';
 
 type Memory = { rss: number; heapUsed: number };
@@ -128,16 +127,15 @@ async function runBenchmark(): Promise<void> {
     rounds: intEnv('BENCH_ROUNDS', 3, 1, 50),
   };
   const settings = getSettings();
-  const databaseUrl = withDatabaseName(settings.databaseUrl, `pa_bench_${randomBytes(4).toString('hex')}`);
-  let databaseCreated = false;
+  const database = benchDatabase(settings.databaseUrl);
+  const databaseUrl = database.url;
   let api: { child: ChildProcess; port: number } | undefined;
   let fake: FakeOpenAI | undefined;
   const sockets: BenchSocket[] = [];
   let exitCode = 1;
   try {
     console.log(`agent-ws: ${config.sockets} sockets, ${config.tokens}-token answers, ${config.intervalMs} ms between tokens, 1 warm-up + ${config.rounds} measured turn(s) per socket`);
-    databaseCreated = await ensureDatabase(databaseUrl);
-    await migrateDeploy(databaseUrl);
+    await database.create();
 
     fake = await startFakeOpenAI();
     const answer = Array.from({ length: config.tokens }, (_, i) => `t${i}${i === config.tokens - 1 ? '' : ' '}`);
@@ -247,7 +245,7 @@ async function runBenchmark(): Promise<void> {
       child.kill('SIGKILL');
     }
     await fake?.close();
-    if (databaseCreated) await dropDatabase(databaseUrl).catch((error: unknown) => console.error('could not drop the bench database:', error));
+    await database.drop();
   }
   process.exit(exitCode);
 }

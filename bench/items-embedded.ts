@@ -19,20 +19,18 @@
 // rounds per target, default 2), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (seconds, default 3).
 // A database pa_bench_<random> on the settings' PostgreSQL server and a temp data dir are created
 // and removed at the end.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { getSettings, SERVER_VARIABLES } from '@personal-automations/config';
-import { dropDatabase, ensureDatabase, withDatabaseName } from '@personal-automations/db';
 import { openEmbeddedDatabase } from '@personal-automations/db/embedded';
-import { migrateDeploy } from '@personal-automations/db/migrations';
 import { loadSettingsEnv } from './lib/env.ts';
 import { checkItemsParity, ITEMS_PATH, ITEMS_ROWS, login, seedItems } from './lib/items.ts';
 import { load, problemsOf, runRounds, type Round } from './lib/load.ts';
 import { openDatabaseCpuProbe, type DatabaseCpuProbe } from './lib/pg-cpu.ts';
 import { fmt, mb, mediansByTarget, ratio, roundLine, table } from './lib/report.ts';
 import { runBenchmark } from './lib/run.ts';
+import { benchDatabase } from './lib/database.ts';
 import { apiChildEnv, startServer, stopChild, usageOf, type Server } from './lib/servers.ts';
 
 const TARGETS = ['embedded', 'real', 'real-noredis'] as const;
@@ -50,16 +48,16 @@ const UNREACHABLE_LIMIT = '1000000000';
 const config = loadSettingsEnv({ duration: 6, rounds: 2, connections: 50, warmup: 3 });
 const settings = getSettings();
 const apiPrefix = settings.API_V1_STR;
-const databaseUrl = withDatabaseName(settings.databaseUrl, `pa_bench_${randomBytes(4).toString('hex')}`);
+const database = benchDatabase(settings.databaseUrl);
+const databaseUrl = database.url;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pa_bench_embedded_'));
 const servers: Server[] = [];
-let databaseCreated = false;
 let databaseCpu: DatabaseCpuProbe | undefined;
 
 async function cleanup(): Promise<void> {
   await Promise.all(servers.map((s) => stopChild(s.child)));
   await databaseCpu?.close().catch(() => {});
-  if (databaseCreated) await dropDatabase(databaseUrl).catch((error: unknown) => console.error('could not drop the bench database:', error));
+  await database.drop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -120,8 +118,7 @@ async function main(): Promise<number> {
   console.log(`  real: PostgreSQL ${server.host} (pool ${settings.DB_POOL_SIZE + settings.DB_MAX_OVERFLOW}), Redis ${new URL(settings.redisUrl).host}; embedded: PGlite in ${dataDir} (one connection)`);
   console.log(`  node ${process.version}, ${os.availableParallelism()} CPUs, load average at start ${fmt(os.loadavg()[0]!, 2)} (other work on the machine skews requests/s)`);
 
-  databaseCreated = await ensureDatabase(databaseUrl);
-  await migrateDeploy(databaseUrl);
+  await database.create();
   await seedItems(databaseUrl);
   console.log(`  embedded data dir created, migrated and seeded in ${fmt(await prepareEmbedded())} ms`);
   databaseCpu = await openDatabaseCpuProbe(databaseUrl);

@@ -23,16 +23,14 @@
 //                      queries as ItemService.list), without the API's layers and auth
 // The database server is the one the settings name (DATABASE_URL or POSTGRES_*); a fresh
 // database pa_bench_<random> is created there and dropped at the end.
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { getSettings } from '@personal-automations/config';
-import { dropDatabase, ensureDatabase, withDatabaseName } from '@personal-automations/db';
-import { migrateDeploy } from '@personal-automations/db/migrations';
 import { loadSettingsEnv } from './lib/env.ts';
 import { checkItemsParity, ITEMS_PATH, ITEMS_ROWS, login, seedItems } from './lib/items.ts';
 import { load, problemsOf, runRounds, type Round } from './lib/load.ts';
 import { fmt, mediansByTarget, ratio, roundLine, table } from './lib/report.ts';
 import { runBenchmark } from './lib/run.ts';
+import { benchDatabase } from './lib/database.ts';
 import { apiChildEnv, startServer, stopChild, type Server, type ServerScript } from './lib/servers.ts';
 
 // The API's rate limit (RATE_LIMIT_REQUESTS per RATE_LIMIT_PERIOD per user) would answer nearly
@@ -66,13 +64,13 @@ const config = { ...loadSettingsEnv({ duration: 8, rounds: 3, connections: 50, w
 
 const settings = getSettings();
 const apiPrefix = settings.API_V1_STR;
-const databaseUrl = withDatabaseName(settings.databaseUrl, `pa_bench_${randomBytes(4).toString('hex')}`);
+const database = benchDatabase(settings.databaseUrl);
+const databaseUrl = database.url;
 const servers: Server[] = [];
-let databaseCreated = false;
 
 async function cleanup(): Promise<void> {
   await Promise.all(servers.map((s) => stopChild(s.child)));
-  if (databaseCreated) await dropDatabase(databaseUrl).catch((error: unknown) => console.error('could not drop the bench database:', error));
+  await database.drop();
 }
 
 async function main(): Promise<number> {
@@ -83,8 +81,7 @@ async function main(): Promise<number> {
   console.log(`  node ${process.version}, ${os.availableParallelism()} CPUs, targets: ${config.targets.join(', ')}`);
   console.log(`  load average at start ${fmt(os.loadavg()[0]!, 2)} (other work on the machine skews requests/s)`);
 
-  databaseCreated = await ensureDatabase(databaseUrl);
-  await migrateDeploy(databaseUrl);
+  await database.create();
   await seedItems(databaseUrl);
 
   // the stack on PostgreSQL and Redis, as deployed (items-embedded.ts compares the other setups)

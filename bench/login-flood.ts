@@ -17,13 +17,12 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { getSettings } from '@personal-automations/config';
-import { dropDatabase, ensureDatabase, withDatabaseName } from '@personal-automations/db';
-import { migrateDeploy } from '@personal-automations/db/migrations';
 import { intEnv, loadSettingsEnv } from './lib/env.ts';
 import { ITEMS_PATH, login, seedItems } from './lib/items.ts';
 import { load, problemsOf, type Round } from './lib/load.ts';
 import { fmt, ratio, table } from './lib/report.ts';
 import { runBenchmark } from './lib/run.ts';
+import { benchDatabase } from './lib/database.ts';
 import { apiChildEnv, startServer, stopChild, type Server } from './lib/servers.ts';
 
 const OUT_OF_REACH = '1000000000';
@@ -36,13 +35,13 @@ type TargetName = keyof typeof TARGETS;
 
 const settings = getSettings();
 const apiPrefix = settings.API_V1_STR;
-const databaseUrl = withDatabaseName(settings.databaseUrl, `pa_bench_${randomBytes(4).toString('hex')}`);
+const database = benchDatabase(settings.databaseUrl);
+const databaseUrl = database.url;
 const servers: Server[] = [];
-let databaseCreated = false;
 
 async function cleanup(): Promise<void> {
   await Promise.all(servers.map((s) => stopChild(s.child)));
-  if (databaseCreated) await dropDatabase(databaseUrl).catch((error: unknown) => console.error('could not drop the bench database:', error));
+  await database.drop();
 }
 
 type Flood = { requests: number; statusCodes: Record<string, number>; errors: number };
@@ -76,8 +75,7 @@ async function main(): Promise<number> {
   console.log(`login-flood: GET ${apiPrefix}${ITEMS_PATH} (${config.connections} connections) alone, then beside ${config.flood} connections of wrong-password logins`);
   console.log(`  ${config.duration} s per phase, warm-up ${config.warmup} s; node ${process.version}, ${os.availableParallelism()} CPUs, load average ${fmt(os.loadavg()[0]!, 2)}`);
 
-  databaseCreated = await ensureDatabase(databaseUrl);
-  await migrateDeploy(databaseUrl);
+  await database.create();
   await seedItems(databaseUrl);
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,

@@ -20,10 +20,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getSettings, loadSettings, readEnvFile } from '@personal-automations/config';
-import { createPrismaClient, dropDatabase, ensureDatabase, withDatabaseName } from '@personal-automations/db';
-import { migrateDeploy } from '@personal-automations/db/migrations';
+import { createPrismaClient } from '@personal-automations/db';
 import { ItemService } from '@personal-automations/services';
 import { removeQueues } from '@personal-automations/worker/testing';
+import { benchDatabase } from './lib/database.ts';
 import { intEnv } from './lib/env.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,7 +38,8 @@ const config = {
   pollMs: intEnv('BENCH_POLL_MS', settings.OUTBOX_POLL_INTERVAL_MS, 10, 60_000),
   concurrency: intEnv('BENCH_CONCURRENCY', settings.WORKER_CONCURRENCY, 1, 1000),
 };
-const databaseUrl = withDatabaseName(settings.databaseUrl, `pa_bench_${randomBytes(4).toString('hex')}`);
+const database = benchDatabase(settings.databaseUrl);
+const databaseUrl = database.url;
 const workerEnv = {
   ...process.env,
   DATABASE_URL: databaseUrl,
@@ -79,7 +80,6 @@ const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { minimumFracti
 // ---- main ----------------------------------------------------------------------------------
 
 let worker: ChildProcess | undefined;
-let databaseCreated = false;
 const db = createPrismaClient({ url: databaseUrl });
 
 function stopWorker(): Promise<void> {
@@ -97,8 +97,7 @@ function stopWorker(): Promise<void> {
 
 async function main(): Promise<number> {
   console.log(`webhooks: worker process, concurrency ${config.concurrency}, outbox poll ${config.pollMs} ms, receiver on 127.0.0.1; node ${process.version}`);
-  databaseCreated = await ensureDatabase(databaseUrl);
-  await migrateDeploy(databaseUrl);
+  await database.create();
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const user = await db.user.create({ data: { email: 'bench@example.com' } });
@@ -160,6 +159,6 @@ try {
   receiver.close();
   await removeQueues(workerSettings).catch((error: unknown) => console.error('could not remove the bench queues:', error));
   await db.$disconnect();
-  if (databaseCreated) await dropDatabase(databaseUrl).catch((error: unknown) => console.error('could not drop the bench database:', error));
+  await database.drop();
 }
 process.exit(exitCode);

@@ -5,13 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '@personal-automations/contracts';
 import { buildApp } from '../src/app.ts';
 import { AgentSocket, type Closed } from './agent-socket.ts';
 import { FAKE_API_KEY, startFakeOpenAI } from './fake-openai.ts';
 import { embedded, signUp, testSettings, useTestApp, type SignedUp, type TestApp } from './helpers.ts';
+import { dropProjectKeys } from './rate-limit-support.ts';
 
 const fake = await startFakeOpenAI();
 afterAll(() => fake.close());
@@ -41,11 +41,7 @@ async function anotherProcess(overrides: Record<string, string> = {}): Promise<{
 }
 afterAll(async () => {
   await Promise.all(apps.map((app) => app.close()));
-  if (embedded) return;
-  const redis = new Redis(t.settings.redisUrl);
-  const keys = await redis.keys(`${PROJECT_NAME}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await dropProjectKeys(t, PROJECT_NAME);
 });
 
 const sockets: AgentSocket[] = [];

@@ -28,11 +28,7 @@ export function useLimitedApps(t: TestApp, prefix: string) {
   const apps: FastifyInstance[] = [];
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()));
-    if (embedded) return;
-    const redis = new Redis(t.settings.redisUrl);
-    const keys = await redis.keys(`${projectName}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await dropProjectKeys(t, projectName);
   });
   return {
     projectName,
@@ -42,6 +38,15 @@ export function useLimitedApps(t: TestApp, prefix: string) {
       return app;
     },
   };
+}
+
+/** Deletes the Redis keys of a PROJECT_NAME a test file used (there are none in embedded mode). */
+export async function dropProjectKeys(t: TestApp, projectName: string): Promise<void> {
+  if (embedded) return;
+  const redis = new Redis(t.settings.redisUrl);
+  const keys = await redis.keys(`${projectName}:*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
 }
 
 /** A user of `app` and its bearer header, made through the services: the app's tight auth budget is not spent. */
