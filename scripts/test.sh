@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets everything up and runs every package's type check and tests through Turbo, against the
+# Sets everything up, lints, and runs every package's type check and tests through Turbo, against the
 # PostgreSQL and Redis named by the settings (each run creates and drops its own databases), then
 # the API suite once more in embedded mode (TEST_MODE=embedded: PGlite, no Redis) and the worker's
 # with its jobs in the database (TEST_MODE=jobs-table).
@@ -11,6 +11,9 @@ task=test
 [ "${1:-}" = "--coverage" ] && task=test:cov
 find "$ROOT/apps" "$ROOT/packages" -maxdepth 2 -name 'test-results*.json' -delete 2>/dev/null || true
 status=0
+# Lint first: the committed OpenAPI document against Redocly's recommended rules (redocly.yaml).
+echo "==> lint: OpenAPI document"
+REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true pnpm --silent lint:openapi || status=1
 # test:embedded: the API suite again, on the embedded parts (PGlite, no Redis); test:jobs-table:
 # the worker's suite again, with its jobs in the database's jobs table (no Redis).
 turbo run typecheck "$task" test:embedded test:jobs-table --continue --concurrency=2 --output-logs=full || status=$?

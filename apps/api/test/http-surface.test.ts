@@ -48,7 +48,7 @@ describe('OpenAPI document', () => {
     expect(items.get.parameters.map((p: { name: string }) => p.name)).toEqual(['page', 'size']);
     expect(Object.keys(doc.paths['/items/{item_id}'].delete.responses).sort()).toEqual(['204', '401', '404', '413', '415', '422', '500']);
     expect(doc.paths['/auth/login'].post.requestBody.content['application/x-www-form-urlencoded']).toBeDefined();
-    expect(doc.paths['/health'].get.security).toBeUndefined();
+    expect(doc.paths['/health'].get.security).toEqual([]);
     expect(doc.paths['/ready'].get.deprecated).toBe(true);
     expect(doc.paths['/health/ready'].get.responses['503']).toBeDefined();
     expect(doc.components.schemas.HTTPValidationError).toBeDefined();

@@ -1,13 +1,12 @@
 // The OpenAPI 3.1 document for /api/v1, generated from the same routers and operation table that
 // serve REST, then given the contract's real responses: the success status, every error status an
-// operation can answer with its body, security from the procedure's guards, and examples.
+// operation can answer with its body, security from the access its base procedure declares, and examples.
 import type { AnyRouter } from '@trpc/server';
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import { ErrorEnvelope, HTTPError, HTTPValidationError } from '@personal-automations/contracts';
 import type { Settings } from '@personal-automations/config';
 import type { RestOperation } from '../rest/operations.ts';
-import type { Meta } from '../trpc/trpc.ts';
-import { accessOf, proceduresOf, type Access } from './access.ts';
+import type { Access, Meta } from '../trpc/trpc.ts';
 import { exampleOf, type JsonSchema, type SchemaLookup } from './examples.ts';
 import { ERROR_RESPONSES, RESPONSE, responseRef, type ResponseName } from './responses.ts';
 
@@ -107,6 +106,33 @@ function markOptionalBody(operation: OperationObject, lookup: SchemaLookup) {
   if (resolved?.type === 'object' && !resolved.required?.length) body.required = false;
 }
 
+/** Every `$ref` target reachable from `value`, following references into the components. */
+function referencedComponents(doc: OpenApiDocument): Set<string> {
+  const seen = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (!value || typeof value !== 'object') return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === '$ref' && typeof inner === 'string' && !seen.has(inner)) {
+        seen.add(inner);
+        const [, , kind, name] = inner.split('/');
+        visit((doc.components as Record<string, Record<string, unknown> | undefined>)[kind!]?.[name!]);
+      } else visit(inner);
+    }
+  };
+  visit(doc.paths);
+  return seen;
+}
+
+/** Drops the schemas and responses no operation refers to (the generator also emits input-side twins of output schemas). */
+function pruneUnusedComponents(doc: OpenApiDocument): void {
+  const used = referencedComponents(doc);
+  for (const kind of ['schemas', 'responses'] as const) {
+    const components = doc.components[kind] ?? {};
+    for (const name of Object.keys(components)) if (!used.has(`#/components/${kind}/${name}`)) delete components[name];
+  }
+}
+
 export function buildOpenApiDocument(router: AnyRouter, operations: RestOperation[], settings: Settings): OpenApiDocument {
   const doc = generateOpenApiDocument(router as never, {
     title: settings.PROJECT_NAME,
@@ -119,24 +145,20 @@ export function buildOpenApiDocument(router: AnyRouter, operations: RestOperatio
   }) as unknown as OpenApiDocument;
   // The library's own {message, code, issues} error schemas are never sent.
   for (const name of Object.keys(doc.components.schemas)) if (name.startsWith('error.')) delete doc.components.schemas[name];
-  doc.components.responses = ERROR_RESPONSES;
+  doc.components.responses = { ...ERROR_RESPONSES }; // a copy: pruning below must not touch the shared table
   const lookup: SchemaLookup = (ref) => doc.components.schemas[ref.replace('#/components/schemas/', '')];
 
-  const procedures = proceduresOf(router);
   const tags = new Set<string>();
   for (const op of operations) {
     const operation = doc.paths[op.openApiPath]?.[op.method.toLowerCase()];
-    const procedure = procedures[op.procedurePath];
-    if (!operation || !procedure) continue;
-    const meta = ((procedure as { _def: { meta?: Meta } })._def.meta ?? {}) as Meta;
-    const access = accessOf(procedure);
-    if (access === 'public') delete operation.security;
-    else operation.security = [{ [SECURITY_SCHEME]: [] }];
+    if (!operation) continue;
+    // Public operations say so explicitly (`security: []`), so no global default can apply to them.
+    operation.security = op.access === 'public' ? [] : [{ [SECURITY_SCHEME]: [] }];
 
     const [status, success] = successResponse(op, operation.responses['200']);
     const responses: Record<string, ResponseObject> = { [status]: success };
     for (const also of op.alsoReturns) responses[String(also)] = { ...success, description: 'Same body, not healthy' } as ResponseObject;
-    for (const [code, name] of errorResponses(op, operation, access, meta, settings)) responses[code] ??= responseRef(name);
+    for (const [code, name] of errorResponses(op, operation, op.access, op.meta, settings)) responses[code] ??= responseRef(name);
     operation.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
 
     markOptionalBody(operation, lookup);
@@ -144,5 +166,8 @@ export function buildOpenApiDocument(router: AnyRouter, operations: RestOperatio
     for (const tag of operation.tags ?? []) tags.add(tag);
   }
   doc.tags = [...tags].map((name) => ({ name, ...(TAG_DESCRIPTIONS[name] ? { description: TAG_DESCRIPTIONS[name] } : {}) }));
+  // The project is private and published under no licence: the document says so rather than leave it out.
+  doc.info.license = { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' };
+  pruneUnusedComponents(doc);
   return doc;
 }

@@ -5,9 +5,8 @@
 import websocket from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import type { Settings } from '@personal-automations/config';
+import fp from 'fastify-plugin';
 import { BadRequestError, type AgentConnection, type ConnectionEnd, type Services, type SocketLogin } from '@personal-automations/services';
-import { detailError } from '../errors.ts';
 import { AUTH_FAILED_CLOSE_CODE, authenticateSocket, type SocketAuth } from './agent-ws-auth.ts';
 
 export const AGENT_WS_PATH = '/ws/agent';
@@ -30,8 +29,6 @@ const CLOSE_CODES: Record<ConnectionEnd['cause'], number> = {
   idle: IDLE_CLOSE_CODE,
   socket_limit: SOCKET_LIMIT_CLOSE_CODE,
 };
-
-export type AgentWsOptions = { services: Services; settings: Settings };
 
 type DecodedFrame = { ok: true; value: unknown } | { ok: false; error: BadRequestError };
 
@@ -90,7 +87,8 @@ function serve(socket: WebSocket, login: SocketLogin, services: Services, log: F
   socket.on('close', () => void opening.then((connection) => connection?.close()));
 }
 
-export async function agentWsPlugin(app: FastifyInstance, { services, settings }: AgentWsOptions) {
+async function agentWs(app: FastifyInstance) {
+  const { services, settings } = app.platform;
   await app.register(websocket, { options: { maxPayload: MAX_PAYLOAD_BYTES } });
   // Hear revocations from other processes before the first socket opens, not from its first subscription on.
   await services.revocations.listen();
@@ -99,15 +97,12 @@ export async function agentWsPlugin(app: FastifyInstance, { services, settings }
 
   app.route({
     method: 'GET',
-    url: AGENT_WS_PATH,
+    url: `${settings.API_V1_STR}${AGENT_WS_PATH}`,
     preValidation: async (request) => {
       if (request.ws) authOf.set(request, await authenticateSocket(request, services, settings));
     },
     // A plain GET (no upgrade) is not a route of the API.
-    handler: (_request, reply) => {
-      const { status, body } = detailError(404, 'Not Found');
-      return reply.code(status).send(body);
-    },
+    handler: (_request, reply) => reply.callNotFound(),
     wsHandler: (socket: WebSocket, request: FastifyRequest) => {
       const auth = authOf.get(request);
       if (!auth?.ok) {
@@ -119,3 +114,5 @@ export async function agentWsPlugin(app: FastifyInstance, { services, settings }
     },
   });
 }
+
+export default fp(agentWs, { name: 'agent-ws', dependencies: ['platform', 'errors'] });

@@ -1,13 +1,13 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Settings } from '@personal-automations/config';
 
 /**
  * CORS as the original (Starlette) did it: listed origins are echoed with credentials, a preflight
  * from a listed origin gets 200 and one from any other origin gets 400 "Disallowed CORS origin".
  */
-async function corsPolicy(app: FastifyInstance, { settings }: { settings: Settings }) {
+async function corsPolicy(app: FastifyInstance) {
+  const { settings } = app.platform;
   const anyOrigin = settings.CORS_ORIGINS.includes('*');
   const allowed = new Set(settings.CORS_ORIGINS);
   const isAllowed = (origin: string | undefined) => !!origin && (anyOrigin || allowed.has(origin));
@@ -29,4 +29,4 @@ async function corsPolicy(app: FastifyInstance, { settings }: { settings: Settin
   });
 }
 
-export const corsPlugin = fp(corsPolicy, { name: 'cors-policy' });
+export default fp(corsPolicy, { name: 'cors-policy', dependencies: ['platform'] });

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance } from 'fastify';
-import type { Settings } from '@personal-automations/config';
+import fp from 'fastify-plugin';
 import { API_CSP, cspHeader } from './security-headers.ts';
 
 export const DOCS_PATH = '/docs';
@@ -32,25 +32,30 @@ function docsPagePolicy(html: string): string {
   });
 }
 
-export async function docsPlugin(app: FastifyInstance, { settings }: { settings: Settings }) {
+async function docs(app: FastifyInstance) {
+  const { settings } = app.platform;
   if (!settings.docsEnabled) return;
-  // This plugin's scope holds only Scalar's routes: the page gets its own policy instead of the API's.
-  app.addHook('onSend', async (_request, reply, payload) => {
-    const isPage = String(reply.getHeader('content-type')).startsWith('text/html');
-    if (isPage && typeof payload === 'string') reply.header('content-security-policy', docsPagePolicy(payload));
-    return payload;
-  });
-  await app.register(scalar, {
-    routePrefix: DOCS_PATH,
-    logLevel: 'warn',
-    configuration: {
-      url: `${settings.API_V1_STR}/openapi.json`,
-      pageTitle: `${settings.PROJECT_NAME} API`,
-      // Each of these would reach a third-party host from the reader's browser.
-      withDefaultFonts: false,
-      telemetry: false,
-      agent: { disabled: true },
-      showDeveloperTools: 'never',
-    },
+  // A scope of its own holds only Scalar's routes: the page gets its own policy instead of the API's.
+  await app.register(async (page) => {
+    page.addHook('onSend', async (_request, reply, payload) => {
+      const isPage = String(reply.getHeader('content-type')).startsWith('text/html');
+      if (isPage && typeof payload === 'string') reply.header('content-security-policy', docsPagePolicy(payload));
+      return payload;
+    });
+    await page.register(scalar, {
+      routePrefix: DOCS_PATH,
+      logLevel: 'warn',
+      configuration: {
+        url: `${settings.API_V1_STR}/openapi.json`,
+        pageTitle: `${settings.PROJECT_NAME} API`,
+        // Each of these would reach a third-party host from the reader's browser.
+        withDefaultFonts: false,
+        telemetry: false,
+        agent: { disabled: true },
+        showDeveloperTools: 'never',
+      },
+    });
   });
 }
+
+export default fp(docs, { name: 'docs', dependencies: ['platform', 'security-headers'] });

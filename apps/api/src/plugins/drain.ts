@@ -6,16 +6,15 @@ import fp from 'fastify-plugin';
  * so their keep-alive sockets end and the server can finish closing (Fastify only marks
  * requests that arrive after close began).
  */
-export const drainPlugin = fp(
-  async (app: FastifyInstance) => {
-    let closing = false;
-    app.addHook('preClose', async () => {
-      closing = true;
-    });
-    app.addHook('onSend', async (_request, reply, payload) => {
-      if (closing) reply.header('connection', 'close');
-      return payload;
-    });
-  },
-  { name: 'drain-on-close' },
-);
+async function drainOnClose(app: FastifyInstance) {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+}
+
+export default fp(drainOnClose, { name: 'drain-on-close' });

@@ -6,11 +6,9 @@
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Settings } from '@personal-automations/config';
 import { RateLimitError, type AccessClaims, type Draw, type RateLimits, type Services } from '@personal-automations/services';
 import { bearerToken } from '../credentials.ts';
-import { appErrorToHttp } from '../errors.ts';
-import type { Meta, RateLimitPolicy } from '../trpc/trpc.ts';
+import type { RateLimitPolicy } from '../trpc/trpc.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,12 +28,6 @@ declare module 'fastify' {
   }
 }
 
-/** A procedure's policy: the one its meta declares, else none for probes (tag `health`), else the default. */
-export function rateLimitPolicyOf(meta: Meta | undefined): RateLimitPolicy {
-  if (meta?.rateLimit) return meta.rateLimit;
-  return meta?.openapi?.tags?.includes('health') ? 'none' : 'default';
-}
-
 /** The policy of a call that names no procedure: the strictest, in case it does run one after all. */
 export const UNKNOWN_CALL_POLICY: RateLimitPolicy = 'auth';
 
@@ -44,8 +36,6 @@ const NAMED_PERIODS: Record<number, string> = { 1: '1 second', 60: '1 minute', 3
 /** The limit as slowapi words it: "100 per 1 minute", "10 per 30 seconds". */
 export const limitText = (max: number, periodSeconds: number): string =>
   `${max} per ${NAMED_PERIODS[periodSeconds] ?? `${periodSeconds} seconds`}`;
-
-export type RateLimitPluginOptions = { settings: Settings; services: Services };
 
 function policiesOf(request: FastifyRequest): RateLimitPolicy[] {
   // A CORS preflight carries no credentials and announces a request that is itself counted.
@@ -82,7 +72,8 @@ function exceededError(draw: Extract<Draw, { counted: true }>): RateLimitError {
   return new RateLimitError(`Rate limit exceeded: ${limitText(draw.limit, draw.periodSeconds)}`, draw.resetSeconds);
 }
 
-async function rateLimit(app: FastifyInstance, { services }: RateLimitPluginOptions) {
+async function rateLimit(app: FastifyInstance) {
+  const { services } = app.platform;
   const rateLimits: RateLimits = services.rateLimits;
   if (!rateLimits.enabled) return;
   app.decorateRequest('rateLimitExceeded', undefined);
@@ -98,15 +89,11 @@ async function rateLimit(app: FastifyInstance, { services }: RateLimitPluginOpti
     reply.headers({ 'x-ratelimit-limit': shown.limit, 'x-ratelimit-remaining': shown.remaining, 'x-ratelimit-reset': shown.resetSeconds });
     if (shown.allowed) return;
     const error = exceededError(shown);
-    const { status, headers, body } = appErrorToHttp(error);
-    reply.headers(headers);
-    if (request.routeOptions.config?.rateLimitAnswersItself) {
-      request.rateLimitExceeded = error;
-      return;
-    }
-    return reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
+    // tRPC answers it in its own format (createContext reads it); every other route through the error handler.
+    if (request.routeOptions.config?.rateLimitAnswersItself) request.rateLimitExceeded = error;
+    else throw error;
   });
 }
 
 /** Applies to every route of the app (fastify-plugin: not encapsulated). Register before the routes. */
-export const rateLimitPlugin = fp(rateLimit, { name: 'rate-limit' });
+export default fp(rateLimit, { name: 'rate-limit', dependencies: ['platform', 'errors'] });

@@ -12,11 +12,10 @@ export function requestIdFor(req: RawRequestDefaultExpression): string {
 }
 
 /** Every response, errors included, carries the request's id. */
-export const requestIdPlugin = fp(
-  async (app: FastifyInstance) => {
-    app.addHook('onRequest', async (request, reply) => {
-      reply.header('x-request-id', request.id);
-    });
-  },
-  { name: 'request-id' },
-);
+async function requestId(app: FastifyInstance) {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+}
+
+export default fp(requestId, { name: 'request-id' });

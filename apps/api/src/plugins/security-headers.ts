@@ -40,11 +40,11 @@ function helmetOptions(settings: Settings) {
   } satisfies HelmetOptions;
 }
 
-async function securityHeaders(app: FastifyInstance, { settings }: { settings: Settings }) {
-  await app.register(fastifyHelmet, helmetOptions(settings));
+async function securityHeaders(app: FastifyInstance) {
+  await app.register(fastifyHelmet, helmetOptions(app.platform.settings));
 }
 
-export const securityHeadersPlugin = fp(securityHeaders, { name: 'security-headers' });
+export default fp(securityHeaders, { name: 'security-headers', dependencies: ['platform'] });
 
 type FrameworkErrorAnswer = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown;
 

@@ -1,15 +1,17 @@
-// The REST operation table, read from the routers' OpenAPI meta. It drives the Fastify routes,
+// The REST operation table, read from the procedures' OpenAPI meta. It drives the Fastify routes,
 // the 404/405/307 answers and the OpenAPI document, so the two surfaces cannot drift.
 import type { AnyRouter } from '@trpc/server';
-import { forEachOpenApiProcedure, getInputOutputParsers, normalizePath } from 'trpc-to-openapi';
-import { rateLimitPolicyOf } from '../plugins/rate-limit.ts';
-import type { Meta, RateLimitPolicy } from '../trpc/trpc.ts';
+import { normalizePath } from 'trpc-to-openapi';
+import { procedureTable, type ProcedureEntry, type ProcedureType } from '../trpc/procedure-table.ts';
+import type { Access, DeclaredMeta, RateLimitPolicy } from '../trpc/trpc.ts';
+import { fieldsOf, takesInput, type FieldKind } from './zod-shapes.ts';
 
-export type FieldKind = 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object' | 'unknown';
+export type { FieldKind } from './zod-shapes.ts';
 
 export type RestOperation = {
   /** Dotted procedure path, e.g. `items.get`. */
   procedurePath: string;
+  procedureType: ProcedureType;
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** `/items/{item_id}`, relative to API_V1_STR. */
   openApiPath: string;
@@ -28,62 +30,42 @@ export type RestOperation = {
   fields: Record<string, FieldKind>;
   /** false when the procedure's input is z.void(). */
   hasInput: boolean;
-  /** The budget its calls draw on (the procedure's meta, none for health probes). */
+  /** Who may call it and the budget its calls draw on, as its base procedure declared them. */
+  access: Access;
   rateLimit: RateLimitPolicy;
+  meta: DeclaredMeta;
 };
-
-type ZodLike = { _zod: { def: { type: string; innerType?: ZodLike; checks?: ZodLike[]; format?: string; shape?: Record<string, ZodLike> } } };
-
-/** Strips optional/default/nullable wrappers. */
-export function unwrap(schema: ZodLike | undefined): ZodLike | undefined {
-  let s = schema;
-  while (s && ['optional', 'default', 'nullable', 'prefault', 'readonly', 'catch'].includes(s._zod.def.type)) s = s._zod.def.innerType;
-  return s;
-}
-
-const INT_FORMATS = ['safeint', 'int32', 'uint32', 'int64', 'uint64'];
-
-export function fieldKind(schema: ZodLike | undefined): FieldKind {
-  const s = unwrap(schema);
-  const def = s?._zod.def;
-  if (!def) return 'unknown';
-  if (def.type === 'number') {
-    const isInt = INT_FORMATS.includes(def.format ?? '') || def.checks?.some((c) => INT_FORMATS.includes(c._zod.def.format ?? ''));
-    return isInt ? 'integer' : 'number';
-  }
-  if (def.type === 'string' || def.type === 'boolean' || def.type === 'array' || def.type === 'object') return def.type;
-  return 'unknown';
-}
 
 const ANY_SEGMENT = '[^/]+';
 
+function toOperation(entry: ProcedureEntry): RestOperation | undefined {
+  const { openapi, successStatus, alsoReturns, access, rateLimit } = entry.meta;
+  if (!openapi) return undefined;
+  const openApiPath = normalizePath(openapi.path);
+  const method = openapi.method as RestOperation['method'];
+  return {
+    procedurePath: entry.path,
+    procedureType: entry.type,
+    method,
+    openApiPath,
+    fastifyPath: openApiPath.replace(/\{(.+?)\}/g, ':$1'),
+    pathRegExp: new RegExp(`^${openApiPath.replace(/\{.+?\}/g, ANY_SEGMENT)}$`),
+    pathParams: [...openApiPath.matchAll(/\{(.+?)\}/g)].map((m) => m[1]!),
+    bodyless: method === 'GET' || method === 'DELETE',
+    formOnly: !!openapi.contentTypes && !openapi.contentTypes.includes('application/json'),
+    successStatus: successStatus ?? 200,
+    alsoReturns: alsoReturns ?? [],
+    fields: fieldsOf(entry.input),
+    hasInput: takesInput(entry.input),
+    access,
+    rateLimit,
+    meta: entry.meta,
+  };
+}
+
+/** One operation per procedure that has OpenAPI meta. */
 export function buildOperations(router: AnyRouter): RestOperation[] {
-  const operations: RestOperation[] = [];
-  forEachOpenApiProcedure(router._def.procedures as never, ({ path, procedure, meta }) => {
-    const { openapi, successStatus, alsoReturns } = meta as Meta & { openapi: NonNullable<Meta['openapi']> };
-    const openApiPath = normalizePath(openapi.path);
-    const { inputParser } = getInputOutputParsers(procedure as never);
-    const input = unwrap(inputParser as unknown as ZodLike);
-    const shape = input?._zod.def.type === 'object' ? (input._zod.def.shape ?? {}) : {};
-    const pathParams = [...openApiPath.matchAll(/\{(.+?)\}/g)].map((m) => m[1]!);
-    const method = openapi.method as RestOperation['method'];
-    operations.push({
-      procedurePath: path,
-      method,
-      openApiPath,
-      fastifyPath: openApiPath.replace(/\{(.+?)\}/g, ':$1'),
-      pathRegExp: new RegExp(`^${openApiPath.replace(/\{.+?\}/g, ANY_SEGMENT)}$`),
-      pathParams,
-      bodyless: method === 'GET' || method === 'DELETE',
-      formOnly: !!openapi.contentTypes && !openapi.contentTypes.includes('application/json'),
-      successStatus: successStatus ?? 200,
-      alsoReturns: alsoReturns ?? [],
-      fields: Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, fieldKind(v)])),
-      hasInput: input?._zod.def.type !== 'void' && input !== undefined,
-      rateLimit: rateLimitPolicyOf(meta as Meta),
-    });
-  });
-  return operations;
+  return [...procedureTable(router).values()].flatMap((entry) => toOperation(entry) ?? []);
 }
 
 /** Methods that some operation serves at this API-relative path (for 405 + Allow). */

@@ -2,28 +2,26 @@ import { z } from 'zod';
 import { LoginForm, RefreshTokenRequest, Token, UserCreate, UserRead } from '@personal-automations/contracts';
 import { toUserRead } from '@personal-automations/services';
 import { clientInfo } from '../trpc/context.ts';
-import { authedProcedure, publicProcedure, router } from '../trpc/trpc.ts';
+import { authedProcedure, credentialsProcedure, publicProcedure, router } from '../trpc/trpc.ts';
 
 const tags = ['auth'];
 
 export const authRouter = router({
-  register: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/register', tags, protect: false, summary: 'Register new user' }, successStatus: 201, rateLimit: 'auth', errorStatuses: [409] })
+  register: credentialsProcedure
+    .meta({ openapi: { method: 'POST', path: '/auth/register', tags, summary: 'Register new user' }, successStatus: 201, errorStatuses: [409] })
     .input(UserCreate)
     .output(UserRead)
     .mutation(({ ctx, input }) => ctx.services.users.register(input)),
-  login: publicProcedure
+  login: credentialsProcedure
     .meta({
       openapi: {
         method: 'POST',
         path: '/auth/login',
         tags,
-        protect: false,
         summary: 'Login with email/password',
         description: 'OAuth2 password grant: form fields `username` (the email) and `password`.',
         contentTypes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
       },
-      rateLimit: 'auth',
       errorStatuses: [401],
       noStore: true,
     })
@@ -31,12 +29,12 @@ export const authRouter = router({
     .output(Token)
     .mutation(({ ctx, input }) => ctx.services.auth.login(input, clientInfo(ctx))),
   refresh: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/refresh', tags, protect: false, summary: 'Refresh access token' }, errorStatuses: [401], noStore: true })
+    .meta({ openapi: { method: 'POST', path: '/auth/refresh', tags, summary: 'Refresh access token' }, errorStatuses: [401], noStore: true })
     .input(RefreshTokenRequest)
     .output(Token)
     .mutation(({ ctx, input }) => ctx.services.auth.refresh(input.refresh_token, clientInfo(ctx))),
   logout: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/logout', tags, protect: false, summary: 'Logout (invalidate session)' }, successStatus: 204 })
+    .meta({ openapi: { method: 'POST', path: '/auth/logout', tags, summary: 'Logout (invalidate session)' }, successStatus: 204 })
     .input(RefreshTokenRequest)
     .output(z.void())
     .mutation(({ ctx, input }) => ctx.services.auth.logout(input.refresh_token)),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { HealthStatus, LiveStatus, ReadyStatus } from '@personal-automations/contracts';
-import { publicProcedure, router, type Meta } from '../trpc/trpc.ts';
+import { probeProcedure, router, type Meta } from '../trpc/trpc.ts';
 
-const readiness = (meta: Meta) => publicProcedure
+const readiness = (meta: Meta) => probeProcedure
   .meta(meta)
   .input(z.void())
   .output(ReadyStatus)
@@ -12,16 +12,16 @@ const readiness = (meta: Meta) => publicProcedure
     return status;
   });
 
-const readyDoc = { tags: ['health'], protect: false, summary: 'Readiness probe', description: 'Checks PostgreSQL (SELECT 1) and Redis (PING); 503 with the failing check named.' };
+const readyDoc = { tags: ['health'], summary: 'Readiness probe', description: 'Checks PostgreSQL (SELECT 1) and Redis (PING); 503 with the failing check named.' };
 
 export const healthRouter = router({
-  check: publicProcedure
-    .meta({ openapi: { method: 'GET', path: '/health', tags: ['health'], protect: false, summary: 'Basic health check' } })
+  check: probeProcedure
+    .meta({ openapi: { method: 'GET', path: '/health', tags: ['health'], summary: 'Basic health check' } })
     .input(z.void())
     .output(HealthStatus)
     .query(() => ({ status: 'healthy' as const })),
-  live: publicProcedure
-    .meta({ openapi: { method: 'GET', path: '/health/live', tags: ['health'], protect: false, summary: 'Liveness probe' } })
+  live: probeProcedure
+    .meta({ openapi: { method: 'GET', path: '/health/live', tags: ['health'], summary: 'Liveness probe' } })
     .input(z.void())
     .output(LiveStatus)
     .query(({ ctx }) => ctx.services.health.live()),

@@ -1,4 +1,4 @@
-import { router } from '../trpc/trpc.ts';
+import { createCallerFactory, router } from '../trpc/trpc.ts';
 import { authRouter } from './auth.ts';
 import { conversationsRouter } from './conversations.ts';
 import { healthRouter } from './health.ts';
@@ -21,3 +21,6 @@ export const appRouter = router({
 
 /** The type TypeScript clients import for end-to-end typing (`import type` only: no server code). */
 export type AppRouter = typeof appRouter;
+
+/** Calls procedures in-process, with a context of the caller's making (server-side code, tests). */
+export const createCaller = createCallerFactory(appRouter);

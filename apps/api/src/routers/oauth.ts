@@ -46,7 +46,6 @@ export const oauthRouter = router({
         method: 'GET',
         path: '/oauth/google/login',
         tags,
-        protect: false,
         summary: 'Login with Google',
         description: "302 to Google's consent page with state and PKCE (S256); to the frontend's login page with `error` when Google OAuth is not configured.",
       },
@@ -65,7 +64,6 @@ export const oauthRouter = router({
         method: 'GET',
         path: '/oauth/google/callback',
         tags,
-        protect: false,
         summary: 'Google OAuth callback',
         description:
           '302 to `FRONTEND_URL/auth/callback?access_token=…&refresh_token=…` (a session is created as at login), or to `FRONTEND_URL/login?error=…` on any failure.',

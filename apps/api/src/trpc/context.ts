@@ -1,14 +1,13 @@
 import type { Settings } from '@personal-automations/config';
+import type { Platform } from '@personal-automations/platform';
 import type { AccessClaims, OutageLogger, Services } from '@personal-automations/services';
 
-/** What a procedure may set on the HTTP response besides its body (REST only). */
+/** What a procedure may set on the HTTP response besides its body (REST; tRPC reads the headers). */
 export type ResponseControl = { status?: number; headers: Record<string, string> };
 
 export type Context = {
   services: Services;
   settings: Settings;
-  transport: 'rest' | 'trpc';
-  requestId: string;
   headers: Record<string, string | string[] | undefined>;
   ip: string;
   response: ResponseControl;
@@ -18,16 +17,15 @@ export type Context = {
   log: OutageLogger;
 };
 
-export type ContextDeps = { services: Services; settings: Settings };
-
 /** Where the request comes from, as stored on a login's session. */
 export const clientInfo = (ctx: Context) => ({
   ip: ctx.ip,
   userAgent: typeof ctx.headers['user-agent'] === 'string' ? ctx.headers['user-agent'] : null,
 });
 
-type RequestLike = { id: string; headers: Record<string, string | string[] | undefined>; ip: string; accessClaims?: AccessClaims; log: OutageLogger };
+type RequestLike = { headers: Record<string, string | string[] | undefined>; ip: string; accessClaims?: AccessClaims; log: OutageLogger };
 
-export function createContext(deps: ContextDeps, transport: Context['transport'], req: RequestLike): Context {
-  return { ...deps, transport, requestId: req.id, headers: req.headers, ip: req.ip, response: { headers: {} }, accessClaims: req.accessClaims, log: req.log };
+/** A call's context, from the process's platform and the HTTP request that carries the call (REST or tRPC). */
+export function createContext({ services, settings }: Pick<Platform, 'services' | 'settings'>, req: RequestLike): Context {
+  return { services, settings, headers: req.headers, ip: req.ip, response: { headers: {} }, accessClaims: req.accessClaims, log: req.log };
 }

@@ -5,6 +5,9 @@ import { bearerToken } from '../credentials.ts';
 import { appErrorOf, toTrpcError } from '../errors.ts';
 import type { Context } from './context.ts';
 
+/** Who may call a procedure: anyone, a logged-in user, or an admin. */
+export type Access = 'public' | 'user' | 'admin';
+
 /**
  * Which rate-limit budget a call draws on: the shared per-client one ('default'), the tighter
  * per-IP one for credential endpoints ('auth'), or none ('none').
@@ -12,17 +15,23 @@ import type { Context } from './context.ts';
 export type RateLimitPolicy = 'default' | 'auth' | 'none';
 
 /**
- * trpc-to-openapi's meta plus the REST success status (201 on create, 204 on delete, a redirect
- * with no body for the OAuth steps), other statuses that carry the success body (readiness
- * answers 503 with it), the rate-limit policy, and `noStore` for a procedure whose response
- * carries a token or a secret (contract 7.1: `Cache-Control: no-store`, on both transports).
+ * trpc-to-openapi's meta plus what the REST surface, the OpenAPI document and the rate limiter
+ * read: `access` and `rateLimit`, set only by the named base procedures below (so each is
+ * declared once, where its guard is); the REST success status (201 on create, 204 on delete, a
+ * redirect with no body for the OAuth steps); other statuses that carry the success body
+ * (readiness answers 503 with it); and `noStore` for a procedure whose response carries a token
+ * or a secret (contract 7.1: `Cache-Control: no-store`, on both transports).
  */
 export type Meta = OpenApiMeta & {
+  access?: Access;
+  rateLimit?: RateLimitPolicy;
   successStatus?: 200 | 201 | 204 | 302 | 307;
   alsoReturns?: number[];
-  rateLimit?: RateLimitPolicy;
   noStore?: true;
 } & RestDocMeta;
+
+/** The meta of a built procedure: the base procedure always set `access` and `rateLimit`. */
+export type DeclaredMeta = Meta & Required<Pick<Meta, 'access' | 'rateLimit'>>;
 
 /**
  * Domain errors a procedure can end with that the OpenAPI document cannot infer (authentication,
@@ -35,6 +44,8 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
+    // A procedure built from `t.procedure` directly is public and counted, as publicProcedure is.
+    defaultMeta: { access: 'public', rateLimit: 'default' },
     errorFormatter({ shape, error }) {
       // Never send a stack trace, whatever NODE_ENV says.
       const { stack: _stack, ...data } = shape.data;
@@ -74,21 +85,36 @@ const noStoreSecrets = t.middleware(({ meta, ctx, next }) => {
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(mapDomainErrors).use(noStoreSecrets);
+
+/** What every procedure runs first: domain errors mapped, cache headers for secrets. */
+const baseProcedure = t.procedure.use(mapDomainErrors).use(noStoreSecrets);
+
+// The named base procedures: each declares its access and budget in its meta, next to the guard
+// that enforces them, and every reader (REST, the OpenAPI document, the rate limiter) takes them
+// from the meta. A router adds only its own meta (`openapi`, statuses).
+
+/** Anyone; each call draws on the caller's default budget. */
+export const publicProcedure = baseProcedure.meta({ access: 'public', rateLimit: 'default' });
+
+/** Anyone, on the tighter per-IP budget: the procedures that check or create credentials. */
+export const credentialsProcedure = baseProcedure.meta({ access: 'public', rateLimit: 'auth' });
+
+/** Anyone, never counted: health and readiness probes, which load balancers call all the time. */
+export const probeProcedure = baseProcedure.meta({ access: 'public', rateLimit: 'none' });
 
 /**
  * A logged-in caller: `Authorization: Bearer <access token>` whose session is still active and
  * whose user is active. Runs before input validation, so no credentials + bad body is 401, not 422.
  */
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+export const authedProcedure = baseProcedure.meta({ access: 'user', rateLimit: 'default' }).use(async ({ ctx, next }) => {
   const token = bearerToken(ctx.headers.authorization);
   if (!token) throw new NotAuthenticatedError();
   const { user, sessionId } = await ctx.services.sessions.authenticate(token, ctx.accessClaims);
   return next({ ctx: { ...ctx, user, sessionId } });
 });
 
-/** role == "admin" (is_superuser plays no part, as in the original). */
-export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
+/** A logged-in caller whose role is "admin"; `is_superuser` plays no part (the contract's rule). */
+export const adminProcedure = authedProcedure.meta({ access: 'admin' }).use(({ ctx, next }) => {
   if (ctx.user.role !== 'admin') throw new AuthorizationError("Role 'admin' required for this action");
   return next();
 });

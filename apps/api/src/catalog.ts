@@ -1,0 +1,14 @@
+// The app's procedures and REST operations, read from appRouter once per process: the tRPC
+// plugin, the REST routes, the error handlers and the OpenAPI document all use these.
+import { buildOperations, type RestOperation } from './rest/operations.ts';
+import { appRouter } from './routers/index.ts';
+import { procedureTable, type ProcedureEntry } from './trpc/procedure-table.ts';
+
+let procedures: ReadonlyMap<string, ProcedureEntry> | undefined;
+let operations: RestOperation[] | undefined;
+
+/** Every procedure of appRouter by its dotted path. */
+export const appProcedures = (): ReadonlyMap<string, ProcedureEntry> => (procedures ??= procedureTable(appRouter));
+
+/** The REST operations of appRouter. */
+export const restOperations = (): RestOperation[] => (operations ??= buildOperations(appRouter));
