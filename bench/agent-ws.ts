@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import WebSocket, { type RawData } from 'ws';
 import { buildApp } from '@personal-automations/api';
-import { startFakeOpenAI, FAKE_API_KEY, type FakeOpenAI, type RecordedRequest } from '@personal-automations/api/testing/fake-openai';
+import { startFakeOpenAI, FAKE_API_KEY, type FakeOpenAI, type RecordedRequest } from '@personal-automations/testing/fake-openai';
 import { getSettings } from '@personal-automations/config';
 import { childSettings, runServer, serve, type ChildMessage } from './lib/child.ts';
 import { benchDatabase } from './lib/database.ts';

@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { getSettings, loadSettings, readEnvFile } from '@personal-automations/config';
 import { createPrismaClient } from '@personal-automations/db';
 import { ItemService } from '@personal-automations/services';
-import { removeQueues } from '@personal-automations/worker/testing';
+import { removeQueues } from '@personal-automations/testing/queues';
 import { benchDatabase } from './lib/database.ts';
 import { intEnv } from './lib/env.ts';
 

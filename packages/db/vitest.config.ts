@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+// No global setup: the shared one (in @personal-automations/testing) is built on this package, so
+// these tests make their own databases with its functions (test/databases.ts).
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['./src/testing/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', ['json', { outputFile: 'test-results.json' }]],

@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_API_KEY, startFakeOpenAI, type ChatMessage } from '@personal-automations/testing/fake-openai';
 import { buildApp } from '../src/app.ts';
 import { AgentSocket, type Closed } from './agent-socket.ts';
-import { FAKE_API_KEY, startFakeOpenAI, type ChatMessage } from './fake-openai.ts';
 import { signUp, testSettings, useTestApp, type SignedUp, type TestApp } from './helpers.ts';
 
 const fake = await startFakeOpenAI();

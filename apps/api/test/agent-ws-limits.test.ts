@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '@personal-automations/contracts';
+import { FAKE_API_KEY, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
 import { buildApp } from '../src/app.ts';
 import { AgentSocket, type Closed } from './agent-socket.ts';
-import { FAKE_API_KEY, startFakeOpenAI } from './fake-openai.ts';
 import { embedded, signUp, testSettings, useTestApp, type SignedUp, type TestApp } from './helpers.ts';
 import { dropProjectKeys } from './rate-limit-support.ts';
 

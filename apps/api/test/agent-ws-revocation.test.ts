@@ -8,9 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '@personal-automations/services';
+import { FAKE_API_KEY, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
 import { buildApp } from '../src/app.ts';
 import { AgentSocket, type Closed } from './agent-socket.ts';
-import { FAKE_API_KEY, startFakeOpenAI } from './fake-openai.ts';
 import { embedded, json, login, signUp, testSettings, useTestApp, type SignedUp } from './helpers.ts';
 
 const fake = await startFakeOpenAI();

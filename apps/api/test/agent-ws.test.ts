@@ -4,9 +4,9 @@ import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_CHARS, type AgentEvent } from '@personal-automations/contracts';
+import { defaultReply, FAKE_API_KEY, startFakeOpenAI, wordChunks, type ChatMessage } from '@personal-automations/testing/fake-openai';
 import { buildApp } from '../src/app.ts';
 import { AgentSocket } from './agent-socket.ts';
-import { defaultReply, FAKE_API_KEY, startFakeOpenAI, wordChunks, type ChatMessage } from './fake-openai.ts';
 import { signUp, testSettings, useTestApp, type SignedUp, type TestApp } from './helpers.ts';
 
 const fake = await startFakeOpenAI();

@@ -12,9 +12,9 @@ import {
   MAX_TOKENS_USED,
   MAX_WEBHOOK_EVENTS,
 } from '@personal-automations/contracts';
+import { FAKE_API_KEY, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
 import type { AppRouter } from '../src/index.ts';
 import { AgentSocket } from './agent-socket.ts';
-import { FAKE_API_KEY, startFakeOpenAI } from './fake-openai.ts';
 import { signUp, useTestApp, type SignedUp } from './helpers.ts';
 import { restAs } from './webhooks-support.ts';
 

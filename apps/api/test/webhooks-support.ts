@@ -8,7 +8,7 @@ import { QUEUE_NAMES, type DeliveryJobData, type JobQueue } from '@personal-auto
 import { runWorker } from '@personal-automations/worker';
 import { embedded, type SignedUp, type TestApp } from './helpers.ts';
 
-export { removeQueues, waitForJobState, waitUntil } from '@personal-automations/worker/testing';
+export { removeQueues, waitForJobState, waitUntil } from '@personal-automations/testing';
 
 export type ReceivedRequest = { method: string; path: string; headers: IncomingHttpHeaders; body: string };
 export type Reply = { status: number; body?: string } | 'hang';

@@ -2,15 +2,15 @@
 // The suite runs twice: on BullMQ and Redis, and with TEST_MODE=jobs-table on the database's jobs
 // table (no Redis); files about Redis itself are left out of the second run (vitest.config.ts).
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll } from 'vitest';
 import { loadSettings, readEnvFile, SERVER_VARIABLES, type Settings } from '@personal-automations/config';
 import { createPrismaClient, type Database } from '@personal-automations/db';
 import { openPlatform } from '@personal-automations/platform';
-import type { TaskQueue } from '@personal-automations/services';
-import { useTestDatabase } from '@personal-automations/testing';
-import { removeQueues } from '../src/testing.ts';
+import { queueConnection, type TaskQueue } from '@personal-automations/services';
+import { removeQueues, useTestDatabase } from '@personal-automations/testing';
 
-export { openQueue, waitUntil } from '../src/testing.ts';
+export { waitUntil } from '@personal-automations/testing';
 
 export type WorkerTestContext = { settings: Settings; db: Database };
 
@@ -21,6 +21,10 @@ export const jobsInTable = process.env.TEST_MODE === 'jobs-table';
 export const jobsEnv: Record<string, string> = jobsInTable
   ? Object.fromEntries(SERVER_VARIABLES.filter((name) => name.startsWith('REDIS_') || name === 'TASKIQ_BROKER_URL').map((name) => [name, '']))
   : { REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379/0' };
+
+/** One of the BullMQ queues these settings name, to look at Redis itself (close it after use). */
+export const openQueue = (settings: Settings, name: string): Queue =>
+  new Queue(name, { connection: queueConnection(settings.TASKIQ_BROKER_URL), prefix: settings.JOB_QUEUE_PREFIX });
 
 export function testSettings(databaseUrl: string, prefix: string, overrides: Record<string, string> = {}): Settings {
   return loadSettings({

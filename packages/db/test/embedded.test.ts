@@ -16,7 +16,7 @@ import { EmbeddedDatabaseInUseError, exportEmbeddedDatabase, LOCK_FILE_NAME, ope
 import { migrationChecksum } from '../src/embedded/migrate.ts';
 import { isUniqueViolation } from '../src/errors.ts';
 import { listMigrations, migrationsDir, runPrisma } from '../src/migrations.ts';
-import { createTestDataDir } from '../src/testing/database.ts';
+import { createTestDataDir } from './databases.ts';
 
 const childScript = fileURLToPath(new URL('./fixtures/embedded-child.ts', import.meta.url));
 const CHILD_DEADLINE_MS = 45_000;

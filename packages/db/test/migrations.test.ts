@@ -2,7 +2,7 @@
 // run the real CLI commands through it, so a Prisma upgrade that breaks the wrapper fails CI.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../src/testing/database.ts';
+import { createTestDatabase } from './databases.ts';
 import { appliedMigrations, listMigrations, migrateDeploy, migrateDown, runPrisma, schemaPath } from '../src/migrations.ts';
 
 async function tables(url: string): Promise<string[]> {

@@ -2,7 +2,8 @@
 // get their own copy of the run's migrated PGlite data directory, removed after the file.
 import fs from 'node:fs';
 import { afterAll } from 'vitest';
-import { copyDataDir, isEmbeddedTestMode } from '@personal-automations/db/testing';
+import { copyDataDir } from './database.ts';
+import { isEmbeddedTestMode } from './mode.ts';
 
 const copies: string[] = [];
 if (isEmbeddedTestMode()) {

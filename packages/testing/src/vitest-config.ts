@@ -1,7 +1,8 @@
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const require = createRequire(import.meta.url);
+/** One migrated template database per run, copied for each test file (global-setup.ts). */
+const GLOBAL_SETUP = fileURLToPath(new URL('./global-setup.ts', import.meta.url));
 
 /**
  * Shared vitest settings: real services, generous timeouts for a loaded 2-core machine.
@@ -18,7 +19,7 @@ export function testConfig(options: { database?: boolean; coverageOf?: string[];
     test: {
       include: ['test/**/*.test.ts'],
       exclude: ['**/node_modules/**', ...exclude],
-      globalSetup: options.database === false ? [] : [require.resolve('@personal-automations/db/testing/global-setup')],
+      globalSetup: options.database === false ? [] : [GLOBAL_SETUP],
       testTimeout: 30_000,
       hookTimeout: 60_000,
       pool: 'forks',

@@ -3,11 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { dropDatabase, ensureDatabase, withDatabaseName } from '../admin.ts';
-import { LOCK_FILE_NAME } from '../embedded/lock.ts';
+import { dropDatabase, ensureDatabase, withDatabaseName } from '@personal-automations/db';
+import { LOCK_FILE_NAME } from '@personal-automations/db/embedded';
 import { isEmbeddedTestMode } from './mode.ts';
-
-export { isEmbeddedTestMode };
 import './provided-context.ts';
 
 /** Creates a fresh, migrated database (a copy of the run's template) for one test file. */

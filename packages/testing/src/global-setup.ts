@@ -9,12 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { getSettings } from '@personal-automations/config';
-import { dropDatabase, ensureDatabase, withDatabaseName } from '../admin.ts';
-import { openEmbeddedDatabase } from '../embedded/open.ts';
-import { migrateDeploy } from '../migrations.ts';
+import { dropDatabase, ensureDatabase, openEmbeddedDatabase, withDatabaseName } from '@personal-automations/db';
+import { migrateDeploy } from '@personal-automations/db/migrations';
 import { isEmbeddedTestMode } from './mode.ts';
 import './provided-context.ts';
-
 
 export default async function setup(project: TestProject) {
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
