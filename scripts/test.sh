@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up, lints, and runs every package's type check and tests through Turbo, against the
 # PostgreSQL and Redis named by the settings (each run creates and drops its own databases), then
-# the API suite once more in embedded mode (TEST_MODE=embedded: PGlite, no Redis) and the worker's
-# with its jobs in the database (TEST_MODE=jobs-table).
+# the API suite once more in embedded mode (TEST_MODE=embedded: PGlite, no Redis) and the job
+# runtime's (packages/jobs, apps/worker) with their jobs in the database (TEST_MODE=jobs-table).
 # `scripts/test.sh --coverage` also writes coverage reports (packages' coverage/ folders).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -15,7 +15,7 @@ status=0
 echo "==> lint: OpenAPI document"
 REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true pnpm --silent lint:openapi || status=1
 # test:embedded: the API suite again, on the embedded parts (PGlite, no Redis); test:jobs-table:
-# the worker's suite again, with its jobs in the database's jobs table (no Redis).
+# the job runtime's suites again, with their jobs in the database's jobs table (no Redis).
 turbo run typecheck "$task" test:embedded test:jobs-table --continue --concurrency=2 --output-logs=full || status=$?
 node "$ROOT/scripts/test-summary.mjs" || status=1
 exit "$status"

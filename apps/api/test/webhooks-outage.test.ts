@@ -3,7 +3,7 @@
 // delivered once Redis is back, whether the worker was stopped or running during the outage.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, readEnvFile } from '@personal-automations/config';
-import { runWorker } from '@personal-automations/worker';
+import { runWorker } from '@personal-automations/jobs';
 import { signUp, useTestApp, type SignedUp } from './helpers.ts';
 import { fastWorkerSettings, removeQueues, restAs, startReceiver, startRedisProxy, waitUntil, type Receiver, type RedisProxy } from './webhooks-support.ts';
 

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { runWorker } from '@personal-automations/jobs';
 import { QUEUE_NAMES, type DeliveryJobData, type JobQueue } from '@personal-automations/services';
-import { runWorker } from '@personal-automations/worker';
 import { embedded, type SignedUp, type TestApp } from './helpers.ts';
 
 export { removeQueues, waitForJobState, waitUntil } from '@personal-automations/testing';

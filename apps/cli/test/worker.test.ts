@@ -1,10 +1,10 @@
-// worker run / worker scheduler start the real worker package, run until SIGTERM and exit 0.
+// worker run / worker scheduler start the real job runtime (@personal-automations/jobs), run until
+// SIGTERM and exit 0.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadSettings, readEnvFile } from '@personal-automations/config';
 import { useTestDatabase } from '@personal-automations/testing';
-import { isMissingWorker } from '../src/lib/worker.ts';
 import { collect, startCli, waitForOutput } from './helpers.ts';
 
 const db = useTestDatabase();
@@ -40,13 +40,5 @@ describe('worker commands', () => {
     const result = await runUntilTerm(['worker', 'scheduler'], /Scheduler running/);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Scheduler stopped.');
-  });
-
-  it('tells a missing worker package from a module missing inside it', () => {
-    const notFound = (message: string) => Object.assign(new Error(message), { code: 'ERR_MODULE_NOT_FOUND' });
-    expect(isMissingWorker(notFound("Cannot find package '@personal-automations/worker' imported from /x/cli/src/lib/worker.ts"))).toBe(true);
-    expect(isMissingWorker(notFound("Cannot find module '/x/node_modules/@personal-automations/worker/src/index.ts' imported from /x/worker.ts"))).toBe(true);
-    expect(isMissingWorker(notFound("Cannot find package 'bullmq' imported from /x/apps/worker/src/worker.ts"))).toBe(false);
-    expect(isMissingWorker(new Error('boom'))).toBe(false);
   });
 });

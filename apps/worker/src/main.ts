@@ -2,7 +2,7 @@
 // until SIGTERM/SIGINT, which lets in-flight jobs finish (see runWorker) and closes the pools.
 import { getSettings, SettingsError, type Settings } from '@personal-automations/config';
 import { EmbeddedDatabaseInUseError } from '@personal-automations/db';
-import { runScheduler, runWorker } from './index.ts';
+import { runScheduler, runWorker } from '@personal-automations/jobs';
 
 /** close() gets this much beyond WORKER_SHUTDOWN_GRACE_SECONDS before the process exits anyway. */
 const EXIT_MARGIN_MS = 15_000;

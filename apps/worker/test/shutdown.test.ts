@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWorker } from '@personal-automations/jobs';
 import type { TaskQueue } from '@personal-automations/services';
-import { runWorker } from '../src/index.ts';
 import { jobsEnv, jobsInTable, openTaskQueue, useWorkerTest, waitUntil } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));

@@ -5,8 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
+import { runScheduler, runWorker } from '@personal-automations/jobs';
 import type { Platform } from '@personal-automations/platform';
-import { runScheduler, runWorker } from '@personal-automations/worker';
 
 declare module 'fastify' {
   interface FastifyInstance {

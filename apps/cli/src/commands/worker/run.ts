@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../lib/base.ts';
-import { loadWorker, runUntilSignal } from '../../lib/worker.ts';
+import { runUntilSignal } from '../../lib/worker.ts';
 
 export default class WorkerRun extends BaseCommand {
   static override summary = 'Run the background worker (webhook deliveries, queued tasks)';
@@ -13,7 +13,8 @@ export default class WorkerRun extends BaseCommand {
     const { flags } = await this.parse(WorkerRun);
     const settings = this.settings();
     const concurrency = flags.concurrency ?? settings.WORKER_CONCURRENCY;
-    const { runWorker } = await loadWorker();
+    // imported here, not at the top: oclif loads every command file to list them (see lib/base.ts)
+    const { runWorker } = await import('@personal-automations/jobs');
     await runUntilSignal(
       () => runWorker({ settings, concurrency }),
       () => this.log(`Worker running (concurrency ${concurrency}); press Ctrl+C to stop.`),

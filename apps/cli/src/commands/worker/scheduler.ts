@@ -1,5 +1,5 @@
 import { BaseCommand } from '../../lib/base.ts';
-import { loadWorker, runUntilSignal } from '../../lib/worker.ts';
+import { runUntilSignal } from '../../lib/worker.ts';
 
 export default class WorkerScheduler extends BaseCommand {
   static override summary = 'Run the scheduler (periodic jobs: expired-session cleanup, old delivery pruning)';
@@ -8,7 +8,7 @@ export default class WorkerScheduler extends BaseCommand {
   async run(): Promise<void> {
     await this.parse(WorkerScheduler);
     const settings = this.settings();
-    const { runScheduler } = await loadWorker();
+    const { runScheduler } = await import('@personal-automations/jobs');
     await runUntilSignal(
       () => runScheduler({ settings }),
       () => this.log('Scheduler running; press Ctrl+C to stop.'),

@@ -1,9 +1,10 @@
-// The worker process: the outbox relay, the webhook delivery worker and the example-task worker.
+// The worker: the outbox relay, the webhook delivery worker and the example-task worker, in whichever
+// process runs it (apps/worker, the CLI's `worker run`, the API in embedded mode).
 import { QUEUE_NAMES, retryDelayMs, type DeliveryJobData } from '@personal-automations/services';
 import { OutboxRelay } from './outbox-relay.ts';
 import { deliveryProcessor } from './processors/deliveries.ts';
 import { taskProcessor } from './processors/tasks.ts';
-import { closeOnce, createRuntime, startWorker, type RuntimeOptions } from './runtime.ts';
+import { closeOnce, createRuntime, startWorker, type RuntimeOptions, type Stoppable } from './runtime.ts';
 
 export type WorkerOptions = RuntimeOptions & { concurrency?: number };
 
@@ -13,7 +14,7 @@ export type WorkerOptions = RuntimeOptions & { concurrency?: number };
  * (past WORKER_SHUTDOWN_GRACE_SECONDS the long-running task is returned to the queue) and closes
  * what it opened.
  */
-export async function runWorker(options: WorkerOptions): Promise<{ close(): Promise<void> }> {
+export async function runWorker(options: WorkerOptions): Promise<Stoppable> {
   const { settings } = options;
   const concurrency = options.concurrency ?? settings.WORKER_CONCURRENCY;
   const runtime = await createRuntime(options, 'worker');

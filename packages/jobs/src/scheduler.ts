@@ -1,10 +1,10 @@
-// The scheduler process: registers the periodic jobs (idempotently, so several schedulers may
+// The scheduler: registers the periodic jobs (idempotently, so several schedulers may
 // run) and runs them. Each runs once at start, then every MAINTENANCE_INTERVAL_SECONDS.
 import { MAINTENANCE_JOBS, QUEUE_NAMES } from '@personal-automations/services';
 import { maintenanceProcessor } from './processors/maintenance.ts';
-import { closeOnce, createRuntime, startWorker, type RuntimeOptions } from './runtime.ts';
+import { closeOnce, createRuntime, startWorker, type RuntimeOptions, type Stoppable } from './runtime.ts';
 
-export async function runScheduler(options: RuntimeOptions): Promise<{ close(): Promise<void> }> {
+export async function runScheduler(options: RuntimeOptions): Promise<Stoppable> {
   const { settings } = options;
   const runtime = await createRuntime(options, 'scheduler');
   const { logger, platform } = runtime;

@@ -51,8 +51,11 @@ export function startWorker<Data, Result>(
   });
 }
 
+/** A running worker or scheduler. */
+export type Stoppable = { close(): Promise<void> };
+
 /** `close` made idempotent: a second call (a second signal) waits for the first. */
-export function closeOnce(close: () => Promise<void>): { close(): Promise<void> } {
+export function closeOnce(close: () => Promise<void>): Stoppable {
   let closing: Promise<void> | undefined;
   return { close: () => (closing ??= close()) };
 }
