@@ -7,3 +7,4 @@ export * from './auth.ts';
 export * from './sessions.ts';
 export * from './conversations.ts';
 export * from './webhooks.ts';
+export * from './routes.ts';

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Flags } from '@oclif/core';
+import { apiEntry } from '../../lib/api.ts';
 import { BaseCommand } from '../../lib/base.ts';
 
 export default class ServerRun extends BaseCommand {
@@ -23,7 +22,7 @@ export default class ServerRun extends BaseCommand {
     const host = flags.host ?? settings.HOST;
     const port = flags.port ?? settings.PORT;
     await assertPortFree(host, port);
-    const main = path.join(path.dirname(fileURLToPath(import.meta.resolve('@personal-automations/api'))), 'main.ts');
+    const main = apiEntry('main.ts');
     // Node's watch mode restarts the server when any module it loaded changes
     const nodeArgs = flags.reload ? ['--watch', '--watch-preserve-output', main] : [main];
     const child = spawn(process.execPath, nodeArgs, { stdio: 'inherit', env: { ...process.env, HOST: host, PORT: String(port) } });
