@@ -3,10 +3,13 @@
 // the same row), enqueues one job per subscribed webhook, and marks the rows dispatched in the
 // same transaction. If the job backend cannot take the jobs, the transaction rolls back and the
 // rows wait for the next round; jobs have stable ids, so a round that is repeated adds nothing
-// twice. (The database backend adds them inside the transaction itself.)
+// twice. A queue that can join the transaction (the jobs table) adds the jobs inside it, so they
+// commit with the rows marked dispatched; it must, on the embedded database, whose one connection
+// the transaction holds. BullMQ cannot: it adds them to Redis before the commit, and the stable ids
+// make a round repeated after a lost commit harmless.
 import type { Logger } from 'pino';
 import type { Settings } from '@personal-automations/config';
-import type { Database } from '@personal-automations/db';
+import type { Database, Prisma } from '@personal-automations/db';
 import { deliveryBody, deliveryIdFor, findSubscribers, receives, type DeliveryJobData, type JobQueue, type NewJob } from '@personal-automations/services';
 
 type OutboxRow = { id: string; event_type: string; payload: unknown; created_at: Date };
@@ -16,7 +19,8 @@ export const DELIVERY_JOB_RETENTION = { completedSeconds: 24 * 3600, failedSecon
 
 export type OutboxRelayOptions = {
   db: Database;
-  queue: JobQueue<DeliveryJobData>;
+  /** The delivery queue; when it joins transactions, they are the relay's own Prisma transactions. */
+  queue: JobQueue<DeliveryJobData, unknown, Prisma.TransactionClient>;
   settings: Settings;
   logger: Logger;
 };
@@ -62,7 +66,7 @@ export class OutboxRelay {
                 return { name: event.event_type, data, options };
               }),
           );
-          await queue.addBulk(jobs, { transaction: tx });
+          await queue.addBulk(jobs, queue.joinsTransactions ? { transaction: tx } : {});
           await tx.outboxEvent.updateMany({ where: { id: { in: claimed } }, data: { dispatchedAt: new Date(), attempts: { increment: 1 }, lastError: null } });
           return events.length;
         },

@@ -3,7 +3,7 @@
 // memory). Everything else takes the parts it is handed and never asks which mode is on.
 import { Redis } from 'ioredis';
 import type { Settings } from '@personal-automations/config';
-import { createPrismaClient, openEmbeddedDatabase, type Database } from '@personal-automations/db';
+import { createPrismaClient, openEmbeddedDatabase, type Database, type Prisma } from '@personal-automations/db';
 import {
   agentSocketKeyPrefix,
   budgetsFrom,
@@ -32,7 +32,8 @@ export type PlatformParts = {
 export type Platform = {
   settings: Settings;
   db: Database;
-  jobs: JobBackend;
+  /** Its queues may join a transaction of `db` (the jobs table can; BullMQ refuses). */
+  jobs: JobBackend<Prisma.TransactionClient>;
   services: Services;
   parts: PlatformParts;
   /**
@@ -98,7 +99,7 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
     logQueries: settings.DEBUG,
   });
   const redis = settings.redisEnabled ? readinessRedis(settings.redisUrl) : undefined;
-  const jobs: JobBackend = settings.redisEnabled
+  const jobs: JobBackend<Prisma.TransactionClient> = settings.redisEnabled
     ? new BullmqJobBackend(queueLocation(settings))
     : new DatabaseJobBackend(db, { pollIntervalMs: settings.JOB_POLL_INTERVAL_MS });
   const parts: PlatformParts = { database: settings.database.kind, jobs: jobs.kind, rateLimit: redis ? 'redis' : 'memory' };

@@ -52,12 +52,14 @@ export { HostResolutionError, HostResolver, type HostResolverOptions } from './w
 export { DELIVERY_FAILURE, type WebhookLogger } from './webhooks/failures.ts';
 export { findSubscribers, receives } from './webhooks/subscribers.ts';
 export type { Subscriber } from './webhooks/subscribers.ts';
-export { firstConnection, MAINTENANCE_JOBS, QUEUE_NAMES, queueConnection, queueLocation } from './jobs/queues.ts';
-export type { DeliveryJobData, MaintenanceJobName, TaskData, TaskJobs, TaskName, TaskResult } from './jobs/queues.ts';
+export { MAINTENANCE_JOBS, QUEUE_NAMES } from './jobs/queue-names.ts';
+export type { MaintenanceJobName } from './jobs/queue-names.ts';
+export type { DeliveryJobData, TaskData, TaskJobs, TaskName, TaskResult } from './jobs/payloads.ts';
+export { firstConnection, queueConnection, queueLocation } from './jobs/redis-connection.ts';
 export { TaskQueue } from './jobs/tasks.ts';
 export type { EnqueuedTask, TaskState, TaskStatus } from './jobs/tasks.ts';
-export { defaultBackoffMs, PermanentJobError } from './jobs/backend.ts';
-export type { EnqueueContext, JobBackend, JobInfo, JobOptions, JobProcessor, JobQueue, JobState, JobSummary, JobWorker, JobWorkerOptions, NewJob, RunningJob } from './jobs/backend.ts';
+export { defaultBackoffMs, PermanentJobError, TransactionalEnqueueError } from './jobs/backend.ts';
+export type { AddBulkOptions, JobBackend, JobInfo, JobOptions, JobProcessor, JobQueue, JobState, JobSummary, JobWorker, JobWorkerOptions, NewJob, RunningJob } from './jobs/backend.ts';
 export { BullmqJobBackend } from './jobs/bullmq-backend.ts';
 export { DatabaseJobBackend } from './jobs/database-backend.ts';
 export type { DatabaseJobBackendOptions } from './jobs/database-backend.ts';

@@ -1,7 +1,10 @@
 // The small job-queue interface that the producers (API, CLI, outbox relay), the worker and the
 // scheduler use. Two backends implement it: BullMQ on Redis, and a table in PostgreSQL (real or
 // embedded) for when there is no Redis. Which one a process gets is decided once, from the settings.
-import type { Prisma } from '@personal-automations/db';
+// It says only what both do. Adding jobs inside the caller's database transaction is a capability
+// only the table has (its jobs are rows of that database): the caller asks for it, and a backend
+// without it refuses loudly. The interface does not know what a transaction is: the backend that
+// can join one names its type (`Transaction`).
 
 export type JobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
 
@@ -76,22 +79,37 @@ export interface JobWorker {
   close(): Promise<void>;
 }
 
-/** Enqueue inside a database transaction: the PostgreSQL backend adds the jobs in it, atomically with the caller's writes. */
-export type EnqueueContext = { transaction?: Prisma.TransactionClient };
+/**
+ * How addBulk adds its jobs. `transaction`: inside this open transaction of the process's
+ * database, so they commit or roll back with the caller's writes. Only a queue whose
+ * `joinsTransactions` is true can; any other throws TransactionalEnqueueError.
+ */
+export type AddBulkOptions<Transaction> = { transaction?: Transaction };
 
-export interface JobQueue<Data = unknown, Result = unknown> {
+/** A queue asked to add jobs inside a database transaction it cannot join (BullMQ: its jobs are in Redis). */
+export class TransactionalEnqueueError extends Error {
+  constructor(queue: string) {
+    super(`Queue "${queue}" cannot add jobs inside a database transaction: its jobs are not in that database`);
+    this.name = 'TransactionalEnqueueError';
+  }
+}
+
+/** `Transaction`: what addBulk's `transaction` option takes; `never` for a queue that joins none. */
+export interface JobQueue<Data = unknown, Result = unknown, Transaction = never> {
   readonly name: string;
+  /** Whether addBulk can add its jobs inside the caller's database transaction (the jobs table: yes; BullMQ: no). */
+  readonly joinsTransactions: boolean;
   /** Adds one job; returns its id. */
   add(name: string, data: Data, options?: JobOptions): Promise<string>;
-  addBulk(jobs: NewJob<Data>[], context?: EnqueueContext): Promise<void>;
+  addBulk(jobs: NewJob<Data>[], options?: AddBulkOptions<Transaction>): Promise<void>;
   /** The job, or null when it is unknown or was already removed. */
   getJob(id: string): Promise<JobInfo<Data, Result> | null>;
 }
 
-export interface JobBackend {
+export interface JobBackend<Transaction = never> {
   /** For logs and readiness: `redis` (BullMQ) or `postgresql` (a table in the database). */
   readonly kind: 'redis' | 'postgresql';
-  queue<Data = unknown, Result = unknown>(name: string): JobQueue<Data, Result>;
+  queue<Data = unknown, Result = unknown>(name: string): JobQueue<Data, Result, Transaction>;
   work<Data = unknown, Result = unknown>(queueName: string, processor: JobProcessor<Data, Result>, options: JobWorkerOptions): JobWorker;
   /** Runs `jobName` on `queueName` now and then every `everyMs`, once per period across all processes. Idempotent. */
   repeat(queueName: string, jobName: string, everyMs: number): Promise<void>;

@@ -6,6 +6,8 @@ import { AppError, ExternalServiceError } from '../errors.ts';
 import {
   defaultBackoffMs,
   PermanentJobError,
+  TransactionalEnqueueError,
+  type AddBulkOptions,
   type JobBackend,
   type JobInfo,
   type JobOptions,
@@ -16,7 +18,7 @@ import {
   type JobWorkerOptions,
   type NewJob,
 } from './backend.ts';
-import { createProducerRedis, firstConnection, queueConnection, withQueueTimeout } from './queues.ts';
+import { createProducerRedis, firstConnection, queueConnection, withQueueTimeout } from './redis-connection.ts';
 
 /** A job's retry delay comes from its worker's backoffMs (BullMQ calls this a custom backoff). */
 const WORKER_BACKOFF = 'worker';
@@ -50,6 +52,8 @@ async function producerCall<T>(work: Promise<T>): Promise<T> {
 
 class BullmqQueue<Data, Result> implements JobQueue<Data, Result> {
   readonly name: string;
+  /** Redis cannot take part in a database transaction. */
+  readonly joinsTransactions = false;
   private readonly queue: Queue;
   private readonly redis: Redis;
   constructor(name: string, queue: Queue, redis: Redis) {
@@ -64,7 +68,9 @@ class BullmqQueue<Data, Result> implements JobQueue<Data, Result> {
     return job.id!;
   }
 
-  async addBulk(jobs: NewJob<Data>[]): Promise<void> {
+  async addBulk(jobs: NewJob<Data>[], options?: AddBulkOptions<never>): Promise<void> {
+    // Adding them anyway, outside the transaction, would break the caller's all-or-nothing without a word.
+    if (options?.transaction !== undefined) throw new TransactionalEnqueueError(this.name);
     if (!jobs.length) return;
     await firstConnection(this.redis, FIRST_CONNECTION_WAIT_MS);
     // Not connected: fail at once rather than wait (the outbox relay retries the round later).

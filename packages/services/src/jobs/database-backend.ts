@@ -5,7 +5,7 @@ import type { Database } from '@personal-automations/db';
 import type { JobBackend, JobProcessor, JobQueue, JobWorker, JobWorkerOptions } from './backend.ts';
 import { DatabaseJobQueue } from './database/queue.ts';
 import { RepeatSchedule } from './database/repeat.ts';
-import { deleteExpiredJobs, failStalledJobs } from './database/statements.ts';
+import { deleteExpiredJobs, failStalledJobs, type SqlClient } from './database/statements.ts';
 import { DatabaseJobWorker } from './database/worker.ts';
 
 export type DatabaseJobBackendOptions = {
@@ -20,7 +20,8 @@ export type DatabaseJobBackendOptions = {
   pruneIntervalMs?: number;
 };
 
-export class DatabaseJobBackend implements JobBackend {
+/** The backend that can add jobs inside the caller's transaction: `Transaction` is a Prisma transaction client (SqlClient). */
+export class DatabaseJobBackend implements JobBackend<SqlClient> {
   readonly kind = 'postgresql' as const;
   private readonly db: Database;
   private readonly pollIntervalMs: number;
@@ -38,7 +39,7 @@ export class DatabaseJobBackend implements JobBackend {
     this.pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
   }
 
-  queue<Data = unknown, Result = unknown>(name: string): JobQueue<Data, Result> {
+  queue<Data = unknown, Result = unknown>(name: string): JobQueue<Data, Result, SqlClient> {
     return new DatabaseJobQueue<Data, Result>(this.db, name, () => this.wakeWorkers(name));
   }
 

@@ -2,7 +2,7 @@
 // worker's code. It runs on whichever job backend the process has (BullMQ or the database).
 import { ValidationError } from '../errors.ts';
 import type { JobQueue, JobState } from './backend.ts';
-import type { TaskData, TaskName, TaskResult } from './queues.ts';
+import type { TaskData, TaskName, TaskResult } from './payloads.ts';
 
 export type EnqueuedTask<N extends TaskName = TaskName> = { id: string; name: N };
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { WebhookDeliveryRead } from '@personal-automations/contracts';
 import { Prisma, type Database, type WebhookDelivery } from '@personal-automations/db';
-import type { DeliveryJobData } from '../jobs/queues.ts';
+import type { DeliveryJobData } from '../jobs/payloads.ts';
 import { isoOffset, isoOffsetOrNull } from '../serialize.ts';
 import type { WebhookLogger } from './failures.ts';
 import type { AttemptOutcome, WebhookSender } from './sender.ts';

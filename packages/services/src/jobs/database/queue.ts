@@ -1,11 +1,14 @@
 // The producer side of the database job backend: jobs are rows, added with ON CONFLICT DO NOTHING
 // so a stable id dedupes, through the caller's transaction when it gives one.
 import { randomUUID } from 'node:crypto';
-import type { EnqueueContext, JobInfo, JobOptions, JobQueue, NewJob } from '../backend.ts';
+import type { AddBulkOptions, JobInfo, JobOptions, JobQueue, NewJob } from '../backend.ts';
 import { insertJobs, selectJob, type SqlClient } from './statements.ts';
 
-export class DatabaseJobQueue<Data, Result> implements JobQueue<Data, Result> {
+/** A queue of the `jobs` table. The transaction addBulk can join is a Prisma transaction client (SqlClient) on the same database. */
+export class DatabaseJobQueue<Data, Result> implements JobQueue<Data, Result, SqlClient> {
   readonly name: string;
+  /** Its jobs are rows of the caller's database: an INSERT in the caller's transaction. */
+  readonly joinsTransactions = true;
   private readonly db: SqlClient;
   /** Tells this process's idle workers of the queue that a job is there. */
   private readonly onAdded: () => void;
@@ -23,12 +26,12 @@ export class DatabaseJobQueue<Data, Result> implements JobQueue<Data, Result> {
     return id;
   }
 
-  async addBulk(jobs: NewJob<Data>[], context?: EnqueueContext): Promise<void> {
+  async addBulk(jobs: NewJob<Data>[], options?: AddBulkOptions<SqlClient>): Promise<void> {
     if (!jobs.length) return;
     const rows = jobs.map((job) => ({ queue: this.name, id: job.options?.jobId ?? randomUUID(), name: job.name, data: job.data, options: job.options }));
-    await insertJobs(context?.transaction ?? this.db, rows);
+    await insertJobs(options?.transaction ?? this.db, rows);
     // Inside a transaction the rows are invisible until it commits: the next poll finds them.
-    if (!context?.transaction) this.onAdded();
+    if (!options?.transaction) this.onAdded();
   }
 
   async getJob(id: string): Promise<JobInfo<Data, Result> | null> {

@@ -1,44 +1,10 @@
-// The job queues shared by the producers (API, CLI, outbox relay) and the worker processes:
-// their names, the payload and result of every job, and how each side connects to Redis.
+// How the BullMQ backend reaches Redis: where the queues live, how a worker waits out an outage,
+// and how a producer fails fast instead (so the outbox keeps an event and an API call gets an
+// error rather than hanging).
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Settings } from '@personal-automations/config';
 import { ExternalServiceError } from '../errors.ts';
-
-export const QUEUE_NAMES = {
-  /** One job per (domain event, webhook), retried with backoff. */
-  webhookDeliveries: 'webhook-deliveries',
-  /** The example tasks. */
-  tasks: 'tasks',
-  /** The scheduler's periodic jobs. */
-  maintenance: 'maintenance',
-} as const;
-
-/** A delivery job; its BullMQ job id is `deliveryId`, so enqueuing it twice is a no-op. */
-export type DeliveryJobData = {
-  /** The webhook_deliveries row (and `webhook-id` header): derived from the outbox row and the webhook. */
-  deliveryId: string;
-  webhookId: string;
-  eventType: string;
-  /** The exact body to POST, fixed when the event was relayed so every attempt sends the same bytes. */
-  body: string;
-};
-
-/** The example tasks (the original's Taskiq tasks) by name: payload and result. */
-export type TaskJobs = {
-  example_task: { data: { message: string }; result: { status: 'completed'; message: string } };
-  long_running_task: { data: { duration: number }; result: { status: 'completed'; duration: number } };
-  send_email: { data: { to: string; subject: string; body: string }; result: { status: 'sent'; to: string; subject: string } };
-};
-export type TaskName = keyof TaskJobs;
-export type TaskData<N extends TaskName = TaskName> = TaskJobs[N]['data'];
-export type TaskResult<N extends TaskName = TaskName> = TaskJobs[N]['result'];
-
-export const MAINTENANCE_JOBS = {
-  cleanupSessions: 'cleanup-sessions',
-  pruneDeliveries: 'prune-deliveries',
-} as const;
-export type MaintenanceJobName = (typeof MAINTENANCE_JOBS)[keyof typeof MAINTENANCE_JOBS];
 
 /** Where the queues live: TASKIQ_BROKER_URL (the original's name for the job broker) and the key prefix. */
 export const queueLocation = (settings: Settings) => ({ url: settings.TASKIQ_BROKER_URL, prefix: settings.JOB_QUEUE_PREFIX });
