@@ -9,6 +9,9 @@ export const isRecordNotFound = (error: unknown): boolean => hasCode(error, 'P20
 /** A unique constraint was violated (P2002). */
 export const isUniqueViolation = (error: unknown): boolean => hasCode(error, 'P2002');
 
+/** A foreign key names a row that does not exist (P2003), e.g. a webhook deleted while one of its deliveries was being written. */
+export const isForeignKeyViolation = (error: unknown): boolean => hasCode(error, 'P2003');
+
 // What the pg driver adapter reports when the server cannot be used at all, as opposed to a
 // statement failing: the kinds it names, and PostgreSQL's connection-exception SQLSTATEs
 // (class 08; 57P01-57P03: shut down, crashed, starting up; 53300: too many connections).

@@ -3,7 +3,7 @@
 // repeats a job, every attempt lands on the same row, and a delivered row is never sent again.
 import { createHash } from 'node:crypto';
 import type { WebhookDeliveryRead } from '@personal-automations/contracts';
-import { Prisma, type Database, type WebhookDelivery } from '@personal-automations/db';
+import { isForeignKeyViolation, isRecordNotFound, type Database, type WebhookDelivery } from '@personal-automations/db';
 import type { DeliveryJobData } from '../jobs/payloads.ts';
 import { isoOffset, isoOffsetOrNull } from '../serialize.ts';
 import type { WebhookLogger } from './failures.ts';
@@ -50,9 +50,6 @@ export type AttemptResult =
   | { status: 'failed'; error: string; permanent: boolean }
   | { status: 'skipped'; reason: string };
 
-const isForeignKeyViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003';
-const isRecordGone = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025';
-
 /**
  * Exponential backoff with jitter for failed deliveries: attempt n waits a random time between
  * half and all of min(max, base * 2^(n-1)), so receivers coming back are not hit by every
@@ -97,7 +94,7 @@ export class DeliveryService {
     try {
       await this.db.webhookDelivery.update({ where: { id: row.id }, data: { ...attemptColumns(outcome), attemptCount: { increment: 1 } } });
     } catch (error) {
-      if (isRecordGone(error)) return { status: 'skipped', reason: 'webhook deleted' };
+      if (isRecordNotFound(error)) return { status: 'skipped', reason: 'webhook deleted' };
       throw error;
     }
     if (outcome.success) return { status: 'delivered', statusCode: outcome.statusCode! };

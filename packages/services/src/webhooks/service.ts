@@ -9,7 +9,7 @@ import type {
   WebhookTestResult,
   WebhookUpdate,
 } from '@personal-automations/contracts';
-import { isRecordNotFound, Prisma, type Database, type Webhook } from '@personal-automations/db';
+import { isForeignKeyViolation, isRecordNotFound, type Database, type Prisma, type Webhook } from '@personal-automations/db';
 import { NotFoundError } from '../errors.ts';
 import { isoOffset, isoOffsetOrNull } from '../serialize.ts';
 import { attemptColumns, toDeliveryRead } from './deliveries.ts';
@@ -33,9 +33,9 @@ export const toWebhookRead = (webhook: Webhook): WebhookRead => ({
 const newSecret = () => randomBytes(32).toString('base64url');
 
 const webhookNotFound = () => new NotFoundError('Webhook not found');
+/** The webhook was deleted between the ownership check and the write. */
 const notFoundIfGone = (error: unknown): never => {
-  const fkViolation = error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003';
-  if (isRecordNotFound(error) || fkViolation) throw webhookNotFound();
+  if (isRecordNotFound(error) || isForeignKeyViolation(error)) throw webhookNotFound();
   throw error;
 };
 
