@@ -17,6 +17,7 @@ import type {
 import type { Conversation, Database, Message, Prisma, ToolCall } from '@personal-automations/db';
 import { NotFoundError } from './errors.ts';
 import { publishEvent } from './events.ts';
+import { listWindow } from './pagination.ts';
 import { isoOffset, isoOffsetOrNull } from './serialize.ts';
 
 export const toConversationRead = (row: Conversation): ConversationRead => ({
@@ -70,6 +71,12 @@ export type ToolCallRecord = {
 
 export type AssistantTurn = { content: string; modelName: string | null; tokensUsed: number | null; toolCalls: ToolCallRecord[] };
 
+/** Most recently updated first; never-updated ones first, as PostgreSQL sorts nulls. */
+const CONVERSATION_ORDER = [
+  { updatedAt: { sort: 'desc', nulls: 'first' } },
+  { createdAt: 'desc' },
+  { id: 'asc' },
+] satisfies Prisma.ConversationOrderByWithRelationInput[];
 /** Messages in conversation order (created_at has microsecond precision in the database). */
 const MESSAGE_ORDER = [{ createdAt: 'asc' }, { id: 'asc' }] satisfies Prisma.MessageOrderByWithRelationInput[];
 const NEWEST_MESSAGES_FIRST = [{ createdAt: 'desc' }, { id: 'desc' }] satisfies Prisma.MessageOrderByWithRelationInput[];
@@ -115,19 +122,17 @@ export class ConversationService {
     return { ...toConversationRead(row), messages: row.messages.reverse().map(toMessageRead) };
   }
 
-  /** The caller's conversations, most recently updated first (never-updated ones first, as PostgreSQL sorts nulls). */
-  async getUserConversations(userId: string, { skip, limit, include_archived }: ConversationListQuery): Promise<ConversationList> {
-    const where: Prisma.ConversationWhereInput = { userId, ...(!include_archived && { isArchived: false }) };
-    const [rows, total] = await this.db.$transaction([
-      this.db.conversation.findMany({
-        where,
-        orderBy: [{ updatedAt: { sort: 'desc', nulls: 'first' } }, { createdAt: 'desc' }, { id: 'asc' }],
-        skip,
-        take: limit,
-      }),
-      this.db.conversation.count({ where }),
-    ]);
-    return { items: rows.map(toConversationRead), total };
+  /** The caller's conversations (archived ones only when asked for), most recently updated first. */
+  getUserConversations(userId: string, query: ConversationListQuery): Promise<ConversationList> {
+    const where: Prisma.ConversationWhereInput = { userId, ...(!query.include_archived && { isArchived: false }) };
+    return listWindow(
+      {
+        rows: (window) => this.db.conversation.findMany({ where, orderBy: CONVERSATION_ORDER, ...window }),
+        count: () => this.db.conversation.count({ where }),
+      },
+      query,
+      toConversationRead,
+    );
   }
 
   async updateConversation(userId: string, conversationId: string, changes: ConversationUpdate): Promise<ConversationRead> {
@@ -149,14 +154,17 @@ export class ConversationService {
     if (!count) throw notFound(conversationId);
   }
 
-  async listMessages(userId: string, conversationId: string, { skip, limit }: MessageListQuery): Promise<MessageList> {
+  async listMessages(userId: string, conversationId: string, query: MessageListQuery): Promise<MessageList> {
     await this.owned(userId, conversationId);
     const where = { conversationId };
-    const [rows, total] = await this.db.$transaction([
-      this.db.message.findMany({ where, orderBy: MESSAGE_ORDER, skip, take: limit }),
-      this.db.message.count({ where }),
-    ]);
-    return { items: rows.map(toMessageReadSimple), total };
+    return listWindow(
+      {
+        rows: (window) => this.db.message.findMany({ where, orderBy: MESSAGE_ORDER, ...window }),
+        count: () => this.db.message.count({ where }),
+      },
+      query,
+      toMessageReadSimple,
+    );
   }
 
   /** Adds a message; the conversation's updated_at becomes the message's created_at. */

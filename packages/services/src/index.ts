@@ -2,7 +2,7 @@ export * from './errors.ts';
 export { ItemService, toItemRead } from './items.ts';
 export { HealthService } from './health.ts';
 export type { HealthDeps, ReadinessCheck } from './health.ts';
-export { isoOffset, isoOffsetOrNull, pageCount } from './serialize.ts';
+export { isoOffset, isoOffsetOrNull } from './serialize.ts';
 export { createServices } from './container.ts';
 export type { Services, ServiceDeps } from './container.ts';
 export { AccountExistsError, UserService, toUserRead } from './users.ts';

@@ -2,7 +2,8 @@ import type { ItemCreate, ItemRead, ItemUpdate, Page, PageQuery } from '@persona
 import { isRecordNotFound, type Database, type Item } from '@personal-automations/db';
 import { NotFoundError } from './errors.ts';
 import { publishEvent } from './events.ts';
-import { isoOffset, isoOffsetOrNull, pageCount } from './serialize.ts';
+import { listPage } from './pagination.ts';
+import { isoOffset, isoOffsetOrNull } from './serialize.ts';
 
 export const toItemRead = (item: Item): ItemRead => ({
   id: item.id,
@@ -20,15 +21,16 @@ export class ItemService {
     this.db = db;
   }
 
-  async list({ page, size }: PageQuery): Promise<Page<ItemRead>> {
-    // created_at, id: a stable order, so pages neither repeat nor skip rows
-    // Two queries side by side; a batch transaction would add BEGIN/COMMIT and, at READ COMMITTED,
-    // no consistency the page needs.
-    const [rows, total] = await Promise.all([
-      this.db.item.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: (page - 1) * size, take: size }),
-      this.db.item.count(),
-    ]);
-    return { items: rows.map(toItemRead), total, page, size, pages: pageCount(total, size) };
+  list(query: PageQuery): Promise<Page<ItemRead>> {
+    return listPage(
+      {
+        // created_at, id: a stable order, so pages neither repeat nor skip rows
+        rows: (window) => this.db.item.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...window }),
+        count: () => this.db.item.count(),
+      },
+      query,
+      toItemRead,
+    );
   }
 
   async create(input: ItemCreate): Promise<ItemRead> {

@@ -4,7 +4,8 @@ import type { PasswordHasher } from './auth/passwords.ts';
 import type { SessionService } from './auth/sessions.ts';
 import { AlreadyExistsError, AuthenticationError, NotFoundError } from './errors.ts';
 import { publishEvent } from './events.ts';
-import { isoOffset, isoOffsetOrNull, pageCount } from './serialize.ts';
+import { listPage } from './pagination.ts';
+import { isoOffset, isoOffsetOrNull } from './serialize.ts';
 
 export const toUserRead = (user: User): UserRead => ({
   id: user.id,
@@ -137,14 +138,15 @@ export class UserService {
     return this.db.user.findUnique({ where: { email } });
   }
 
-  async list({ page, size }: PageQuery): Promise<Page<UserRead>> {
-    // Two queries side by side; a batch transaction would add BEGIN/COMMIT and, at READ COMMITTED,
-    // no consistency the page needs.
-    const [rows, total] = await Promise.all([
-      this.db.user.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: (page - 1) * size, take: size }),
-      this.db.user.count(),
-    ]);
-    return { items: rows.map(toUserRead), total, page, size, pages: pageCount(total, size) };
+  list(query: PageQuery): Promise<Page<UserRead>> {
+    return listPage(
+      {
+        rows: (window) => this.db.user.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...window }),
+        count: () => this.db.user.count(),
+      },
+      query,
+      toUserRead,
+    );
   }
 
   /**

@@ -11,6 +11,7 @@ import type {
 } from '@personal-automations/contracts';
 import { isForeignKeyViolation, isRecordNotFound, type Database, type Prisma, type Webhook } from '@personal-automations/db';
 import { NotFoundError } from '../errors.ts';
+import { listWindow } from '../pagination.ts';
 import { isoOffset, isoOffsetOrNull } from '../serialize.ts';
 import { attemptColumns, toDeliveryRead } from './deliveries.ts';
 import { deliveryBody, TEST_DATA, TEST_EVENT } from './payload.ts';
@@ -65,12 +66,16 @@ export class WebhookService {
     await this.options.guard?.assertPublicUrl(url, log);
   }
 
-  async list(userId: string, { skip, limit }: WebhookListQuery): Promise<WebhookList> {
-    const [rows, total] = await this.db.$transaction([
-      this.db.webhook.findMany({ where: { userId }, orderBy: newestFirst, skip, take: limit }),
-      this.db.webhook.count({ where: { userId } }),
-    ]);
-    return { items: rows.map(toWebhookRead), total };
+  list(userId: string, query: WebhookListQuery): Promise<WebhookList> {
+    const where = { userId };
+    return listWindow(
+      {
+        rows: (window) => this.db.webhook.findMany({ where, orderBy: newestFirst, ...window }),
+        count: () => this.db.webhook.count({ where }),
+      },
+      query,
+      toWebhookRead,
+    );
   }
 
   /** A new active webhook with a fresh secret, which is not returned (see regenerateSecret). `log` hears why a URL was refused. */
@@ -135,12 +140,16 @@ export class WebhookService {
     return { secret };
   }
 
-  async deliveries(userId: string, webhookId: string, { skip, limit }: WebhookListQuery): Promise<WebhookDeliveryList> {
+  async deliveries(userId: string, webhookId: string, query: WebhookListQuery): Promise<WebhookDeliveryList> {
     await this.owned(userId, webhookId);
-    const [rows, total] = await this.db.$transaction([
-      this.db.webhookDelivery.findMany({ where: { webhookId }, orderBy: newestFirst, skip, take: limit }),
-      this.db.webhookDelivery.count({ where: { webhookId } }),
-    ]);
-    return { items: rows.map(toDeliveryRead), total };
+    const where = { webhookId };
+    return listWindow(
+      {
+        rows: (window) => this.db.webhookDelivery.findMany({ where, orderBy: newestFirst, ...window }),
+        count: () => this.db.webhookDelivery.count({ where }),
+      },
+      query,
+      toDeliveryRead,
+    );
   }
 }
