@@ -100,7 +100,7 @@ export class ConversationService {
   }
 
   /** Creates a conversation owned by `userId`; `conversation.created` goes to the outbox with it. */
-  async createConversation(userId: string, input: ConversationCreate = {}): Promise<ConversationRead> {
+  async create(userId: string, input: ConversationCreate = {}): Promise<ConversationRead> {
     return this.db.$transaction(async (tx) => {
       const conversation = toConversationRead(await tx.conversation.create({ data: { userId, title: input.title ?? null } }));
       await publishEvent(tx, 'conversation.created', conversation);
@@ -113,7 +113,7 @@ export class ConversationService {
    * tool calls. Bounded because a long chat would otherwise make one response, and its tool-call
    * rows, as large as the whole history; listMessages pages through all of it.
    */
-  async getConversation(userId: string, conversationId: string): Promise<ConversationDetail> {
+  async get(userId: string, conversationId: string): Promise<ConversationDetail> {
     const row = await this.db.conversation.findFirst({
       where: { id: conversationId, userId },
       include: { messages: { orderBy: NEWEST_MESSAGES_FIRST, take: this.options.detailMaxMessages, include: { toolCalls: { orderBy: TOOL_CALL_ORDER } } } },
@@ -123,7 +123,7 @@ export class ConversationService {
   }
 
   /** The caller's conversations (archived ones only when asked for), most recently updated first. */
-  getUserConversations(userId: string, query: ConversationListQuery): Promise<ConversationList> {
+  list(userId: string, query: ConversationListQuery): Promise<ConversationList> {
     const where: Prisma.ConversationWhereInput = { userId, ...(!query.include_archived && { isArchived: false }) };
     return listWindow(
       {
@@ -135,7 +135,7 @@ export class ConversationService {
     );
   }
 
-  async updateConversation(userId: string, conversationId: string, changes: ConversationUpdate): Promise<ConversationRead> {
+  async update(userId: string, conversationId: string, changes: ConversationUpdate): Promise<ConversationRead> {
     const data = {
       ...(changes.title !== undefined && { title: changes.title }),
       ...(changes.is_archived !== undefined && { isArchived: changes.is_archived }),
@@ -144,12 +144,12 @@ export class ConversationService {
     return this.updateOwned(userId, conversationId, data);
   }
 
-  archiveConversation(userId: string, conversationId: string): Promise<ConversationRead> {
+  archive(userId: string, conversationId: string): Promise<ConversationRead> {
     return this.updateOwned(userId, conversationId, { isArchived: true });
   }
 
   /** Deletes the conversation; its messages and tool calls go with it (ON DELETE CASCADE). */
-  async deleteConversation(userId: string, conversationId: string): Promise<void> {
+  async delete(userId: string, conversationId: string): Promise<void> {
     const { count } = await this.db.conversation.deleteMany({ where: { id: conversationId, userId } });
     if (!count) throw notFound(conversationId);
   }
@@ -178,8 +178,11 @@ export class ConversationService {
     });
   }
 
-  /** The id when `conversationId` names one of the caller's conversations, otherwise null (malformed ids included). */
-  async findOwnedConversationId(userId: string, conversationId: string): Promise<string | null> {
+  /**
+   * The id when `conversationId` names one of the caller's conversations, otherwise null
+   * (malformed ids included): the agent socket takes its ids from a client frame, unchecked.
+   */
+  async findOwnedId(userId: string, conversationId: string): Promise<string | null> {
     if (!UUID.test(conversationId)) return null;
     const row = await this.db.conversation.findFirst({ where: { id: conversationId.toLowerCase(), userId }, select: { id: true } });
     return row?.id ?? null;
@@ -225,6 +228,17 @@ export class ConversationService {
     if (!row) throw notFound(conversationId);
     return toConversationRead(row);
   }
+
+  // The seed's method names (its ConversationService), kept so code written against it still
+  // works; `addMessage` is the same in both.
+  /** `create_conversation`: {@link ConversationService.create}. */
+  readonly createConversation = this.create;
+  /** `get_conversation`: {@link ConversationService.get}. */
+  readonly getConversation = this.get;
+  /** `get_user_conversations`: {@link ConversationService.list}. */
+  readonly getUserConversations = this.list;
+  /** `delete_conversation`: {@link ConversationService.delete}. */
+  readonly deleteConversation = this.delete;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

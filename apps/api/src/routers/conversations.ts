@@ -23,12 +23,12 @@ export const conversationsRouter = router({
     .meta({ openapi: { method: 'GET', path: '/conversations', tags, summary: "List the caller's conversations" } })
     .input(ConversationListQuery)
     .output(ConversationList)
-    .query(({ ctx, input }) => ctx.services.conversations.getUserConversations(ctx.user.id, input)),
+    .query(({ ctx, input }) => ctx.services.conversations.list(ctx.user.id, input)),
   create: authedProcedure
     .meta({ openapi: { method: 'POST', path: '/conversations', tags, summary: 'Create conversation', description: 'The body may be absent.' }, successStatus: 201 })
     .input(ConversationCreateInput)
     .output(ConversationRead)
-    .mutation(({ ctx, input }) => ctx.services.conversations.createConversation(ctx.user.id, input)),
+    .mutation(({ ctx, input }) => ctx.services.conversations.create(ctx.user.id, input)),
   get: authedProcedure
     .meta({
       openapi: {
@@ -43,22 +43,22 @@ export const conversationsRouter = router({
     })
     .input(ConversationIdParam)
     .output(ConversationDetail)
-    .query(({ ctx, input }) => ctx.services.conversations.getConversation(ctx.user.id, input.conversation_id)),
+    .query(({ ctx, input }) => ctx.services.conversations.get(ctx.user.id, input.conversation_id)),
   update: authedProcedure
     .meta({ openapi: { method: 'PATCH', path: byId, tags, summary: 'Update conversation' } })
     .input(ConversationUpdateInput)
     .output(ConversationRead)
-    .mutation(({ ctx, input: { conversation_id, ...changes } }) => ctx.services.conversations.updateConversation(ctx.user.id, conversation_id, changes)),
+    .mutation(({ ctx, input: { conversation_id, ...changes } }) => ctx.services.conversations.update(ctx.user.id, conversation_id, changes)),
   delete: authedProcedure
     .meta({ openapi: { method: 'DELETE', path: byId, tags, summary: 'Delete conversation (with its messages)' }, successStatus: 204 })
     .input(ConversationIdParam)
     .output(z.void())
-    .mutation(({ ctx, input }) => ctx.services.conversations.deleteConversation(ctx.user.id, input.conversation_id)),
+    .mutation(({ ctx, input }) => ctx.services.conversations.delete(ctx.user.id, input.conversation_id)),
   archive: authedProcedure
     .meta({ openapi: { method: 'POST', path: `${byId}/archive`, tags, summary: 'Archive conversation' } })
     .input(ConversationIdParam)
     .output(ConversationRead)
-    .mutation(({ ctx, input }) => ctx.services.conversations.archiveConversation(ctx.user.id, input.conversation_id)),
+    .mutation(({ ctx, input }) => ctx.services.conversations.archive(ctx.user.id, input.conversation_id)),
   messages: authedProcedure
     .meta({ openapi: { method: 'GET', path: `${byId}/messages`, tags, summary: 'List messages (oldest first)' } })
     .input(MessageListInput)

@@ -25,7 +25,7 @@ export const usersRouter = router({
     .meta({ openapi: { method: 'GET', path: '/users/{user_id}', tags, summary: 'Get user by ID (admin)' } })
     .input(UserIdParam)
     .output(UserRead)
-    .query(async ({ ctx, input }) => toUserRead(await ctx.services.users.getById(input.user_id))),
+    .query(({ ctx, input }) => ctx.services.users.get(input.user_id)),
   update: adminProcedure
     .meta({ openapi: { method: 'PATCH', path: '/users/{user_id}', tags, summary: 'Update user (admin)' }, errorStatuses: [409] })
     .input(UserUpdateInput)

@@ -56,5 +56,5 @@ export const webhooksRouter = router({
     .meta({ openapi: { method: 'GET', path: '/webhooks/{webhook_id}/deliveries', tags, summary: 'Delivery log (newest first)' } })
     .input(WebhookDeliveriesInput)
     .output(WebhookDeliveryList)
-    .query(({ ctx, input: { webhook_id, ...page } }) => ctx.services.webhooks.deliveries(ctx.user.id, webhook_id, page)),
+    .query(({ ctx, input: { webhook_id, ...page } }) => ctx.services.webhooks.listDeliveries(ctx.user.id, webhook_id, page)),
 });

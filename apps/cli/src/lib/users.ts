@@ -40,7 +40,7 @@ export async function createUser(ctx: ServiceContext, prompts: Prompter, given: 
   const givenPassword = given.password === undefined ? undefined : parseOrFail(Password, given.password, 'password');
   const email = givenEmail ?? parseOrFail(Email, await prompts.input('Email', { check: checkWith(Email, 'email') }), 'email');
   // before asking for a password: a taken email (or an unreachable database) is known now
-  if (await ctx.services.users.getByEmail(email)) throw new CliError(`User already exists: ${email}`);
+  if (await ctx.services.users.findByEmail(email)) throw new CliError(`User already exists: ${email}`);
   const password = givenPassword ?? parseOrFail(Password, await prompts.newPassword(checkWith(Password, 'password')), 'password');
   const role = given.role ?? (asksRole ? await prompts.select('Role', ROLES.map((r) => ({ name: r, value: r })), 'user') : 'user');
   try {

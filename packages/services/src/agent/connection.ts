@@ -206,13 +206,13 @@ export class AgentConnection {
    */
   private async resolveConversation(requested: string | null | undefined, prompt: string, emit: EmitEvent): Promise<string | null> {
     if (requested) {
-      const owned = await this.bestEffort('look up the conversation', () => this.deps.conversations.findOwnedConversationId(this.userId, requested));
+      const owned = await this.bestEffort('look up the conversation', () => this.deps.conversations.findOwnedId(this.userId, requested));
       if (owned) this.conversationId = owned;
       return owned;
     }
     if (this.conversationId) return this.conversationId;
     const title = Array.from(prompt).slice(0, TITLE_CHARACTERS).join('');
-    const created = await this.bestEffort('create a conversation', () => this.deps.conversations.createConversation(this.userId, { title }));
+    const created = await this.bestEffort('create a conversation', () => this.deps.conversations.create(this.userId, { title }));
     if (!created) return null;
     this.conversationId = created.id;
     emit({ type: 'conversation_created', data: { conversation_id: created.id } });

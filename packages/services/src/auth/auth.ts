@@ -35,9 +35,9 @@ export class AuthService {
   /** Rotates the refresh token: the old session ends, a new one continues its chain. */
   async refresh(refreshToken: string, client: ClientInfo): Promise<Token> {
     const previous = await this.sessions.rotate(refreshToken);
-    const user = await this.users.getById(previous.userId).catch(() => null);
+    const user = await this.users.get(previous.userId).catch(() => null);
     if (!user) throw new AuthenticationError('Invalid or expired refresh token');
-    if (!user.isActive) throw new AuthenticationError('User account is disabled');
+    if (!user.is_active) throw new AuthenticationError('User account is disabled');
     return this.sessions.issueTokens(user.id, client, previous.familyId ?? previous.id);
   }
 

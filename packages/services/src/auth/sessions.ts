@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Session } from 'lucia';
-import type { SessionList, Token } from '@personal-automations/contracts';
+import type { SessionList, SessionRead, Token } from '@personal-automations/contracts';
 import type { Database, Prisma, Session as SessionRow, User as UserRow } from '@personal-automations/db';
 import { AuthenticationError, NotFoundError } from '../errors.ts';
 import { isoOffset } from '../serialize.ts';
@@ -40,8 +40,11 @@ export class SessionService {
     this.revocations = revocations;
   }
 
-  /** A session for `refreshToken`; `familyId` links a refresh to the login it descends from. */
-  async createSession(userId: string, refreshToken: string, client: ClientInfo = {}, familyId?: string): Promise<Session> {
+  /**
+   * A session for `refreshToken`; `familyId` links a refresh to the login it descends from.
+   * Lucia's session, not a contract shape: issueTokens puts its id in the access token.
+   */
+  async create(userId: string, refreshToken: string, client: ClientInfo = {}, familyId?: string): Promise<Session> {
     const id = randomUUID();
     const now = new Date();
     const { deviceName, deviceType } = parseDevice(client.userAgent);
@@ -67,7 +70,7 @@ export class SessionService {
   /** A new session and its token pair (login, OAuth, refresh). */
   async issueTokens(userId: string, client: ClientInfo, familyId?: string): Promise<Token> {
     const refresh_token = await this.tokens.createRefreshToken(userId);
-    const session = await this.createSession(userId, refresh_token, client, familyId);
+    const session = await this.create(userId, refresh_token, client, familyId);
     const access_token = await this.tokens.createAccessToken(userId, session.id);
     return { access_token, refresh_token, token_type: 'bearer' };
   }
@@ -119,13 +122,13 @@ export class SessionService {
   }
 
   /** Active sessions (expired ones included, as in the original), most recently used first. */
-  async getUserSessions(userId: string, currentSessionId?: string): Promise<SessionList> {
+  async list(userId: string, currentSessionId?: string): Promise<SessionList> {
     const rows = await this.db.session.findMany({ where: { userId, isActive: true }, orderBy: { lastUsedAt: 'desc' } });
     return { sessions: rows.map((row) => toSessionRead(row, currentSessionId)), total: rows.length };
   }
 
   /** Revokes one of the user's sessions; another user's session is "not found". */
-  async revokeSession(userId: string, sessionId: string): Promise<void> {
+  async revoke(userId: string, sessionId: string): Promise<void> {
     const session = await this.db.session.findFirst({ where: { id: sessionId, userId }, select: { id: true } });
     if (!session) throw new NotFoundError('Session not found');
     await this.revokeWhere(this.db, { id: sessionId });
@@ -133,8 +136,8 @@ export class SessionService {
   }
 
   /** Revokes every session of the user; returns how many were active. */
-  async revokeAllSessions(userId: string): Promise<number> {
-    const active = await this.revokeUserSessions(this.db, userId);
+  async revokeAll(userId: string): Promise<number> {
+    const active = await this.revokeAllIn(this.db, userId);
     await this.announce({ userId });
     return active;
   }
@@ -144,7 +147,7 @@ export class SessionService {
    * so a password change and the revocation it implies commit together); returns how many were
    * active. The caller announces it after the commit.
    */
-  revokeUserSessions(store: SessionStore, userId: string, exceptSessionId?: string): Promise<number> {
+  revokeAllIn(store: SessionStore, userId: string, exceptSessionId?: string): Promise<number> {
     return this.revokeWhere(store, { userId, ...(exceptSessionId && { id: { not: exceptSessionId } }) });
   }
 
@@ -176,9 +179,17 @@ export class SessionService {
   deleteExpiredSessions(): Promise<void> {
     return this.lucia.deleteExpiredSessions();
   }
+
+  // The seed's method names (its SessionService), kept so code written against it still works.
+  /** `create_session`: {@link SessionService.create}. */
+  readonly createSession = this.create;
+  /** `get_user_sessions`: {@link SessionService.list}. */
+  readonly getUserSessions = this.list;
+  /** `revoke_session`: {@link SessionService.revoke}. */
+  readonly revokeSession = this.revoke;
 }
 
-function toSessionRead(row: SessionRow, currentSessionId: string | undefined) {
+function toSessionRead(row: SessionRow, currentSessionId: string | undefined): SessionRead {
   return {
     id: row.id,
     device_name: row.deviceName,

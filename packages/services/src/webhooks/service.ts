@@ -140,7 +140,8 @@ export class WebhookService {
     return { secret };
   }
 
-  async deliveries(userId: string, webhookId: string, query: WebhookListQuery): Promise<WebhookDeliveryList> {
+  /** The webhook's delivery log, newest first. */
+  async listDeliveries(userId: string, webhookId: string, query: WebhookListQuery): Promise<WebhookDeliveryList> {
     await this.owned(userId, webhookId);
     const where = { webhookId };
     return listWindow(

@@ -19,7 +19,7 @@ export default class UserSetRole extends BaseCommand {
     const { Email } = await import('@personal-automations/contracts');
     const email = parseOrFail(Email, args.email, 'email');
     const { services } = await this.openServices();
-    const user = await services.users.getByEmail(email);
+    const user = await services.users.findByEmail(email);
     if (!user) this.fail(`User not found: ${email}`);
     const updated = await services.users.update(user.id, { role: flags.role }, { asAdmin: true });
     this.log(`Role of ${updated.email} set to ${updated.role}`);
