@@ -28,10 +28,6 @@ export class DatabaseOutage {
     this.probeIntervalMs = probeIntervalMs;
   }
 
-  get isDown(): boolean {
-    return this.outage !== undefined;
-  }
-
   /**
    * The 503 to answer when `error` says the database cannot be used (the first one starts an
    * outage: logged, then probed until it ends), else undefined: `error` is some other failure.

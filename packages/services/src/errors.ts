@@ -1,8 +1,12 @@
-// The service layer's typed errors (the original's app.core.exceptions). Services throw these and
-// know nothing of HTTP; the API maps each `code` to a status once (apps/api/src/errors.ts).
+// The service layer's typed errors. Services throw these and know nothing of HTTP; the API maps
+// each `code` to a status and a tRPC code once (apps/api/src/errors.ts).
 
 export type ErrorDetails = Record<string, unknown> | null;
 
+/**
+ * Every code an AppError can carry: what the API's mapping table covers. INTERNAL_ERROR is no
+ * class's code but the 500 envelope's, which the API answers for failures that are not AppErrors.
+ */
 export const ERROR_CODES = [
   'NOT_FOUND',
   'ALREADY_EXISTS',
@@ -13,7 +17,6 @@ export const ERROR_CODES = [
   'BAD_REQUEST',
   'EXTERNAL_SERVICE_ERROR',
   'SERVICE_UNAVAILABLE',
-  'DATABASE_ERROR',
   'INTERNAL_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -25,12 +28,12 @@ export class AppError extends Error {
     super(message);
     this.name = new.target.name;
     this.code = code;
-    // An empty details object is sent as null, as the original did.
+    // The envelope's `details` is an object or null, never an empty object (the wire contract).
     this.details = details && Object.keys(details).length ? details : null;
   }
 }
 
-/** An AppError subclass with a fixed code and a default message (the seed's exception classes). */
+/** An AppError subclass with a fixed code and a default message, so a throw names only what differs. */
 function errorClass(code: ErrorCode, defaultMessage: string) {
   return class extends AppError {
     constructor(message: string = defaultMessage, details: ErrorDetails = null) {
@@ -49,8 +52,6 @@ export class NotAuthenticatedError extends errorClass('AUTHENTICATION_ERROR', 'N
 export class AuthorizationError extends errorClass('AUTHORIZATION_ERROR', 'Insufficient permissions') {}
 export class BadRequestError extends errorClass('BAD_REQUEST', 'Bad request') {}
 export class ExternalServiceError extends errorClass('EXTERNAL_SERVICE_ERROR', 'External service error') {}
-export class DatabaseError extends errorClass('DATABASE_ERROR', 'Database error') {}
-export class InternalError extends errorClass('INTERNAL_ERROR', 'An unexpected error occurred') {}
 
 export class RateLimitError extends AppError {
   /** Seconds until the client may try again. */

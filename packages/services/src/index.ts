@@ -1,73 +1,64 @@
-export * from './errors.ts';
-export { ItemService, toItemRead } from './items.ts';
-export { HealthService } from './health.ts';
-export type { HealthDeps, ReadinessCheck } from './health.ts';
-export { isoOffset, isoOffsetOrNull } from './serialize.ts';
+// What the other packages use of the services, and nothing more: the API, the job runtime
+// (packages/jobs), the worker, the CLI, the platform and the benchmarks reach the services
+// through `createServices()`, and import by name only what they must name themselves. The rest
+// stays internal to this package (its own tests import the modules directly).
+
+// The services, built once per process
 export { createServices } from './container.ts';
-export type { Services, ServiceDeps } from './container.ts';
-export { AccountExistsError, UserService, toUserRead } from './users.ts';
-export type { OAuthIdentity, UpdateOptions, UserServiceDeps } from './users.ts';
-export { SessionService } from './auth/sessions.ts';
-export type { ClientInfo, Authenticated } from './auth/sessions.ts';
-export { AuthService, TOO_MANY_FAILED_LOGINS } from './auth/auth.ts';
-export { GoogleOAuthService } from './auth/oauth.ts';
-export type { GoogleCallback, GoogleOAuthConfig, OAuthFlow, OAuthStart } from './auth/oauth.ts';
-export { TokenService, hashToken } from './auth/tokens.ts';
-export type { AccessClaims } from './auth/tokens.ts';
-export { HASHING_BUSY, HashingGate, hashPassword, PasswordHasher, verifyPassword } from './auth/passwords.ts';
-export type { PasswordCheck } from './auth/passwords.ts';
-export { parseDevice } from './auth/device.ts';
+export type { Services } from './container.ts';
+export type { ReadinessCheck } from './health.ts';
+export { ItemService } from './items.ts';
+export { toUserRead } from './users.ts';
 export { publishEvent } from './events.ts';
-export type { DomainEventType } from './events.ts';
-export { ConversationService, toConversationRead, toMessageRead, toMessageReadSimple, toToolCallRead } from './conversations.ts';
-export type { AssistantTurn, ToolCallRecord } from './conversations.ts';
-export { Agent, SYSTEM_PROMPT } from './agent/agent.ts';
-export type { AgentOptions, AgentRunInput, AgentRunResult, EmitEvent } from './agent/agent.ts';
-export { AgentConnection, CANCELLED, EMPTY_MESSAGE, IDLE_TIMEOUT, TURN_IN_PROGRESS, turnsExceeded } from './agent/connection.ts';
-export type { AgentConnectionOptions, ConnectionDeps, ConnectionEnd, ConnectionLimits } from './agent/connection.ts';
-export { AgentService, SOCKET_LIMIT_REASON, tooManySockets } from './agent/service.ts';
-export type { AgentServiceDeps } from './agent/service.ts';
-export { boundHistory } from './agent/history.ts';
-export type { HistoryBounds } from './agent/history.ts';
-export { SESSION_REVOKED, TOKEN_EXPIRED } from './agent/socket-session.ts';
+
+// Typed errors, which the API maps to statuses once
+export {
+  AppError,
+  AuthenticationError,
+  AuthorizationError,
+  BadRequestError,
+  ExternalServiceError,
+  NotAuthenticatedError,
+  RateLimitError,
+  ServiceUnavailableError,
+  ValidationError,
+} from './errors.ts';
+export type { ErrorCode } from './errors.ts';
+export type { DatabaseOutage, OutageLogger } from './database-outage.ts';
+
+// Logins, sessions and the agent socket
+export { TOO_MANY_FAILED_LOGINS } from './auth/auth.ts';
+export type { OAuthFlow } from './auth/oauth.ts';
+export { TokenService } from './auth/tokens.ts';
+export type { AccessClaims } from './auth/tokens.ts';
+export { HASHING_BUSY, hashPassword, verifyPassword } from './auth/passwords.ts';
+export { LocalRevocationBus, RedisRevocationBus } from './auth/revocations.ts';
+export type { Revocation, RevocationBus } from './auth/revocations.ts';
+export type { AgentConnection, ConnectionEnd } from './agent/connection.ts';
 export type { SocketLogin } from './agent/socket-session.ts';
-export { agentSocketKeyPrefix, MemorySocketSlots, openAgentSocketSlots, RedisSocketSlots } from './agent/socket-slots.ts';
-export type { AgentSocketSlots, AgentSocketSlotsOptions, SocketSlot } from './agent/socket-slots.ts';
-export { toErrorEvent, UNEXPECTED_ERROR } from './agent/errors.ts';
-export type { AgentLogger } from './agent/errors.ts';
-export { OpenAIChatModel } from './agent/model.ts';
-export type { ChatModel, ModelChunk, ModelMessage, ModelToolCall } from './agent/model.ts';
-export { currentDatetimeTool, defaultTools, defineTool, ToolRegistry } from './agent/tools.ts';
-export type { AgentTool, ToolContext, ToolDefinition, ToolOutcome } from './agent/tools.ts';
-export { WebhookService, toWebhookRead } from './webhooks/service.ts';
-export type { WebhookServiceOptions } from './webhooks/service.ts';
-export { DeliveryService, deliveryIdFor, retryDelayMs, toDeliveryRead } from './webhooks/deliveries.ts';
-export type { AttemptResult } from './webhooks/deliveries.ts';
-export { WebhookSender, RESPONSE_BODY_CHARS } from './webhooks/sender.ts';
-export type { AttemptOutcome, OutgoingDelivery, SenderOptions } from './webhooks/sender.ts';
-export { legacySignature, signatureHeaders, standardSignature } from './webhooks/signing.ts';
-export { deliveryBody, pythonJsonDumps, TEST_DATA, TEST_EVENT } from './webhooks/payload.ts';
-export { BlockedAddressError, isBlockedAddress, UrlGuard } from './webhooks/url-guard.ts';
-export { HostResolutionError, HostResolver, type HostResolverOptions } from './webhooks/resolver.ts';
-export { DELIVERY_FAILURE, type WebhookLogger } from './webhooks/failures.ts';
+export { agentSocketKeyPrefix, openAgentSocketSlots } from './agent/socket-slots.ts';
+
+// Rate limits
+export { budgetsFrom, RateLimits, rateLimitKeyPrefix } from './limits/rate-limits.ts';
+export type { Draw } from './limits/rate-limits.ts';
+
+// Webhooks: the worker delivers, the relay fans events out
+export { deliveryIdFor, retryDelayMs } from './webhooks/deliveries.ts';
+export type { AttemptResult, DeliveryService } from './webhooks/deliveries.ts';
+export { WebhookSender } from './webhooks/sender.ts';
+export { deliveryBody, pythonJsonDumps } from './webhooks/payload.ts';
+export { isBlockedAddress } from './webhooks/url-guard.ts';
+export type { WebhookLogger } from './webhooks/failures.ts';
 export { findSubscribers, receives } from './webhooks/subscribers.ts';
-export type { Subscriber } from './webhooks/subscribers.ts';
+
+// Jobs: the backends, queues and processors' inputs
 export { MAINTENANCE_JOBS, QUEUE_NAMES } from './jobs/queue-names.ts';
-export type { MaintenanceJobName } from './jobs/queue-names.ts';
-export type { DeliveryJobData, TaskData, TaskJobs, TaskName, TaskResult } from './jobs/payloads.ts';
+export type { DeliveryJobData, TaskData, TaskName, TaskResult } from './jobs/payloads.ts';
 export { firstConnection, queueConnection, queueLocation } from './jobs/redis-connection.ts';
 export { TaskQueue } from './jobs/tasks.ts';
-export type { EnqueuedTask, TaskState, TaskStatus } from './jobs/tasks.ts';
-export { defaultBackoffMs, PermanentJobError, TransactionalEnqueueError } from './jobs/backend.ts';
-export type { AddBulkOptions, JobBackend, JobInfo, JobOptions, JobProcessor, JobQueue, JobState, JobSummary, JobWorker, JobWorkerOptions, NewJob, RunningJob } from './jobs/backend.ts';
+export type { TaskStatus } from './jobs/tasks.ts';
+export { PermanentJobError } from './jobs/backend.ts';
+export type { JobBackend, JobProcessor, JobQueue, JobWorker, JobWorkerOptions, NewJob, RunningJob } from './jobs/backend.ts';
 export { BullmqJobBackend } from './jobs/bullmq-backend.ts';
 export { DatabaseJobBackend } from './jobs/database-backend.ts';
-export type { DatabaseJobBackendOptions } from './jobs/database-backend.ts';
-export { MaintenanceService } from './jobs/maintenance.ts';
-export type { DeliveryPrune, SessionCleanup, StaleCounts } from './jobs/maintenance.ts';
-export { accountKey, budgetsFrom, RateLimits, rateLimitKeyPrefix } from './limits/rate-limits.ts';
-export type { Budget, BudgetName, Draw, RateLimitsOptions } from './limits/rate-limits.ts';
-export { LocalRevocationBus, RedisRevocationBus, revokes } from './auth/revocations.ts';
-export type { Revocation, RevocationBus, RevocationListener } from './auth/revocations.ts';
-export { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE, DatabaseOutage } from './database-outage.ts';
-export type { DatabaseOutageOptions, OutageLogger } from './database-outage.ts';
+export type { DeliveryPrune, MaintenanceService, SessionCleanup, StaleCounts } from './jobs/maintenance.ts';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type Database } from '@personal-automations/db';
 import { useTestDatabase } from '@personal-automations/testing';
-import { ItemService, NotFoundError } from '../src/index.ts';
+import { NotFoundError } from '../src/errors.ts';
+import { ItemService } from '../src/items.ts';
 
 const database = useTestDatabase();
 let db: Database;

@@ -6,7 +6,11 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeDns } from '@personal-automations/testing';
-import { BlockedAddressError, HostResolutionError, HostResolver, UrlGuard, ValidationError, WebhookSender, type WebhookLogger } from '../src/index.ts';
+import { ValidationError } from '../src/errors.ts';
+import type { WebhookLogger } from '../src/webhooks/failures.ts';
+import { HostResolutionError, HostResolver } from '../src/webhooks/resolver.ts';
+import { WebhookSender } from '../src/webhooks/sender.ts';
+import { BlockedAddressError, UrlGuard } from '../src/webhooks/url-guard.ts';
 
 const HANGING = Array.from({ length: 8 }, (_, i) => `hang${i}.test`);
 const dns = await startFakeDns({

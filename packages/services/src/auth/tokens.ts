@@ -67,10 +67,6 @@ export class TokenService {
     return this.sign({ sub: userId, type: 'refresh' }, this.settings.refreshTokenMinutes);
   }
 
-  get refreshLifetimeMs(): number {
-    return this.settings.refreshTokenMinutes * 60_000;
-  }
-
   /**
    * Signature, expiry and the required claims, then (given `type`) the contract's claim checks;
    * every failure is a 401 with the contract's message. Without `type` the caller checks it.
