@@ -1,4 +1,4 @@
-# The API server. There is no build step: Node 24 runs the TypeScript sources directly.
+# The API server. There is no build step: Node runs the TypeScript sources directly.
 #   docker build -t personal-automations .
 #   docker run -p 8000:8000 -e SECRET_KEY="$(openssl rand -hex 32)" -e POSTGRES_HOST=... -e REDIS_HOST=... personal-automations
 # On start the container applies the migrations (creating the database if it is missing),
@@ -6,7 +6,8 @@
 # The image runs with ENVIRONMENT=production unless told otherwise, so it refuses to start with
 # the public default SECRET_KEY or a "*" CORS origin, refuses private webhook targets, and
 # serves no /docs; -e ENVIRONMENT=development for a trial run.
-FROM node:24-slim
+# The same Node release as scripts/toolchain.sh (NODE_PKG_VERSION) and engines.node.
+FROM node:26.12.1-slim
 
 # The pnpm that package.json's packageManager names, installed with npm.
 RUN npm install --global --no-audit --no-fund pnpm@10.34.9 \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets everything up on a fresh clone: Node >= 22.12 and pnpm (scripts/toolchain.sh), the
+# Sets everything up on a fresh clone: the pinned Node and pnpm (scripts/toolchain.sh), the
 # workspace's packages, and the generated Prisma client. Safe to run again.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
