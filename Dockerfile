@@ -10,7 +10,7 @@
 FROM node:26.12.1-slim
 
 # The pnpm that package.json's packageManager names, installed with npm.
-RUN npm install --global --no-audit --no-fund pnpm@10.34.9 \
+RUN npm install --global --no-audit --no-fund pnpm@12.25.1 \
     && npm cache clean --force
 
 # Everything below runs as the image's unprivileged `node` user, who owns /app.
