@@ -1,5 +1,5 @@
 # The everyday commands; each one sets up whatever is missing first (scripts/setup.sh).
-.PHONY: start test test-cov setup bench
+.PHONY: start test test-cov setup bench outdated
 
 start:      ## set up, create + migrate the database, start the API on :8000
 	bash scripts/start.sh
@@ -15,3 +15,6 @@ setup:      ## install the toolchain and packages, generate the Prisma client
 
 bench:      ## run the benchmarks under bench/
 	bash scripts/bench.sh
+
+outdated:   ## list what has newer releases: the pinned Node and pnpm, every package's dependencies
+	bash scripts/outdated.sh
