@@ -33,10 +33,11 @@ describe('typed tRPC client', () => {
   });
 
   it('reports invalid input as BAD_REQUEST, and shares the contract with REST', async () => {
-    const error = await client().items.list.query({ page: 0, size: 50 }).catch((e: unknown) => e);
+    const trpc = client();
+    const error = await trpc.items.list.query({ page: 0, size: 50 }).catch((e: unknown) => e);
     expect((error as TRPCClientError<AppRouter>).data?.code).toBe('BAD_REQUEST');
     // @ts-expect-error title is required by the contract
-    const missing = await client().items.create.mutate({}).catch((e: unknown) => e);
+    const missing = await trpc.items.create.mutate({}).catch((e: unknown) => e);
     expect((missing as TRPCClientError<AppRouter>).data?.httpStatus).toBe(400);
   });
 
