@@ -35,9 +35,12 @@ const ROUND_TIMEOUT_MS = 120_000;
 
 // ---- parent: fake model, clients, measurements ----------------------------------------------
 
-
 function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { env, execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
+    env,
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the API exited during startup (code ${code})`)));
     child.on('message', (message: ChildMessage) => {
@@ -62,7 +65,11 @@ function memoryOf(child: ChildProcess): Promise<Memory> {
 async function login(base: string): Promise<string> {
   const email = 'bench-agent@example.com';
   const password = `bench-${randomBytes(8).toString('hex')}`;
-  const registered = await fetch(`${base}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const registered = await fetch(`${base}/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${await registered.text()}`);
   const loggedIn = await fetch(`${base}/auth/login`, { method: 'POST', body: new URLSearchParams({ username: email, password }) });
   if (loggedIn.status !== 200) throw new Error(`login answered ${loggedIn.status}: ${await loggedIn.text()}`);
@@ -115,7 +122,8 @@ class BenchSocket {
   }
 }
 
-const percentile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]! : NaN);
+const percentile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]! : NaN;
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
@@ -134,7 +142,9 @@ async function runBenchmark(): Promise<void> {
   const sockets: BenchSocket[] = [];
   let exitCode = 1;
   try {
-    console.log(`agent-ws: ${config.sockets} sockets, ${config.tokens}-token answers, ${config.intervalMs} ms between tokens, 1 warm-up + ${config.rounds} measured turn(s) per socket`);
+    console.log(
+      `agent-ws: ${config.sockets} sockets, ${config.tokens}-token answers, ${config.intervalMs} ms between tokens, 1 warm-up + ${config.rounds} measured turn(s) per socket`,
+    );
     await database.create();
 
     fake = await startFakeOpenAI();
@@ -143,7 +153,12 @@ async function runBenchmark(): Promise<void> {
     const requestOf = new Map<string, RecordedRequest>();
     fake.reply = (request, recorded) => {
       requestOf.set(String(request.messages.at(-1)?.content), recorded);
-      return { kind: 'text', chunks: answer, intervalMs: config.intervalMs, usage: { prompt_tokens: 20, completion_tokens: config.tokens, total_tokens: 20 + config.tokens } };
+      return {
+        kind: 'text',
+        chunks: answer,
+        intervalMs: config.intervalMs,
+        usage: { prompt_tokens: 20, completion_tokens: config.tokens, total_tokens: 20 + config.tokens },
+      };
     };
 
     api = await startApi({
@@ -198,13 +213,21 @@ async function runBenchmark(): Promise<void> {
               streaming = { memory: await memoryOf(api!.child), sockets: midStream };
             })()
           : undefined;
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`round ${round} did not finish in ${ROUND_TIMEOUT_MS / 1000} s`)), ROUND_TIMEOUT_MS).unref());
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`round ${round} did not finish in ${ROUND_TIMEOUT_MS / 1000} s`)), ROUND_TIMEOUT_MS).unref(),
+      );
       const results = await Promise.race([turns, timeout]);
       await sample;
       const wall = performance.now() - started;
       for (const [i, turn] of results.entries()) {
         const upstream = requestOf.get(`bench socket ${i} round ${round}`);
-        if (turn.failure || turn.text !== expected || turn.output !== expected || !upstream?.firstChunkAt || turn.firstTokenAt === undefined) {
+        if (
+          turn.failure ||
+          turn.text !== expected ||
+          turn.output !== expected ||
+          !upstream?.firstChunkAt ||
+          turn.firstTokenAt === undefined
+        ) {
           failures.push(`round ${round} socket ${i}: ${turn.failure ?? 'wrong or missing answer'}`);
           continue;
         }
@@ -220,7 +243,9 @@ async function runBenchmark(): Promise<void> {
     for (const list of [overheads, firstTokens, toModel, fromModel]) list.sort((a, b) => a - b);
     const perSocket = (m: Memory | undefined, key: keyof Memory) => (m ? kib((m[key] - before[key]) / config.sockets) : 'n/a');
     console.log(`\n${overheads.length} measured turns`);
-    console.log(`  server overhead to first token   p50 ${ms(percentile(overheads, 0.5))}   p99 ${ms(percentile(overheads, 0.99))}   max ${ms(overheads.at(-1) ?? NaN)}`);
+    console.log(
+      `  server overhead to first token   p50 ${ms(percentile(overheads, 0.5))}   p99 ${ms(percentile(overheads, 0.99))}   max ${ms(overheads.at(-1) ?? NaN)}`,
+    );
     console.log(`    frame sent → model request      p50 ${ms(percentile(toModel, 0.5))}   p99 ${ms(percentile(toModel, 0.99))}`);
     console.log(`    model's first chunk → delta     p50 ${ms(percentile(fromModel, 0.5))}   p99 ${ms(percentile(fromModel, 0.99))}`);
     console.log(`  client time to first token       p50 ${ms(percentile(firstTokens, 0.5))}   p99 ${ms(percentile(firstTokens, 0.99))}`);
@@ -231,7 +256,9 @@ async function runBenchmark(): Promise<void> {
         ` (sampled with ${streaming?.sockets ?? 0} of ${config.sockets} sockets mid-answer)`,
     );
     if (failures.length) {
-      console.log(`\n!! ${failures.length} turn(s) failed, e.g. ${failures.slice(0, 3).join('; ')}: the figures above are not a valid measurement`);
+      console.log(
+        `\n!! ${failures.length} turn(s) failed, e.g. ${failures.slice(0, 3).join('; ')}: the figures above are not a valid measurement`,
+      );
     } else exitCode = 0;
   } catch (error) {
     console.error('agent-ws benchmark failed:', error);

@@ -89,7 +89,9 @@ async function main(): Promise<void> {
       for (let i = 0; i < reopens; i++) later.push(await startInChild(dataDir));
       laters.push(...later);
       const line = (r: StartResult) => `${r.readyMs.toFixed(0)} ms / ${r.rssMb.toFixed(0)} MB`;
-      console.log(`round ${round}: first ${line(first)} (${first.migrations} migrations); later ${later.map(line).join(', ')}; data dir ${dirSizeMb(dataDir).toFixed(0)} MB`);
+      console.log(
+        `round ${round}: first ${line(first)} (${first.migrations} migrations); later ${later.map(line).join(', ')}; data dir ${dirSizeMb(dataDir).toFixed(0)} MB`,
+      );
     }
     console.log('');
     console.log('median (min–max); open = openEmbeddedDatabase resolved, ready = first query answered over the URL');

@@ -87,14 +87,40 @@ const cpuOf = (r: Round) => r.cpuPerRequest + (r.dbCpuPerRequest ?? 0);
 
 function printSummary(medians: Map<string, Round>, idleRss: Map<string, number>): void {
   const dbCpu = (r: Round) => (r.dbCpuPerRequest === undefined ? 'n/a' : fmt(r.dbCpuPerRequest));
-  console.log(`\nmedian round per target (by requests/s; CPU per request: median over the rounds; RSS: after start, and the most after a round):\n`);
+  console.log(
+    `\nmedian round per target (by requests/s; CPU per request: median over the rounds; RSS: after start, and the most after a round):\n`,
+  );
   console.log(
     table(
-      ['target', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'PostgreSQL µs/req', 'total µs/req', 'RSS idle MB', 'RSS load MB', 'requests', 'failed'],
+      [
+        'target',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'server CPU µs/req',
+        'PostgreSQL µs/req',
+        'total µs/req',
+        'RSS idle MB',
+        'RSS load MB',
+        'requests',
+        'failed',
+      ],
       TARGETS.map((name) => {
         const m = medians.get(name)!;
         const failed = m.non2xx + m.errors + m.timeouts;
-        return [LABELS[name], fmt(m.rps, 1), fmt(m.p50, 2), fmt(m.p99, 2), fmt(m.cpuPerRequest), dbCpu(m), fmt(cpuOf(m)), mb(idleRss.get(name)!), mb(m.rssBytes), fmt(m.requests), fmt(failed)];
+        return [
+          LABELS[name],
+          fmt(m.rps, 1),
+          fmt(m.p50, 2),
+          fmt(m.p99, 2),
+          fmt(m.cpuPerRequest),
+          dbCpu(m),
+          fmt(cpuOf(m)),
+          mb(idleRss.get(name)!),
+          mb(m.rssBytes),
+          fmt(m.requests),
+          fmt(failed),
+        ];
       }),
     ),
   );
@@ -115,8 +141,12 @@ async function main(): Promise<number> {
   const server = new URL(databaseUrl);
   console.log(`items-embedded: GET ${apiPrefix}${ITEMS_PATH}, ${ITEMS_ROWS} rows, ${config.connections} connections`);
   console.log(`  warm-up ${config.warmup} s per target, then ${config.rounds} round(s) x ${config.duration} s per target, alternating`);
-  console.log(`  real: PostgreSQL ${server.host} (pool ${settings.DB_POOL_SIZE + settings.DB_MAX_OVERFLOW}), Redis ${new URL(settings.redisUrl).host}; embedded: PGlite in ${dataDir} (one connection)`);
-  console.log(`  node ${process.version}, ${os.availableParallelism()} CPUs, load average at start ${fmt(os.loadavg()[0]!, 2)} (other work on the machine skews requests/s)`);
+  console.log(
+    `  real: PostgreSQL ${server.host} (pool ${settings.DB_POOL_SIZE + settings.DB_MAX_OVERFLOW}), Redis ${new URL(settings.redisUrl).host}; embedded: PGlite in ${dataDir} (one connection)`,
+  );
+  console.log(
+    `  node ${process.version}, ${os.availableParallelism()} CPUs, load average at start ${fmt(os.loadavg()[0]!, 2)} (other work on the machine skews requests/s)`,
+  );
 
   await database.create();
   await seedItems(databaseUrl);

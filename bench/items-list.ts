@@ -52,7 +52,14 @@ const CHECKS_LOGIN = new Set<TargetName>(['stack', 'stack-nolimit', 'bare-auth']
 
 function targetsEnv(): TargetName[] {
   const raw = process.env.BENCH_TARGETS?.trim() || 'stack,bare,bare-auth';
-  const names = [...new Set(raw.split(',').map((s) => s.trim()).filter(Boolean))];
+  const names = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   for (const name of names) if (!(name in TARGET_SCRIPTS)) throw new Error(`BENCH_TARGETS: unknown target ${JSON.stringify(name)}`);
   if (!names.includes('stack') || !names.includes('bare')) throw new Error('BENCH_TARGETS: must include stack and bare');
   return names as TargetName[];
@@ -85,7 +92,12 @@ async function main(): Promise<number> {
   await seedItems(databaseUrl);
 
   // the stack on PostgreSQL and Redis, as deployed (items-embedded.ts compares the other setups)
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: settings.redisUrl, ...apiChildEnv(settings, runMinutes) };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: settings.redisUrl,
+    ...apiChildEnv(settings, runMinutes),
+  };
   for (const name of config.targets) servers.push(await startServer(name, TARGET_SCRIPTS[name], childEnv));
   // every target shares the one database, so the stack's login serves them all (the bare routes other than bare-auth ignore it)
   const authorization = await login(servers.find((s) => s.name === 'stack')!, apiPrefix);
@@ -101,7 +113,12 @@ async function main(): Promise<number> {
     console.log(roundLine(label, round));
     if (problemsOf(round)) bad = true;
   };
-  const rounds = await runRounds(servers, config, (server, seconds) => load(server, seconds, { path: `${apiPrefix}${ITEMS_PATH}`, connections: config.connections, authorization }), report);
+  const rounds = await runRounds(
+    servers,
+    config,
+    (server, seconds) => load(server, seconds, { path: `${apiPrefix}${ITEMS_PATH}`, connections: config.connections, authorization }),
+    report,
+  );
 
   // each target's median round (by requests/s); its CPU per request is the median over its rounds
   const medians = mediansByTarget(config.targets, rounds);
@@ -113,7 +130,16 @@ async function main(): Promise<number> {
       ['target', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'requests', 'non-2xx', 'errors'],
       config.targets.map((name) => {
         const m = medians.get(name)!;
-        return [TARGET_SCRIPTS[name].label, fmt(m.rps, 1), fmt(m.p50, 2), fmt(m.p99, 2), fmt(m.cpuPerRequest), fmt(m.requests), fmt(m.non2xx), fmt(m.errors + m.timeouts)];
+        return [
+          TARGET_SCRIPTS[name].label,
+          fmt(m.rps, 1),
+          fmt(m.p50, 2),
+          fmt(m.p99, 2),
+          fmt(m.cpuPerRequest),
+          fmt(m.requests),
+          fmt(m.non2xx),
+          fmt(m.errors + m.timeouts),
+        ];
       }),
     ),
   );
@@ -132,7 +158,10 @@ async function main(): Promise<number> {
   }
   for (const name of ['stack-nolimit', 'bare-auth', 'bare-tx', 'prisma'] as const) {
     const extra = medians.get(name);
-    if (extra) console.log(`${name} ÷ bare: ${ratio(extra.rps, bare.rps, 3)} of the requests/s, CPU per request x${ratio(extra.cpuPerRequest, bare.cpuPerRequest, 2)}`);
+    if (extra)
+      console.log(
+        `${name} ÷ bare: ${ratio(extra.rps, bare.rps, 3)} of the requests/s, CPU per request x${ratio(extra.cpuPerRequest, bare.cpuPerRequest, 2)}`,
+      );
   }
   console.log(`load average at the end ${fmt(os.loadavg()[0]!, 2)}`);
   if (bad) {

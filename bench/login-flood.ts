@@ -26,7 +26,10 @@ import { benchDatabase } from './lib/database.ts';
 import { apiChildEnv, startServer, stopChild, type Server } from './lib/servers.ts';
 
 const OUT_OF_REACH = '1000000000';
-const config = { ...loadSettingsEnv({ duration: 10, rounds: 1, connections: 10, warmup: 3 }), flood: intEnv('FLOOD_CONNECTIONS', 50, 1, 1000) };
+const config = {
+  ...loadSettingsEnv({ duration: 10, rounds: 1, connections: 10, warmup: 3 }),
+  flood: intEnv('FLOOD_CONNECTIONS', 50, 1, 1000),
+};
 const TARGETS = {
   gated: { label: 'gated (PASSWORD_HASH_CONCURRENCY=2)', env: {} },
   ungated: { label: 'ungated (64, 60 s queue)', env: { PASSWORD_HASH_CONCURRENCY: '64', PASSWORD_HASH_QUEUE_TIMEOUT_SECONDS: '60' } },
@@ -56,14 +59,17 @@ async function flood(server: Server, seconds: number, connections: number): Prom
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ username: 'flood@example.com', password: 'not the password' }).toString(),
   });
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, (s as { count: number }).count]));
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, (s as { count: number }).count]),
+  );
   return { requests: result.requests.total, statusCodes, errors: result.errors + result.timeouts };
 }
 
 type Measured = { alone: Round; flooded: Round; flood: Flood };
 
 async function measure(server: Server, authorization: string): Promise<Measured> {
-  const read = (seconds: number) => load(server, seconds, { path: `${apiPrefix}${ITEMS_PATH}`, connections: config.connections, authorization });
+  const read = (seconds: number) =>
+    load(server, seconds, { path: `${apiPrefix}${ITEMS_PATH}`, connections: config.connections, authorization });
   if (config.warmup > 0) await read(config.warmup);
   const alone = await read(config.duration);
   const [flooded, floodResult] = await Promise.all([read(config.duration), flood(server, config.duration, config.flood)]);
@@ -72,8 +78,12 @@ async function measure(server: Server, authorization: string): Promise<Measured>
 
 async function main(): Promise<number> {
   const runMinutes = Math.ceil((2 * (config.warmup + 2 * config.duration)) / 60);
-  console.log(`login-flood: GET ${apiPrefix}${ITEMS_PATH} (${config.connections} connections) alone, then beside ${config.flood} connections of wrong-password logins`);
-  console.log(`  ${config.duration} s per phase, warm-up ${config.warmup} s; node ${process.version}, ${os.availableParallelism()} CPUs, load average ${fmt(os.loadavg()[0]!, 2)}`);
+  console.log(
+    `login-flood: GET ${apiPrefix}${ITEMS_PATH} (${config.connections} connections) alone, then beside ${config.flood} connections of wrong-password logins`,
+  );
+  console.log(
+    `  ${config.duration} s per phase, warm-up ${config.warmup} s; node ${process.version}, ${os.availableParallelism()} CPUs, load average ${fmt(os.loadavg()[0]!, 2)}`,
+  );
 
   await database.create();
   await seedItems(databaseUrl);
@@ -99,14 +109,23 @@ async function main(): Promise<number> {
     await stopChild(server.child);
   }
 
-  console.log(`\n${table(
-    ['API', 'read alone p99 ms', 'read in flood p99 ms', 'p99 x', 'read req/s alone', 'in flood', 'logins answered', 'of which 503'],
-    [...results].map(([name, { alone, flooded, flood: f }]) => [
-      TARGETS[name].label, fmt(alone.p99, 1), fmt(flooded.p99, 1), ratio(flooded.p99, alone.p99), fmt(alone.rps, 1), fmt(flooded.rps, 1),
-      fmt(f.requests), fmt(f.statusCodes['503'] ?? 0),
-    ]),
-  )}`);
-  for (const [name, { flood: f }] of results) console.log(`  ${name} flood answers: ${JSON.stringify(f.statusCodes)}, errors/timeouts ${f.errors}`);
+  console.log(
+    `\n${table(
+      ['API', 'read alone p99 ms', 'read in flood p99 ms', 'p99 x', 'read req/s alone', 'in flood', 'logins answered', 'of which 503'],
+      [...results].map(([name, { alone, flooded, flood: f }]) => [
+        TARGETS[name].label,
+        fmt(alone.p99, 1),
+        fmt(flooded.p99, 1),
+        ratio(flooded.p99, alone.p99),
+        fmt(alone.rps, 1),
+        fmt(flooded.rps, 1),
+        fmt(f.requests),
+        fmt(f.statusCodes['503'] ?? 0),
+      ]),
+    )}`,
+  );
+  for (const [name, { flood: f }] of results)
+    console.log(`  ${name} flood answers: ${JSON.stringify(f.statusCodes)}, errors/timeouts ${f.errors}`);
   if (bad) {
     console.log('\n!! some reads failed (non-2xx, errors or timeouts): the figures above are not a valid measurement');
     return 1;

@@ -29,7 +29,6 @@ import { intEnv } from './lib/env.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WORKER_MAIN = path.join(here, '../apps/worker/src/main.ts');
 
-
 const settings = getSettings();
 const config = {
   rate: intEnv('BENCH_EVENTS_PER_SECOND', 50, 1, 10_000),
@@ -69,7 +68,8 @@ const receiver = http.createServer((req, res) => {
 async function waitForAll(keys: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (keys.some((k) => !received.has(k))) {
-    if (Date.now() > deadline) throw new Error(`${keys.filter((k) => !received.has(k)).length} of ${keys.length} events not delivered within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`${keys.filter((k) => !received.has(k)).length} of ${keys.length} events not delivered within ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -96,12 +96,16 @@ function stopWorker(): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  console.log(`webhooks: worker process, concurrency ${config.concurrency}, outbox poll ${config.pollMs} ms, receiver on 127.0.0.1; node ${process.version}`);
+  console.log(
+    `webhooks: worker process, concurrency ${config.concurrency}, outbox poll ${config.pollMs} ms, receiver on 127.0.0.1; node ${process.version}`,
+  );
   await database.create();
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const user = await db.user.create({ data: { email: 'bench@example.com' } });
-  await db.webhook.create({ data: { userId: user.id, name: 'bench', url, events: ['item.created'], secret: randomBytes(32).toString('base64url') } });
+  await db.webhook.create({
+    data: { userId: user.id, name: 'bench', url, events: ['item.created'], secret: randomBytes(32).toString('base64url') },
+  });
 
   worker = spawn(process.execPath, [WORKER_MAIN, 'worker'], { env: workerEnv, stdio: ['ignore', 'inherit', 'inherit'] });
   const items = new ItemService(db);
@@ -136,7 +140,9 @@ async function main(): Promise<number> {
   await waitForAll(burstKeys, 600_000);
   const lastAt = Math.max(...burstKeys.map((k) => received.get(k)!.at));
   const seconds = (lastAt - burstStart) / 1000;
-  console.log(`  throughput, burst of ${config.burst} events: ${fmt(config.burst / seconds)} deliveries/s (${fmt(seconds, 2)} s to the last receipt)`);
+  console.log(
+    `  throughput, burst of ${config.burst} events: ${fmt(config.burst / seconds)} deliveries/s (${fmt(seconds, 2)} s to the last receipt)`,
+  );
 
   const duplicates = [...received.values()].filter((r) => r.count > 1).length;
   // the worker logs an attempt just after the receiver answered: give the last ones a moment
@@ -145,7 +151,9 @@ async function main(): Promise<number> {
     logged = await db.webhookDelivery.count({ where: { success: true } });
     if (logged >= received.size) break;
   }
-  console.log(`  every event delivered once: ${duplicates === 0 ? 'yes' : `NO (${duplicates} duplicated)`}; delivery rows with success: ${logged} of ${received.size}`);
+  console.log(
+    `  every event delivered once: ${duplicates === 0 ? 'yes' : `NO (${duplicates} duplicated)`}; delivery rows with success: ${logged} of ${received.size}`,
+  );
   return duplicates === 0 && logged === received.size ? 0 : 1;
 }
 

@@ -14,7 +14,10 @@ for (const group of ['apps', 'packages']) {
     const packageDir = path.join(root, group, name);
     if (!fs.statSync(packageDir).isDirectory()) continue;
     // test-results.json, and test-results.<mode>.json for a suite run again in another mode
-    for (const file of fs.readdirSync(packageDir).filter((f) => /^test-results(\.[\w-]+)?\.json$/.test(f)).sort()) {
+    for (const file of fs
+      .readdirSync(packageDir)
+      .filter((f) => /^test-results(\.[\w-]+)?\.json$/.test(f))
+      .sort()) {
       const report = JSON.parse(fs.readFileSync(path.join(packageDir, file), 'utf8'));
       const mode = file.slice('test-results'.length, -'.json'.length);
       passed += report.numPassedTests;

@@ -72,7 +72,9 @@ export async function checkItemsParity(targets: ParityTarget[], apiPrefix: strin
   }
   for (const { name, body } of bodies) {
     if (!isDeepStrictEqual(body, reference.body)) {
-      throw new Error(`${name}: body differs from the ${reference.name}'s:\n${JSON.stringify(body).slice(0, 600)}\nvs\n${JSON.stringify(reference.body).slice(0, 600)}`);
+      throw new Error(
+        `${name}: body differs from the ${reference.name}'s:\n${JSON.stringify(body).slice(0, 600)}\nvs\n${JSON.stringify(reference.body).slice(0, 600)}`,
+      );
     }
   }
   for (const { server, authorization } of targets.filter((t) => t.checksLogin)) {

@@ -58,7 +58,9 @@ export async function load(server: Server, seconds: number, options: LoadOptions
   const after = await usageOf(server);
   const cpuMicros = after.cpuMicros - before.cpuMicros;
   const total = result.requests.total;
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, (s as { count: number }).count]));
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, (s as { count: number }).count]),
+  );
   return {
     target: server.name,
     rps: result.requests.average,

@@ -38,7 +38,9 @@ export async function openDatabaseCpuProbe(url: string): Promise<DatabaseCpuProb
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const sample = async () => {
-    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    const { rows } = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
     return cpuOfProcesses(rows.map((r: { pid: number }) => r.pid));
   };
   // the server must really be this machine's: its own backend's /proc entry must be readable

@@ -5,7 +5,12 @@
  * Runs `main` and exits with its code (1 if it throws); `cleanup` runs once, after main or on an
  * interrupt (exit code 130). `interrupted` says what the cleanup does, for the interrupt message.
  */
-export async function runBenchmark(name: string, main: () => Promise<number>, cleanup: () => Promise<void>, interrupted: string): Promise<never> {
+export async function runBenchmark(
+  name: string,
+  main: () => Promise<number>,
+  cleanup: () => Promise<void>,
+  interrupted: string,
+): Promise<never> {
   let cleaning: Promise<void> | undefined;
   const cleanOnce = () => (cleaning ??= cleanup());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

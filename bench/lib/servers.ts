@@ -37,7 +37,10 @@ export function apiChildEnv(settings: Settings, runMinutes: number): Record<stri
 export function startServer(name: string, { script, args = [], env: overrides }: ServerScript, env: NodeJS.ProcessEnv): Promise<Server> {
   const child = fork(path.join(benchDir, script), args, { env: { ...env, ...overrides }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${name}: server did not start within ${CHILD_START_TIMEOUT_MS / 1000} s`)), CHILD_START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`${name}: server did not start within ${CHILD_START_TIMEOUT_MS / 1000} s`)),
+      CHILD_START_TIMEOUT_MS,
+    );
     const done = () => {
       clearTimeout(timer);
       child.off('message', onMessage);
@@ -55,7 +58,8 @@ export function startServer(name: string, { script, args = [], env: overrides }:
         resolve({ name, child, url: `http://127.0.0.1:${message.port}` });
       } else if (message.type === 'failed') fail(new Error(`${name}: server failed to start:\n${message.message}`));
     };
-    const onExit = (code: number | null, signal: string | null) => fail(new Error(`${name}: server exited during startup (code ${code}, signal ${signal})`));
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(new Error(`${name}: server exited during startup (code ${code}, signal ${signal})`));
     child.on('message', onMessage);
     child.on('exit', onExit);
   });

@@ -95,7 +95,14 @@ runServer(async () => {
       if (claims) {
         const session = (await client.query<{ user_id: string; is_active: boolean; expires_at: Date }>(SESSION_SQL, [claims.sid])).rows[0];
         const user = session ? (await client.query<{ is_active: boolean }>(USER_SQL, [session.user_id])).rows[0] : undefined;
-        if (!session || !user || !session.is_active || session.expires_at.getTime() <= Date.now() || session.user_id !== claims.sub || !user.is_active) {
+        if (
+          !session ||
+          !user ||
+          !session.is_active ||
+          session.expires_at.getTime() <= Date.now() ||
+          session.user_id !== claims.sub ||
+          !user.is_active
+        ) {
           return reply.code(401).send({ detail: 'Invalid or expired token' });
         }
       }

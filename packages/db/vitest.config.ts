@@ -8,6 +8,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
-    coverage: { provider: 'v8', reporter: ['text-summary', 'html'], include: ['src/**/*.ts', 'engine/**/*.mjs'], exclude: ['src/generated/**'] },
+    coverage: {
+      provider: 'v8',
+      reporter: ['text-summary', 'html'],
+      include: ['src/**/*.ts', 'engine/**/*.mjs'],
+      exclude: ['src/generated/**'],
+    },
   },
 });

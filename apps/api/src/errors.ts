@@ -8,7 +8,14 @@ import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { FastifyBaseLogger, FastifyError, FastifyReply } from 'fastify';
-import { AppError, NotAuthenticatedError, RateLimitError, ServiceUnavailableError, type DatabaseOutage, type ErrorCode } from '@personal-automations/services';
+import {
+  AppError,
+  NotAuthenticatedError,
+  RateLimitError,
+  ServiceUnavailableError,
+  type DatabaseOutage,
+  type ErrorCode,
+} from '@personal-automations/services';
 import { allowedMethods, type RestOperation } from './rest/operations.ts';
 import { boundedInput, inputIssuesOf, issueToValidationError } from './rest/validation.ts';
 
@@ -53,7 +60,11 @@ export function toTrpcError(error: AppError): TRPCError {
 export type HttpError = { status: number; headers: Record<string, string>; body?: unknown };
 
 /** The framework-level shape, `{"detail": "..."}` (missing credentials, unknown routes, bodies). */
-export const detailError = (status: number, detail: string, headers: Record<string, string> = {}): HttpError => ({ status, headers, body: { detail } });
+export const detailError = (status: number, detail: string, headers: Record<string, string> = {}): HttpError => ({
+  status,
+  headers,
+  body: { detail },
+});
 
 /** The contract's envelope for a domain error, with WWW-Authenticate on 401 and Retry-After on 429 and 503. */
 export function appErrorToHttp(error: AppError): HttpError {
@@ -77,7 +88,11 @@ function validationError(error: unknown, call: RestCall): HttpError | undefined 
   const issues = inputIssuesOf(error);
   if (!issues) return undefined;
   const input = boundedInput(call.raw);
-  return { status: 422, headers: {}, body: { detail: issues.map((issue) => issueToValidationError(issue, input, call.op, call.op.bodyless)) } };
+  return {
+    status: 422,
+    headers: {},
+    body: { detail: issues.map((issue) => issueToValidationError(issue, input, call.op, call.op.bodyless)) },
+  };
 }
 
 const jsonInvalid = (message: string): HttpError => ({
@@ -107,7 +122,8 @@ export function frameworkError(error: FastifyError): HttpError | undefined {
   }
   if (error instanceof SyntaxError) return jsonInvalid(error.message);
   // The form parser's own failures (no boundary, truncated body): an unreadable form.
-  if (error.code?.startsWith('FST_INVALID_MULTIPART') || /^(Multipart|Unexpected end of)/.test(error.message)) return detailError(400, 'There was an error parsing the body');
+  if (error.code?.startsWith('FST_INVALID_MULTIPART') || /^(Multipart|Unexpected end of)/.test(error.message))
+    return detailError(400, 'There was an error parsing the body');
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return detailError(error.statusCode, error.message);
   return undefined;
 }

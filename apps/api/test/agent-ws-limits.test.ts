@@ -107,7 +107,10 @@ describe('turns per user per minute (AGENT_TURNS_PER_MINUTE)', () => {
 });
 
 describe('open sockets per user (AGENT_MAX_SOCKETS_PER_USER)', () => {
-  const SOCKET_LIMIT_EVENT = { type: 'error', data: { message: 'Too many open agent sockets: at most 2 per user; close one and try again' } };
+  const SOCKET_LIMIT_EVENT = {
+    type: 'error',
+    data: { message: 'Too many open agent sockets: at most 2 per user; close one and try again' },
+  };
   const SOCKET_LIMIT_CLOSE = { code: 4029, reason: 'Too many agent sockets' };
 
   async function expectRefused(socket: AgentSocket) {
@@ -154,7 +157,11 @@ describe('open sockets per user (AGENT_MAX_SOCKETS_PER_USER)', () => {
   });
 
   it('Redis unreachable: sockets are not refused', async () => {
-    const outage = await anotherProcess({ REDIS_URL: 'redis://127.0.0.1:1/0', RATE_LIMIT_ENABLED: 'false', AGENT_MAX_SOCKETS_PER_USER: '1' });
+    const outage = await anotherProcess({
+      REDIS_URL: 'redis://127.0.0.1:1/0',
+      RATE_LIMIT_ENABLED: 'false',
+      AGENT_MAX_SOCKETS_PER_USER: '1',
+    });
     const user = await signUp({ app: outage.app, db: outage.app.platform.db } as TestApp);
     for (let i = 0; i < 3; i++) await expectServed(await open(user, outage.url));
   });

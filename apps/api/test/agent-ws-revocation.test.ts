@@ -64,7 +64,11 @@ async function expectUsable(socket: AgentSocket) {
 
 const sessionOf = (accessToken: string) => String(decodeJwt(accessToken).sid);
 const call = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
-  fetch(`${t.baseUrl}/api/v1${path}`, { method, headers: { ...headers, ...(body !== undefined && json) }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  fetch(`${t.baseUrl}/api/v1${path}`, {
+    method,
+    headers: { ...headers, ...(body !== undefined && json) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 /** A request that must answer `status`. */
 const answers = (status: number, request: () => Promise<Response>) => async () => {
@@ -79,7 +83,12 @@ describe('a revoked session closes its socket with 4001 within 1 s', () => {
   it('logout', async () => {
     const user = await signUp(t);
     const socket = await open(user.access_token);
-    expectSessionEnded(await closedBy(socket, answers(204, () => call('POST', '/auth/logout', {}, { refresh_token: user.refresh_token }))));
+    expectSessionEnded(
+      await closedBy(
+        socket,
+        answers(204, () => call('POST', '/auth/logout', {}, { refresh_token: user.refresh_token })),
+      ),
+    );
   });
 
   it('DELETE /sessions/{id}, from another login of the same user', async () => {
@@ -87,7 +96,12 @@ describe('a revoked session closes its socket with 4001 within 1 s', () => {
     const other = await login(t, user.email, user.password);
     const socket = await open(user.access_token);
     const otherSocket = await open(other.access_token);
-    expectSessionEnded(await closedBy(socket, answers(204, () => call('DELETE', `/sessions/${sessionOf(user.access_token)}`, bearer(other.access_token)))));
+    expectSessionEnded(
+      await closedBy(
+        socket,
+        answers(204, () => call('DELETE', `/sessions/${sessionOf(user.access_token)}`, bearer(other.access_token))),
+      ),
+    );
     await expectUsable(otherSocket);
   });
 
@@ -95,7 +109,12 @@ describe('a revoked session closes its socket with 4001 within 1 s', () => {
     const user = await signUp(t);
     const other = await login(t, user.email, user.password);
     const [first, second] = [await open(user.access_token), await open(other.access_token)];
-    expectSessionEnded(await closedBy(first, answers(200, () => call('DELETE', '/sessions', user.auth))));
+    expectSessionEnded(
+      await closedBy(
+        first,
+        answers(200, () => call('DELETE', '/sessions', user.auth)),
+      ),
+    );
     expect((await untilClosed(second)).code).toBe(4001);
   });
 
@@ -106,7 +125,12 @@ describe('a revoked session closes its socket with 4001 within 1 s', () => {
     expect(rotated.status).toBe(200);
     await expectUsable(socket);
     // the replay is refused (401), and revokes every session of the login's chain
-    expectSessionEnded(await closedBy(socket, answers(401, () => call('POST', '/auth/refresh', {}, { refresh_token: user.refresh_token }))));
+    expectSessionEnded(
+      await closedBy(
+        socket,
+        answers(401, () => call('POST', '/auth/refresh', {}, { refresh_token: user.refresh_token })),
+      ),
+    );
   });
 
   it("a password change (PATCH /users/me) closes the user's other sockets; the caller's stays", async () => {
@@ -114,20 +138,35 @@ describe('a revoked session closes its socket with 4001 within 1 s', () => {
     const other = await login(t, user.email, user.password);
     const socket = await open(user.access_token);
     const callerSocket = await open(other.access_token);
-    expectSessionEnded(await closedBy(socket, answers(200, () => call('PATCH', '/users/me', bearer(other.access_token), { password: 'a brand new password' }))));
+    expectSessionEnded(
+      await closedBy(
+        socket,
+        answers(200, () => call('PATCH', '/users/me', bearer(other.access_token), { password: 'a brand new password' })),
+      ),
+    );
     await expectUsable(callerSocket);
   });
 
   it('deactivation by an admin', async () => {
     const user = await signUp(t);
     const socket = await open(user.access_token);
-    expectSessionEnded(await closedBy(socket, answers(200, () => call('PATCH', `/users/${user.id}`, admin.auth, { is_active: false }))));
+    expectSessionEnded(
+      await closedBy(
+        socket,
+        answers(200, () => call('PATCH', `/users/${user.id}`, admin.auth, { is_active: false })),
+      ),
+    );
   });
 
   it('deletion by an admin', async () => {
     const user = await signUp(t);
     const socket = await open(user.access_token);
-    expectSessionEnded(await closedBy(socket, answers(204, () => call('DELETE', `/users/${user.id}`, admin.auth))));
+    expectSessionEnded(
+      await closedBy(
+        socket,
+        answers(204, () => call('DELETE', `/users/${user.id}`, admin.auth)),
+      ),
+    );
   });
 });
 
@@ -204,6 +243,11 @@ describe.skipIf(embedded)('two API processes on one database and Redis', () => {
     const socket = await open(user.access_token, otherUrl);
     await expectUsable(socket); // the connection is open, so its process has subscribed to the news
     await other.platform.services.revocations.listen();
-    expectSessionEnded(await closedBy(socket, answers(200, () => call('DELETE', '/sessions', user.auth))));
+    expectSessionEnded(
+      await closedBy(
+        socket,
+        answers(200, () => call('DELETE', '/sessions', user.auth)),
+      ),
+    );
   });
 });

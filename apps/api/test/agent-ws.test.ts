@@ -52,7 +52,9 @@ async function withOtherApp(
 const types = (events: AgentEvent[]) => events.map((e) => e.type);
 /** The conversation a turn's events name (conversation_created, else complete). */
 const conversationOf = (events: AgentEvent[]): string => {
-  const named = events.find((e) => e.type === 'conversation_created' || e.type === 'complete') as { data: { conversation_id: string } } | undefined;
+  const named = events.find((e) => e.type === 'conversation_created' || e.type === 'complete') as
+    | { data: { conversation_id: string } }
+    | undefined;
   if (!named?.data.conversation_id) throw new Error(`no conversation in ${JSON.stringify(types(events))}`);
   return named.data.conversation_id;
 };
@@ -89,13 +91,18 @@ describe('a text turn', () => {
     expect(request).toMatchObject({ model: MODEL, temperature: 0.3, stream: true, stream_options: { include_usage: true } });
     expect(request.messages).toEqual([SYSTEM, { role: 'user', content: message }]);
     const parameters = { type: 'object', properties: {}, additionalProperties: false };
-    expect(request.tools).toEqual([{ type: 'function', function: { name: 'current_datetime', description: expect.any(String), parameters } }]);
+    expect(request.tools).toEqual([
+      { type: 'function', function: { name: 'current_datetime', description: expect.any(String), parameters } },
+    ]);
 
     // saved: the conversation (titled with the first 50 characters), both messages, the outbox event
     const conversation = await t.db.conversation.findUniqueOrThrow({ where: { id: conversationId } });
     expect(conversation).toMatchObject({ userId: user.id, title: Array.from(message).slice(0, 50).join('') });
     const saved = await savedMessages(conversationId);
-    expect(saved.map((m) => [m.role, m.content, m.modelName, m.tokensUsed])).toEqual([['user', message, null, null], ['assistant', answer, MODEL, 18]]);
+    expect(saved.map((m) => [m.role, m.content, m.modelName, m.tokensUsed])).toEqual([
+      ['user', message, null, null],
+      ['assistant', answer, MODEL, 18],
+    ]);
     expect(conversation.updatedAt).toEqual(saved[1]!.createdAt);
     const outbox = await t.db.outboxEvent.findMany({ where: { eventType: 'conversation.created' } });
     expect(outbox.map((e) => (e.payload as { id: string }).id)).toContain(conversationId);
@@ -108,13 +115,27 @@ describe('a text turn', () => {
     const second = await socket.turn({ message: 'second' });
     expect(types(second)).not.toContain('conversation_created');
     expect(second.at(-1)).toEqual({ type: 'complete', data: { conversation_id: conversationId } });
-    expect(lastRequestMessages()).toEqual([SYSTEM, { role: 'user', content: 'first' }, { role: 'assistant', content: 'You said: first' }, { role: 'user', content: 'second' }]);
+    expect(lastRequestMessages()).toEqual([
+      SYSTEM,
+      { role: 'user', content: 'first' },
+      { role: 'assistant', content: 'You said: first' },
+      { role: 'user', content: 'second' },
+    ]);
 
-    const history = [{ role: 'user', content: 'earlier' }, { role: 'assistant', content: 'noted' }];
+    const history = [
+      { role: 'user', content: 'earlier' },
+      { role: 'assistant', content: 'noted' },
+    ];
     await socket.turn({ message: 'third', history });
     expect(lastRequestMessages()).toEqual([SYSTEM, ...history, { role: 'user', content: 'third' }]);
     await socket.turn({ message: 'fourth' });
-    expect(lastRequestMessages()).toEqual([SYSTEM, ...history, { role: 'user', content: 'third' }, { role: 'assistant', content: 'You said: third' }, { role: 'user', content: 'fourth' }]);
+    expect(lastRequestMessages()).toEqual([
+      SYSTEM,
+      ...history,
+      { role: 'user', content: 'third' },
+      { role: 'assistant', content: 'You said: third' },
+      { role: 'user', content: 'fourth' },
+    ]);
     expect(await t.db.message.count({ where: { conversationId } })).toBe(8);
   });
 });
@@ -150,7 +171,11 @@ describe('a tool round', () => {
     // the second request carries the assistant's tool call and the tool's result
     expect(fake.requests).toHaveLength(2);
     expect(fake.requests[1]!.body.messages.slice(2)).toEqual([
-      { role: 'assistant', content: null, tool_calls: [{ id: call.data.tool_call_id, type: 'function', function: { name: 'current_datetime', arguments: '{}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: call.data.tool_call_id, type: 'function', function: { name: 'current_datetime', arguments: '{}' } }],
+      },
       { role: 'tool', tool_call_id: call.data.tool_call_id, content: result.data.content },
     ]);
 
@@ -161,7 +186,18 @@ describe('a tool round', () => {
     expect(assistant).toMatchObject({ role: 'assistant', content: answer, model_name: MODEL, tokens_used: 25 + 38 });
     const [id, when, duration] = [expect.any(String), expect.any(String), expect.any(Number)];
     expect(assistant.tool_calls).toEqual([
-      { id, message_id: assistant.id, tool_call_id: call.data.tool_call_id, tool_name: 'current_datetime', args: {}, result: result.data.content, status: 'completed', started_at: when, completed_at: when, duration_ms: duration },
+      {
+        id,
+        message_id: assistant.id,
+        tool_call_id: call.data.tool_call_id,
+        tool_name: 'current_datetime',
+        args: {},
+        result: result.data.content,
+        status: 'completed',
+        started_at: when,
+        completed_at: when,
+        duration_ms: duration,
+      },
     ]);
     const tool = assistant.tool_calls[0];
     expect(Date.parse(tool.completed_at) - Date.parse(tool.started_at)).toBe(tool.duration_ms);
@@ -169,13 +205,18 @@ describe('a tool round', () => {
   });
 
   it('an unknown tool is reported to the model and saved as failed', async () => {
-    fake.reply = (request, recorded) => (request.messages.at(-1)?.role === 'tool' ? defaultReply(request, recorded) : { kind: 'tool_call', name: 'launch_rockets', argChunks: ['{"count": 3}'] });
+    fake.reply = (request, recorded) =>
+      request.messages.at(-1)?.role === 'tool'
+        ? defaultReply(request, recorded)
+        : { kind: 'tool_call', name: 'launch_rockets', argChunks: ['{"count": 3}'] };
     const socket = await open();
     const events = await socket.turn({ message: 'go' });
     expect(events.find((e) => e.type === 'tool_result')?.data).toMatchObject({ content: 'Unknown tool: launch_rockets' });
     expect(events.at(-1)?.type).toBe('complete');
     const [, assistant] = await savedMessages(conversationOf(events));
-    expect(assistant!.toolCalls).toEqual([expect.objectContaining({ toolName: 'launch_rockets', status: 'failed', args: { count: 3 }, result: 'Unknown tool: launch_rockets' })]);
+    expect(assistant!.toolCalls).toEqual([
+      expect.objectContaining({ toolName: 'launch_rockets', status: 'failed', args: { count: 3 }, result: 'Unknown tool: launch_rockets' }),
+    ]);
   });
 
   it('a model that never stops calling tools is stopped after 10 requests with an error event', async () => {
@@ -248,7 +289,10 @@ describe('errors keep the socket open', () => {
     socket.send({ message: 'first' });
     await socket.until('model_request_start');
     socket.send({ message: 'second' });
-    expect(await socket.next()).toEqual({ type: 'error', data: { message: 'A response is already in progress: wait for it or cancel it' } });
+    expect(await socket.next()).toEqual({
+      type: 'error',
+      data: { message: 'A response is already in progress: wait for it or cancel it' },
+    });
     release();
     const rest = await socket.until('complete');
     expect(rest.find((e) => e.type === 'final_result')?.data).toEqual({ output: 'slow answer' });
@@ -268,13 +312,20 @@ describe('errors keep the socket open', () => {
     expect(next.at(-1)).toEqual({ type: 'complete', data: { conversation_id: conversationId } });
     // the failed turn is not part of the history; its user message was saved, no answer was
     expect(lastRequestMessages()).toEqual([SYSTEM, { role: 'user', content: 'again' }]);
-    expect((await savedMessages(conversationId)).map((m) => [m.role, m.content])).toEqual([['user', 'doomed'], ['user', 'again'], ['assistant', 'You said: again']]);
+    expect((await savedMessages(conversationId)).map((m) => [m.role, m.content])).toEqual([
+      ['user', 'doomed'],
+      ['user', 'again'],
+      ['assistant', 'You said: again'],
+    ]);
   });
 
   it('without OPENAI_API_KEY (and no OPENAI_BASE_URL) a turn ends with an error event saying so', async () => {
     await withOtherApp({ overrides: { OPENAI_API_KEY: '', OPENAI_BASE_URL: '' } }, async (server, otherUser) => {
       const socket = await open(`?token=${otherUser.access_token}`, {}, server);
-      expect((await socket.turn({ message: 'hello?' })).at(-1)).toEqual({ type: 'error', data: { message: 'The AI model is not configured: OPENAI_API_KEY is empty' } });
+      expect((await socket.turn({ message: 'hello?' })).at(-1)).toEqual({
+        type: 'error',
+        data: { message: 'The AI model is not configured: OPENAI_API_KEY is empty' },
+      });
     });
     expect(fake.requests).toHaveLength(0);
   });
@@ -301,7 +352,11 @@ describe('cancel and disconnect', () => {
     expect(next.at(-1)).toEqual({ type: 'complete', data: { conversation_id: conversationId } });
     expect(lastRequestMessages()).toEqual([SYSTEM, { role: 'user', content: 'short one' }]);
     const saved = (await savedMessages(conversationId)).map((m) => [m.role, m.content]);
-    expect(saved).toEqual([['user', 'Tell me a long story'], ['user', 'short one'], ['assistant', 'You said: short one']]);
+    expect(saved).toEqual([
+      ['user', 'Tell me a long story'],
+      ['user', 'short one'],
+      ['assistant', 'You said: short one'],
+    ]);
   });
 
   it('a cancel with no turn running is ignored', async () => {
@@ -347,7 +402,9 @@ describe('authentication', () => {
   it('refuses the access token of a revoked session and of a disabled user', async () => {
     const loggedOut = await signUp(t);
     const body = JSON.stringify({ refresh_token: loggedOut.refresh_token });
-    expect((await fetch(`${t.baseUrl}/api/v1/auth/logout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status).toBe(204);
+    expect(
+      (await fetch(`${t.baseUrl}/api/v1/auth/logout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status,
+    ).toBe(204);
     expect(await refused(`?token=${loggedOut.access_token}`)).toEqual({ code: 4001, reason: 'Invalid or expired token' });
 
     const disabled = await signUp(t);
@@ -363,7 +420,10 @@ describe('authentication', () => {
   });
 
   it('refuses a cookie sent from an origin outside CORS_ORIGINS (4003)', async () => {
-    expect(await refused('', { cookie: `access_token=${user.access_token}`, origin: 'http://evil.example' })).toEqual({ code: 4003, reason: 'Origin not allowed' });
+    expect(await refused('', { cookie: `access_token=${user.access_token}`, origin: 'http://evil.example' })).toEqual({
+      code: 4003,
+      reason: 'Origin not allowed',
+    });
   });
 
   it('a plain GET of the socket path is 404', async () => {

@@ -16,12 +16,23 @@ const unique = () => `u${Date.now().toString(36)}${Math.random().toString(36).sl
 
 describe('POST /auth/register', () => {
   it('creates an active "user" whatever role is asked for, and never returns the password', async () => {
-    const res = await api('POST', '/auth/register', { email: `  ${unique()}@Example.COM `, password: '  long enough  ', full_name: ' Ada ', role: 'admin' });
+    const res = await api('POST', '/auth/register', {
+      email: `  ${unique()}@Example.COM `,
+      password: '  long enough  ',
+      full_name: ' Ada ',
+      role: 'admin',
+    });
     expect(res.statusCode).toBe(201);
     const user = res.json();
     expect(user).toEqual({
-      id: expect.any(String), email: expect.stringMatching(/^u\w+@example\.com$/), full_name: 'Ada', is_active: true, is_superuser: false,
-      role: 'user', created_at: expect.stringMatching(/\+00:00$/), updated_at: null,
+      id: expect.any(String),
+      email: expect.stringMatching(/^u\w+@example\.com$/),
+      full_name: 'Ada',
+      is_active: true,
+      is_superuser: false,
+      role: 'user',
+      created_at: expect.stringMatching(/\+00:00$/),
+      updated_at: null,
     });
     expect(res.body).not.toMatch(/password|hash/i);
     const row = await t.db.user.findUniqueOrThrow({ where: { id: user.id } });
@@ -60,7 +71,10 @@ describe('POST /auth/register', () => {
 describe('POST /auth/login', () => {
   it('form login → token pair; the session records device and IP', async () => {
     const user = await signUp(t);
-    const res = await form({ username: user.email, password: user.password }, { 'user-agent': 'Mozilla/5.0 (Linux; Android 14) Chrome/120 Mobile Safari/537.36' });
+    const res = await form(
+      { username: user.email, password: user.password },
+      { 'user-agent': 'Mozilla/5.0 (Linux; Android 14) Chrome/120 Mobile Safari/537.36' },
+    );
     expect(res.statusCode).toBe(200);
     const tokens = res.json();
     expect(Object.keys(tokens).sort()).toEqual(['access_token', 'refresh_token', 'token_type']);
@@ -74,18 +88,37 @@ describe('POST /auth/login', () => {
   it('multipart form works too; JSON is 422 (username and password missing)', async () => {
     const user = await signUp(t);
     const boundary = 'XyZ';
-    const body = [`--${boundary}`, 'Content-Disposition: form-data; name="username"', '', user.email, `--${boundary}`, 'Content-Disposition: form-data; name="password"', '', user.password, `--${boundary}--`, ''].join('\r\n');
+    const body = [
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="username"',
+      '',
+      user.email,
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="password"',
+      '',
+      user.password,
+      `--${boundary}--`,
+      '',
+    ].join('\r\n');
     const multi = await api('POST', '/auth/login', body, { 'content-type': `multipart/form-data; boundary=${boundary}` });
     expect(multi.statusCode).toBe(200);
     const asJson = await api('POST', '/auth/login', { username: user.email, password: user.password });
     expect(asJson.statusCode).toBe(422);
-    expect(asJson.json().detail.map((d: { loc: string[]; type: string }) => [d.loc.join('.'), d.type])).toEqual([['body.username', 'missing'], ['body.password', 'missing']]);
+    expect(asJson.json().detail.map((d: { loc: string[]; type: string }) => [d.loc.join('.'), d.type])).toEqual([
+      ['body.username', 'missing'],
+      ['body.password', 'missing'],
+    ]);
   });
 
   it('wrong password, unknown email and password-less accounts get the same 401', async () => {
     const user = await signUp(t);
     const oauthOnly = await t.db.user.create({ data: { email: `${unique()}@example.com`, oauthProvider: 'google', oauthId: unique() } });
-    for (const [username, password] of [[user.email, 'wrong password'], [`nobody-${unique()}@example.com`, 'whatever1'], [oauthOnly.email, 'whatever1'], [user.email.toUpperCase(), user.password]]) {
+    for (const [username, password] of [
+      [user.email, 'wrong password'],
+      [`nobody-${unique()}@example.com`, 'whatever1'],
+      [oauthOnly.email, 'whatever1'],
+      [user.email.toUpperCase(), user.password],
+    ]) {
       const res = await form({ username: username!, password: password! });
       expect(res.statusCode).toBe(401);
       expect(res.json()).toEqual({ error: { code: 'AUTHENTICATION_ERROR', message: 'Invalid email or password', details: null } });
@@ -140,7 +173,10 @@ describe('tokens', () => {
     const cases: [string, string][] = [
       ['garbage', 'Invalid or expired token'],
       [await sign({ sub: user.id, type: 'access', sid }, Math.floor(Date.now() / 1000) - 10), 'Invalid or expired token'],
-      [await sign({ sub: user.id, type: 'access', sid }, inAnHour, new TextEncoder().encode('another-secret-key-of-32-characters!!')), 'Invalid or expired token'],
+      [
+        await sign({ sub: user.id, type: 'access', sid }, inAnHour, new TextEncoder().encode('another-secret-key-of-32-characters!!')),
+        'Invalid or expired token',
+      ],
       [user.refresh_token, 'Invalid token type'],
       [await sign({ type: 'access', sid }, inAnHour), 'Invalid token payload'],
       [await sign({ sub: '00000000-0000-4000-8000-000000000000', type: 'access', sid }, inAnHour), 'Invalid or expired token'],

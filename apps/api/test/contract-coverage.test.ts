@@ -35,9 +35,17 @@ describe('tRPC and REST stay in step', () => {
 
   it('the rule catches a procedure without meta and a missing summary', () => {
     const drifted = router({
-      documented: publicProcedure.meta({ openapi: { method: 'GET', path: '/documented', tags: ['x'], summary: 'Fine' } }).input(z.void()).output(z.void()).query(() => undefined),
+      documented: publicProcedure
+        .meta({ openapi: { method: 'GET', path: '/documented', tags: ['x'], summary: 'Fine' } })
+        .input(z.void())
+        .output(z.void())
+        .query(() => undefined),
       forgotten: publicProcedure.input(z.void()).query(() => 'no meta'),
-      terse: publicProcedure.meta({ openapi: { method: 'GET', path: '/terse', tags: ['x'] } }).input(z.void()).output(z.void()).query(() => undefined),
+      terse: publicProcedure
+        .meta({ openapi: { method: 'GET', path: '/terse', tags: ['x'] } })
+        .input(z.void())
+        .output(z.void())
+        .query(() => undefined),
     });
     expect(procedureProblems(drifted)).toEqual(['forgotten has no OpenAPI meta', 'terse has no summary']);
   });
@@ -60,7 +68,9 @@ describe('tRPC and REST stay in step', () => {
       expect(res.statusCode, `${op.method} ${url}`).not.toBe(405);
       expect(res.body, `${op.method} ${url}`).not.toBe('{"detail":"Not Found"}');
       const secured = (operation!.security ?? []).length > 0;
-      expect(res.body === '{"detail":"Not authenticated"}', `${op.method} ${url}: ${res.statusCode} ${res.body.slice(0, 80)}`).toBe(secured);
+      expect(res.body === '{"detail":"Not authenticated"}', `${op.method} ${url}: ${res.statusCode} ${res.body.slice(0, 80)}`).toBe(
+        secured,
+      );
     }
   });
 });

@@ -16,7 +16,8 @@ const contents = (messages: { content: string }[]) => messages.map((m) => m.cont
 describe('GET /conversations/{id}: the newest CONVERSATION_DETAIL_MAX_MESSAGES messages', () => {
   it(`with the setting at ${DETAIL_MAX}: the newest ${DETAIL_MAX} of 5, oldest first; GET /messages still pages through all 5`, async () => {
     const id = await newConversation();
-    for (let n = 1; n <= 5; n++) expect((await api('POST', `/conversations/${id}/messages`, { role: 'user', content: `message ${n}` })).status).toBe(201);
+    for (let n = 1; n <= 5; n++)
+      expect((await api('POST', `/conversations/${id}/messages`, { role: 'user', content: `message ${n}` })).status).toBe(201);
     const detail = await (await api('GET', `/conversations/${id}`)).json();
     expect(contents(detail.messages)).toEqual(['message 3', 'message 4', 'message 5']);
     const all = await (await api('GET', `/conversations/${id}/messages?limit=500`)).json();

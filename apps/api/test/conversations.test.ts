@@ -37,7 +37,14 @@ describe('creating conversations', () => {
     const res = await call(alice, 'POST', '/conversations');
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toBe('application/json');
-    expect(res.body).toEqual({ id: expect.any(String), user_id: alice.id, title: null, is_archived: false, created_at: expect.stringMatching(ISO_OFFSET), updated_at: null });
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      user_id: alice.id,
+      title: null,
+      is_archived: false,
+      created_at: expect.stringMatching(ISO_OFFSET),
+      updated_at: null,
+    });
     const events = await t.db.outboxEvent.findMany({ where: { eventType: 'conversation.created' } });
     expect(events.map((e) => e.payload)).toContainEqual(res.body);
   });
@@ -94,7 +101,12 @@ describe('one conversation', () => {
   it('GET returns it with its messages oldest first, each with tool_calls', async () => {
     const conversation = await create(alice, { title: 'with messages' });
     await call(alice, 'POST', `/conversations/${conversation.id}/messages`, { role: 'user', content: 'question' });
-    await call(alice, 'POST', `/conversations/${conversation.id}/messages`, { role: 'assistant', content: 'answer', model_name: 'm', tokens_used: 7 });
+    await call(alice, 'POST', `/conversations/${conversation.id}/messages`, {
+      role: 'assistant',
+      content: 'answer',
+      model_name: 'm',
+      tokens_used: 7,
+    });
     const res = await call(alice, 'GET', `/conversations/${conversation.id}`);
     expect(res.status).toBe(200);
     expect(res.body.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
@@ -151,8 +163,13 @@ describe('one conversation', () => {
 
   it('DELETE → 204 and removes its messages and tool calls with it', async () => {
     const conversation = await create(alice);
-    const message = await call(alice, 'POST', `/conversations/${conversation.id}/messages`, { role: 'assistant', content: 'with a tool call' });
-    await t.db.toolCall.create({ data: { messageId: message.body.id, toolCallId: 'call_1', toolName: 'current_datetime', startedAt: new Date(), status: 'completed' } });
+    const message = await call(alice, 'POST', `/conversations/${conversation.id}/messages`, {
+      role: 'assistant',
+      content: 'with a tool call',
+    });
+    await t.db.toolCall.create({
+      data: { messageId: message.body.id, toolCallId: 'call_1', toolName: 'current_datetime', startedAt: new Date(), status: 'completed' },
+    });
     const res = await fetch(`${t.baseUrl}/api/v1/conversations/${conversation.id}`, { method: 'DELETE', headers: alice.auth });
     expect(res.status).toBe(204);
     expect(await res.text()).toBe('');
@@ -165,7 +182,12 @@ describe('one conversation', () => {
 describe('messages', () => {
   it('POST → 201 MessageRead with tool_calls [], and the conversation updated_at becomes its created_at', async () => {
     const conversation = await create(alice);
-    const res = await call(alice, 'POST', `/conversations/${conversation.id}/messages`, { role: 'user', content: '  hello  ', model_name: null, tokens_used: 0 });
+    const res = await call(alice, 'POST', `/conversations/${conversation.id}/messages`, {
+      role: 'user',
+      content: '  hello  ',
+      model_name: null,
+      tokens_used: 0,
+    });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       id: expect.any(String),
@@ -200,7 +222,8 @@ describe('messages', () => {
 
   it('GET lists MessageReadSimple oldest first, with skip/limit (1..500) and total', async () => {
     const conversation = await create(alice);
-    for (const content of ['one', 'two', 'three']) await call(alice, 'POST', `/conversations/${conversation.id}/messages`, { role: 'user', content });
+    for (const content of ['one', 'two', 'three'])
+      await call(alice, 'POST', `/conversations/${conversation.id}/messages`, { role: 'user', content });
     const all = await call(alice, 'GET', `/conversations/${conversation.id}/messages`);
     expect(all.status).toBe(200);
     expect(all.body.total).toBe(3);
@@ -222,7 +245,9 @@ describe('conversations over tRPC', () => {
     expect(created).toMatchObject({ user_id: alice.id, title: null });
     const message = await client(alice).conversations.addMessage.mutate({ conversation_id: created.id, role: 'user', content: 'via trpc' });
     expect(message.tool_calls).toEqual([]);
-    const error = await client(bob).conversations.get.query({ conversation_id: created.id }).catch((e: unknown) => e);
+    const error = await client(bob)
+      .conversations.get.query({ conversation_id: created.id })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCClientError);
     expect((error as TRPCClientError<AppRouter>).data).toMatchObject({ code: 'NOT_FOUND', details: { conversation_id: created.id } });
   });

@@ -66,7 +66,10 @@ describe('PostgreSQL unreachable', () => {
       }
       const trpc = await rest('/trpc/items.list?input=%7B%7D');
       expect(trpc.statusCode).toBe(503);
-      expect(trpc.json().error).toMatchObject({ message: 'Service temporarily unavailable', data: { code: 'SERVICE_UNAVAILABLE', appCode: 'SERVICE_UNAVAILABLE' } });
+      expect(trpc.json().error).toMatchObject({
+        message: 'Service temporarily unavailable',
+        data: { code: 'SERVICE_UNAVAILABLE', appCode: 'SERVICE_UNAVAILABLE' },
+      });
       expect(trpc.headers['retry-after']).toBe('5');
       expect(trpc.body).not.toMatch(/stack|ECONNREFUSED|127\.0\.0\.1|prisma/i);
     }

@@ -35,7 +35,8 @@ function validString(schema: JsonSchema): fc.Arbitrary<string> {
   }
   const min = schema.minLength ?? 0;
   const max = Math.min(schema.maxLength ?? min + 40, min + 40);
-  if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length >= min && s.length <= (schema.maxLength ?? Infinity));
+  if (schema.pattern)
+    return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length >= min && s.length <= (schema.maxLength ?? Infinity));
   return word(min, max);
 }
 
@@ -51,7 +52,9 @@ export function validValue(schema: JsonSchema | undefined, lookup: Lookup, depth
   if (Array.isArray(schema.type)) return fc.oneof(...schema.type.map((type) => validValue({ ...schema, type }, lookup, depth + 1)));
   switch (schema.type) {
     case 'object': {
-      const properties = Object.entries(schema.properties ?? {}).map(([key, property]) => [key, validValue(property, lookup, depth + 1)] as const);
+      const properties = Object.entries(schema.properties ?? {}).map(
+        ([key, property]) => [key, validValue(property, lookup, depth + 1)] as const,
+      );
       return fc.record(Object.fromEntries(properties), { requiredKeys: schema.required ?? [] });
     }
     case 'array': {
@@ -74,8 +77,28 @@ export function validValue(schema: JsonSchema | undefined, lookup: Lookup, depth
 }
 
 const EDGE_STRINGS = [
-  ' ', '\u0000', 'a\u0000b', '\ud800', '\uffff', '\u202e', '🙂', 'ǅ', '﷽', "'; DROP TABLE users; --", '../../etc/passwd', '%00', '%2F',
-  '${jndi:ldap://127.0.0.1/x}', '<script>alert(1)</script>', 'null', 'true', '1e999', 'NaN', '-0', '0x10', '\r\n',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  '\uffff',
+  '\u202e',
+  '🙂',
+  'ǅ',
+  '﷽',
+  "'; DROP TABLE users; --",
+  '../../etc/passwd',
+  '%00',
+  '%2F',
+  '${jndi:ldap://127.0.0.1/x}',
+  '<script>alert(1)</script>',
+  'null',
+  'true',
+  '1e999',
+  'NaN',
+  '-0',
+  '0x10',
+  '\r\n',
 ];
 
 const BAD_UUIDS = [
@@ -104,7 +127,12 @@ export const MAX_PATH_PARAM_LENGTH = 3000;
 
 /** Path segments that are not valid ids (never empty: `/items/` is another URL). */
 export const badPathValue = fc
-  .oneof(fc.constantFrom(...BAD_UUIDS, ...EDGE_STRINGS), fc.uuid().map((u) => `${u}0`), fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }), hugeString)
+  .oneof(
+    fc.constantFrom(...BAD_UUIDS, ...EDGE_STRINGS),
+    fc.uuid().map((u) => `${u}0`),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }),
+    hugeString,
+  )
   .map((s) => s.slice(0, MAX_PATH_PARAM_LENGTH));
 
 /** Any JSON value of the wrong kind or out of range, in a body field. */
@@ -120,7 +148,23 @@ export const junkValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** A query-string value that is not what the parameter wants. */
 export const junkQueryValue = fc.oneof(
-  fc.constantFrom('', ' ', 'abc', '-1', '0', '1.5', '1e3', '0x10', '99999999999999999999999', '-99999999999999999999', 'NaN', 'Infinity', 'true', 'null', '\u0000'),
+  fc.constantFrom(
+    '',
+    ' ',
+    'abc',
+    '-1',
+    '0',
+    '1.5',
+    '1e3',
+    '0x10',
+    '99999999999999999999999',
+    '-99999999999999999999',
+    'NaN',
+    'Infinity',
+    'true',
+    'null',
+    '\u0000',
+  ),
   fc.constantFrom(...EDGE_STRINGS, ...BAD_UUIDS),
   fc.string({ unit: 'binary', maxLength: 60 }),
   hugeString.map((s) => s.slice(0, 20_000)),
@@ -133,7 +177,27 @@ const deepNesting = fc.integer({ min: 10, max: 20_000 }).chain((depth) => fc.con
 
 /** Bodies sent as application/json that are not a JSON object. */
 export const malformedJson = fc.oneof(
-  fc.constantFrom('{', '}', '[', '{"a":}', '{"a" 1}', "{'a': 1}", '{"a":1,}', 'NaN', 'undefined', '\u0000', ' ', 'null', 'true', '123', '"text"', '[]', '[{}]', '1e999', '\ufeff{}'),
+  fc.constantFrom(
+    '{',
+    '}',
+    '[',
+    '{"a":}',
+    '{"a" 1}',
+    "{'a': 1}",
+    '{"a":1,}',
+    'NaN',
+    'undefined',
+    '\u0000',
+    ' ',
+    'null',
+    'true',
+    '123',
+    '"text"',
+    '[]',
+    '[{}]',
+    '1e999',
+    '\ufeff{}',
+  ),
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.json().map((text) => text.slice(0, Math.max(1, text.length - 1))),
   fc.json(),
@@ -156,7 +220,16 @@ export const wrongContentType = fc.constantFrom(
 );
 
 export type AuthVariant = 'principal' | 'none' | 'garbage' | 'basic' | 'refresh' | 'lowercase' | 'tampered' | 'empty' | 'otherUser';
-export const hostileAuth = fc.constantFrom<AuthVariant>('none', 'garbage', 'basic', 'refresh', 'lowercase', 'tampered', 'empty', 'otherUser');
+export const hostileAuth = fc.constantFrom<AuthVariant>(
+  'none',
+  'garbage',
+  'basic',
+  'refresh',
+  'lowercase',
+  'tampered',
+  'empty',
+  'otherUser',
+);
 
 // ---- the operations, as the fuzzer sees them
 export type FuzzOp = DocOperation & {
@@ -199,7 +272,14 @@ export type Plan = { pathPicks: number[]; query: Record<string, unknown>; body: 
 export const validPlan = (op: FuzzOp, lookup: (ref: string) => JsonSchema | undefined): fc.Arbitrary<Plan> =>
   fc.record({
     pathPicks: fc.array(fc.nat(), { minLength: op.pathParams.length, maxLength: op.pathParams.length }),
-    query: validValue({ type: 'object', properties: Object.fromEntries(op.queryParams.map((p) => [p.name, p.schema])), required: op.queryParams.filter((p) => p.required).map((p) => p.name) }, lookup) as fc.Arbitrary<Record<string, unknown>>,
+    query: validValue(
+      {
+        type: 'object',
+        properties: Object.fromEntries(op.queryParams.map((p) => [p.name, p.schema])),
+        required: op.queryParams.filter((p) => p.required).map((p) => p.name),
+      },
+      lookup,
+    ) as fc.Arbitrary<Record<string, unknown>>,
     body: op.body ? validValue(op.body.schema, lookup) : fc.constant(undefined),
     mutations: fc.constant([]),
   });
@@ -212,7 +292,10 @@ function mutation(op: FuzzOp): fc.Arbitrary<Mutation> {
     options.push(
       fc.record({ kind: fc.constantFrom('dropField' as const, 'nullField' as const), index }),
       fc.record({ kind: fc.constant('replaceField' as const), index, value: junkValue }),
-      fc.record({ kind: fc.constant('unknownFields' as const), extra: fc.dictionary(fc.string({ maxLength: 12 }), junkValue, { minKeys: 1, maxKeys: 3 }) }),
+      fc.record({
+        kind: fc.constant('unknownFields' as const),
+        extra: fc.dictionary(fc.string({ maxLength: 12 }), junkValue, { minKeys: 1, maxKeys: 3 }),
+      }),
     );
   }
   if (acceptsBody) {
@@ -237,21 +320,30 @@ function mutation(op: FuzzOp): fc.Arbitrary<Mutation> {
 }
 
 export const hostilePlan = (op: FuzzOp, lookup: (ref: string) => JsonSchema | undefined) =>
-  fc.tuple(validPlan(op, lookup), fc.array(mutation(op), { minLength: 1, maxLength: 2 })).map(([plan, mutations]) => ({ ...plan, mutations }));
+  fc
+    .tuple(validPlan(op, lookup), fc.array(mutation(op), { minLength: 1, maxLength: 2 }))
+    .map(([plan, mutations]) => ({ ...plan, mutations }));
 
 // ---- encoding
 /** A URL cannot carry a lone surrogate: a client sends U+FFFD instead. */
-export const wellFormed = (text: string) => text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+export const wellFormed = (text: string) =>
+  text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 
-export const flat = (value: unknown) => (value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+export const flat = (value: unknown) =>
+  value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
 
 /** A body value encoded for a content type (a mislabelled body is still encoded as that type says). */
 export function encodeBody(value: unknown, contentType: string): { payload: string; headers: Record<string, string> } {
   const fields = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [['value', value] as const];
   if (contentType === 'application/x-www-form-urlencoded')
-    return { payload: new URLSearchParams(fields.map(([k, v]): [string, string] => [String(k), flat(v)])).toString(), headers: { 'content-type': contentType } };
+    return {
+      payload: new URLSearchParams(fields.map(([k, v]): [string, string] => [String(k), flat(v)])).toString(),
+      headers: { 'content-type': contentType },
+    };
   if (contentType === 'multipart/form-data') {
-    const parts = fields.map(([k, v]) => `--fuzzboundary\r\nContent-Disposition: form-data; name="${encodeURIComponent(k)}"\r\n\r\n${flat(v)}\r\n`);
+    const parts = fields.map(
+      ([k, v]) => `--fuzzboundary\r\nContent-Disposition: form-data; name="${encodeURIComponent(k)}"\r\n\r\n${flat(v)}\r\n`,
+    );
     return { payload: `${parts.join('')}--fuzzboundary--\r\n`, headers: { 'content-type': 'multipart/form-data; boundary=fuzzboundary' } };
   }
   const payload = JSON.stringify(value ?? {});

@@ -15,7 +15,17 @@ import { buildOperations } from '../src/rest/operations.ts';
 import { appRouter } from '../src/routers/index.ts';
 import { login, signUp, testSettings, useTestApp, type SignedUp } from './helpers.ts';
 import {
-  encodeBody, flat, fuzzOp, hostilePlan, MAX_PATH_PARAM_LENGTH, nestedJson, validPlan, wellFormed, type AuthVariant, type FuzzOp, type Plan,
+  encodeBody,
+  flat,
+  fuzzOp,
+  hostilePlan,
+  MAX_PATH_PARAM_LENGTH,
+  nestedJson,
+  validPlan,
+  wellFormed,
+  type AuthVariant,
+  type FuzzOp,
+  type Plan,
 } from './fuzz-inputs.ts';
 import { operationsOf, resolveResponse, schemaValidator, type OpenApiDocument, type SchemaValidator } from './openapi-support.ts';
 
@@ -67,7 +77,9 @@ async function ensurePrincipals() {
     const restore = { email: principal.email, hashedPassword: await hashPassword(principal.password), isActive: true, role };
     const restored = await t.db.user.updateMany({ where: { id: principal.id }, data: restore });
     const tokens = restored.count ? await login(t, principal.email, principal.password) : undefined;
-    principals[role] = tokens ? { ...principal, ...tokens, auth: { authorization: `Bearer ${tokens.access_token}` } } : await signUp(t, { role });
+    principals[role] = tokens
+      ? { ...principal, ...tokens, auth: { authorization: `Bearer ${tokens.access_token}` } }
+      : await signUp(t, { role });
   }
 }
 
@@ -101,20 +113,32 @@ function authHeader(op: FuzzOp, variant: AuthVariant): Record<string, string> {
   const own = op.adminOnly ? principals.admin : principals.user;
   const token = own.access_token;
   switch (variant) {
-    case 'principal': return { authorization: `Bearer ${token}` };
-    case 'none': return {};
-    case 'garbage': return { authorization: 'Bearer not.a.jwt' };
-    case 'basic': return { authorization: 'Basic dXNlcjpwYXNz' };
-    case 'refresh': return { authorization: `Bearer ${own.refresh_token}` };
-    case 'lowercase': return { authorization: `bearer ${token}` };
-    case 'tampered': return { authorization: `Bearer ${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}` };
-    case 'empty': return { authorization: 'Bearer ' };
-    case 'otherUser': return { authorization: `Bearer ${(op.adminOnly ? principals.user : principals.admin).access_token}` };
+    case 'principal':
+      return { authorization: `Bearer ${token}` };
+    case 'none':
+      return {};
+    case 'garbage':
+      return { authorization: 'Bearer not.a.jwt' };
+    case 'basic':
+      return { authorization: 'Basic dXNlcjpwYXNz' };
+    case 'refresh':
+      return { authorization: `Bearer ${own.refresh_token}` };
+    case 'lowercase':
+      return { authorization: `bearer ${token}` };
+    case 'tampered':
+      return { authorization: `Bearer ${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}` };
+    case 'empty':
+      return { authorization: 'Bearer ' };
+    case 'otherUser':
+      return { authorization: `Bearer ${(op.adminOnly ? principals.user : principals.admin).access_token}` };
   }
 }
 
 function buildRequest(op: FuzzOp, plan: Plan): InjectOptions {
-  const body = op.body && plan.body !== null && typeof plan.body === 'object' && !Array.isArray(plan.body) ? { ...(plan.body as Record<string, unknown>) } : plan.body;
+  const body =
+    op.body && plan.body !== null && typeof plan.body === 'object' && !Array.isArray(plan.body)
+      ? { ...(plan.body as Record<string, unknown>) }
+      : plan.body;
   const fieldNames = op.body?.schema.properties ? Object.keys(op.body.schema.properties) : Object.keys((body as object) ?? {});
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(plan.query)) if (value !== undefined) query.append(name, flat(value));
@@ -135,7 +159,7 @@ function buildRequest(op: FuzzOp, plan: Plan): InjectOptions {
     else if (m.kind === 'replaceField' && target) target[field] = m.value;
     else if (m.kind === 'unknownFields' && target) Object.assign(target, m.extra);
     else if (m.kind === 'replaceQuery') query.set(queryName, m.value);
-    else if (m.kind === 'repeatQuery') (query.delete(queryName), m.values.forEach((v) => query.append(queryName, v)));
+    else if (m.kind === 'repeatQuery') query.delete(queryName), m.values.forEach((v) => query.append(queryName, v));
     else if (m.kind === 'extraQuery') query.append(m.name, m.value);
     else if (m.kind === 'badPath') pathValues[m.index % pathValues.length] = m.value;
     else if (m.kind === 'rawJson') raw = m.text;
@@ -145,7 +169,11 @@ function buildRequest(op: FuzzOp, plan: Plan): InjectOptions {
   }
   const path = op.pathParams.reduce((p, param, i) => p.replace(`{${param.name}}`, encodeURIComponent(wellFormed(pathValues[i]!))), op.path);
   const search = query.toString();
-  const request: InjectOptions = { method: op.method as InjectOptions['method'], url: `/api/v1${path}${search ? `?${search}` : ''}`, headers: authHeader(op, auth) };
+  const request: InjectOptions = {
+    method: op.method as InjectOptions['method'],
+    url: `/api/v1${path}${search ? `?${search}` : ''}`,
+    headers: authHeader(op, auth),
+  };
   const sendsBody = op.method !== 'GET' && (op.body || raw !== undefined || plan.mutations.some((m) => m.kind === 'contentType'));
   if (sendsBody) {
     const encoded = raw !== undefined ? { payload: raw, headers: { 'content-type': 'application/json' } } : encodeBody(body, contentType);
@@ -168,10 +196,12 @@ function problemsWith(op: FuzzOp, res: LightMyRequestResponse): string[] {
   const listed = op.operation.responses[String(res.statusCode)] ?? op.operation.responses.default;
   if (!listed) return [...problems, `status ${res.statusCode} is not documented: ${res.body.slice(0, 300)}`];
   const response = resolveResponse(doc, listed);
-  for (const name of Object.keys(response.headers ?? {})) if (res.headers[name.toLowerCase()] === undefined) problems.push(`${res.statusCode} lacks header ${name}`);
+  for (const name of Object.keys(response.headers ?? {}))
+    if (res.headers[name.toLowerCase()] === undefined) problems.push(`${res.statusCode} lacks header ${name}`);
   const media = response.content?.['application/json'];
   if (!media) return res.body === '' ? problems : [...problems, `${res.statusCode} should have no body: ${res.body.slice(0, 200)}`];
-  if (!String(res.headers['content-type']).startsWith('application/json')) problems.push(`${res.statusCode} content-type ${res.headers['content-type']}`);
+  if (!String(res.headers['content-type']).startsWith('application/json'))
+    problems.push(`${res.statusCode} content-type ${res.headers['content-type']}`);
   let body: unknown;
   try {
     body = JSON.parse(res.body);
@@ -195,20 +225,27 @@ async function send(op: FuzzOp, plan: Plan, mode: 'valid' | 'hostile') {
   tally.set(`${op.key} ${mode}`, seen);
   const problems = problemsWith(op, res);
   const ok = res.statusCode < 300;
-  if (op.method !== 'GET' && !ok && (await fingerprint()) !== before) problems.push(`refused with ${res.statusCode}, yet the database changed`);
+  if (op.method !== 'GET' && !ok && (await fingerprint()) !== before)
+    problems.push(`refused with ${res.statusCode}, yet the database changed`);
   if (mode === 'valid') {
-    if (op.secured && (res.statusCode === 401 || res.statusCode === 403)) problems.push(`valid credentials refused: ${res.statusCode} ${res.body.slice(0, 200)}`);
-    if (res.statusCode === 422 && 'detail' in (res.json() as object)) problems.push(`a schema-valid input failed validation: ${res.body.slice(0, 400)}`);
+    if (op.secured && (res.statusCode === 401 || res.statusCode === 403))
+      problems.push(`valid credentials refused: ${res.statusCode} ${res.body.slice(0, 200)}`);
+    if (res.statusCode === 422 && 'detail' in (res.json() as object))
+      problems.push(`a schema-valid input failed validation: ${res.body.slice(0, 400)}`);
   }
   if (problems.length) {
-    const clip = (text: unknown) => (typeof text === 'string' && text.length > 500 ? `${text.slice(0, 500)}… (${text.length} characters)` : text);
+    const clip = (text: unknown) =>
+      typeof text === 'string' && text.length > 500 ? `${text.slice(0, 500)}… (${text.length} characters)` : text;
     const shown = { ...request, url: clip(request.url), payload: clip(request.payload) };
     throw new Error(`${op.key}\nrequest: ${JSON.stringify(shown)}\n${problems.join('\n')}`);
   }
   if (ok && res.body) harvest(op, res.statusCode, JSON.parse(res.body));
   if (res.statusCode === 204 && op.method === 'DELETE' && op.pathParams.length) {
     const ids = pools.get(poolKey(op.path)) ?? [];
-    pools.set(poolKey(op.path), ids.filter((id) => !request.url!.toString().includes(`/${id}`)));
+    pools.set(
+      poolKey(op.path),
+      ids.filter((id) => !request.url!.toString().includes(`/${id}`)),
+    );
   }
   if (ok && op.method !== 'GET') await ensurePrincipals();
 }
@@ -232,7 +269,15 @@ beforeAll(async () => {
 
 describe(`contract fuzzing (FUZZ_RUNS=${FUZZ_RUNS}, seed ${SEED})`, () => {
   it('fuzzes the operations of the served document', () => {
-    expect(operationsOf(doc).map((o) => o.key).sort()).toEqual(operationsOf(plannedDoc).map((o) => o.key).sort());
+    expect(
+      operationsOf(doc)
+        .map((o) => o.key)
+        .sort(),
+    ).toEqual(
+      operationsOf(plannedDoc)
+        .map((o) => o.key)
+        .sort(),
+    );
     expect(fingerprintSql).toContain('"items"');
   });
 
@@ -240,20 +285,30 @@ describe(`contract fuzzing (FUZZ_RUNS=${FUZZ_RUNS}, seed ${SEED})`, () => {
   for (const op of fuzzOps) {
     it(`${op.key}: valid and hostile inputs`, async () => {
       if (op.pathParams.length) await primePool(op);
-      await fc.assert(fc.asyncProperty(validPlan(op, lookup), (plan) => send(op, plan, 'valid')), { seed: SEED, numRuns: VALID_RUNS, endOnFailure: true });
-      await fc.assert(fc.asyncProperty(hostilePlan(op, lookup), (plan) => send(op, plan, 'hostile')), { seed: SEED, numRuns: FUZZ_RUNS, endOnFailure: true });
+      await fc.assert(
+        fc.asyncProperty(validPlan(op, lookup), (plan) => send(op, plan, 'valid')),
+        { seed: SEED, numRuns: VALID_RUNS, endOnFailure: true },
+      );
+      await fc.assert(
+        fc.asyncProperty(hostilePlan(op, lookup), (plan) => send(op, plan, 'hostile')),
+        { seed: SEED, numRuns: FUZZ_RUNS, endOnFailure: true },
+      );
     }, 600_000);
   }
 
   it('valid inputs succeed on most operations, so the routes are exercised past validation', () => {
     const entries = operationsOf(plannedDoc).map(({ key }) => [key, tally.get(`${key} valid`) ?? {}] as const);
-    if (process.env.FUZZ_VERBOSE) for (const [key, seen] of entries) console.log(key, JSON.stringify(seen), JSON.stringify(tally.get(`${key} hostile`)));
+    if (process.env.FUZZ_VERBOSE)
+      for (const [key, seen] of entries) console.log(key, JSON.stringify(seen), JSON.stringify(tally.get(`${key} hostile`)));
     const succeeding = entries.filter(([, seen]) => Object.keys(seen).some((status) => Number(status) < 400));
     expect(succeeding.length / entries.length).toBeGreaterThan(0.8);
   });
 
   it('leaves nothing half-written: every user and item has the event of its creation', async () => {
-    for (const [table, event] of [['users', 'user.created'], ['items', 'item.created']]) {
+    for (const [table, event] of [
+      ['users', 'user.created'],
+      ['items', 'item.created'],
+    ]) {
       const orphans = await t.db.$queryRawUnsafe<{ n: bigint }[]>(
         `SELECT count(*) AS n FROM ${table} r WHERE NOT EXISTS (SELECT 1 FROM outbox_events e WHERE e.event_type = '${event}' AND e.payload->>'id' = r.id::text)`,
       );
@@ -273,26 +328,49 @@ describe('inputs fuzzing once broke the contract with', () => {
 
   it('a required enum field that is missing is reported as `missing`, with the body as input', async () => {
     const created = await t.app.inject({ method: 'POST', url: '/api/v1/conversations', headers: principals.user.auth, payload: {} });
-    const res = await t.app.inject({ method: 'POST', url: `/api/v1/conversations/${created.json().id}/messages`, headers: principals.user.auth, payload: { content: 'hi' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/conversations/${created.json().id}/messages`,
+      headers: principals.user.auth,
+      payload: { content: 'hi' },
+    });
     expect(res.json().detail).toEqual([{ type: 'missing', loc: ['body', 'role'], msg: 'Field required', input: { content: 'hi' } }]);
   });
 
   it('a login username holding NUL is a 422, not a 500', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: 'username=a%00b&password=secret', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: 'username=a%00b&password=secret',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.statusCode).toBe(422);
   });
 
   it('a multipart body without a valid boundary is a 4xx, not a 500', async () => {
-    expectContractAnswer(await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: 'username=a', headers: { 'content-type': 'multipart/form-data' } }));
+    expectContractAnswer(
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: 'username=a',
+        headers: { 'content-type': 'multipart/form-data' },
+      }),
+    );
   });
 
   it('JSON nested 10,000 levels deep is a 422, not a 500', async () => {
     for (const payload of nestedJson(10_000))
-      expectContractAnswer(await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload, headers: { 'content-type': 'application/json' } }));
+      expectContractAnswer(
+        await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload, headers: { 'content-type': 'application/json' } }),
+      );
   });
 
   it(`a path parameter longer than ${MAX_PATH_PARAM_LENGTH} characters is a 422, in FastAPI's shape`, async () => {
-    const res = await t.app.inject({ method: 'GET', url: `/api/v1/items/${'x'.repeat(MAX_PATH_PARAM_LENGTH + 1)}`, headers: principals.user.auth });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/items/${'x'.repeat(MAX_PATH_PARAM_LENGTH + 1)}`,
+      headers: principals.user.auth,
+    });
     expectContractAnswer(res);
     expect(res.statusCode).toBe(422);
   });

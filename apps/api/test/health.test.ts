@@ -15,7 +15,12 @@ describe('health', () => {
 
   it('GET /health/live names the service and environment', async () => {
     const body = await (await fetch(`${t.baseUrl}/api/v1/health/live`)).json();
-    expect(body).toEqual({ status: 'alive', timestamp: expect.stringMatching(/\+00:00$/), service: t.settings.PROJECT_NAME, details: { version: '1.0.0', environment: t.settings.ENVIRONMENT } });
+    expect(body).toEqual({
+      status: 'alive',
+      timestamp: expect.stringMatching(/\+00:00$/),
+      service: t.settings.PROJECT_NAME,
+      details: { version: '1.0.0', environment: t.settings.ENVIRONMENT },
+    });
   });
 
   it('GET /health/ready and /ready check PostgreSQL and Redis, or name the embedded parts', async () => {
@@ -51,7 +56,10 @@ describe('readiness failures → 503 naming the failing check', () => {
     const res = await a.inject({ method: 'GET', url: '/api/v1/health/ready' });
     await a.close();
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({ status: 'not_ready', checks: { database: { status: 'healthy' }, redis: { status: 'unhealthy', error: expect.any(String) } } });
+    expect(res.json()).toMatchObject({
+      status: 'not_ready',
+      checks: { database: { status: 'healthy' }, redis: { status: 'unhealthy', error: expect.any(String) } },
+    });
   });
 
   it('Redis that never answers: 503 after the check timeout, not a hang', async () => {
@@ -68,6 +76,9 @@ describe('readiness failures → 503 naming the failing check', () => {
     const res = await a.inject({ method: 'GET', url: '/api/v1/ready' });
     await a.close();
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({ status: 'not_ready', checks: { database: { status: 'unhealthy', type: 'postgresql', error: expect.any(String) }, redis: { status: 'healthy' } } });
+    expect(res.json()).toMatchObject({
+      status: 'not_ready',
+      checks: { database: { status: 'unhealthy', type: 'postgresql', error: expect.any(String) }, redis: { status: 'healthy' } },
+    });
   });
 });

@@ -34,7 +34,9 @@ export async function freePort(): Promise<number> {
  * data directory), so an app built from these settings starts with no rows.
  */
 export function testSettings(databaseUrl: string, overrides: Record<string, string> = {}): Settings {
-  const parts = embedded ? { ...NO_SERVERS, EMBEDDED_DATA_DIR: overrides.EMBEDDED_DATA_DIR ?? copyTemplateDataDir() } : { DATABASE_URL: databaseUrl, REDIS_URL };
+  const parts = embedded
+    ? { ...NO_SERVERS, EMBEDDED_DATA_DIR: overrides.EMBEDDED_DATA_DIR ?? copyTemplateDataDir() }
+    : { DATABASE_URL: databaseUrl, REDIS_URL };
   return loadSettings({ ...readEnvFile(), ...process.env, ...parts, LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...overrides });
 }
 
@@ -73,7 +75,11 @@ let userCounter = 0;
 export async function signUp(t: TestApp, options: { role?: 'admin' | 'user'; headers?: Record<string, string> } = {}): Promise<SignedUp> {
   const email = `user${++userCounter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
   const password = 'correct horse battery';
-  const registered = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password, full_name: 'Test User' } });
+  const registered = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email, password, full_name: 'Test User' },
+  });
   if (registered.statusCode !== 201) throw new Error(`register failed: ${registered.statusCode} ${registered.body}`);
   const id = registered.json().id as string;
   if (options.role === 'admin') await t.db.user.update({ where: { id }, data: { role: 'admin' } });

@@ -16,7 +16,11 @@ describe('CORS', () => {
 
   it('a preflight from a listed origin → 200; from another origin → 400', async () => {
     const preflight = (origin: string) =>
-      t.app.inject({ method: 'OPTIONS', url: '/api/v1/items', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+      t.app.inject({
+        method: 'OPTIONS',
+        url: '/api/v1/items',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+      });
     const ok = await preflight('http://localhost:8080');
     expect(ok.statusCode).toBe(200);
     expect(ok.headers['access-control-allow-origin']).toBe('http://localhost:8080');

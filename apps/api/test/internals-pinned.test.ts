@@ -9,16 +9,34 @@ import { adminProcedure, authedProcedure, credentialsProcedure, probeProcedure, 
 
 describe('zod-shapes', () => {
   it('sees through optional, default, nullable, prefault, readonly and catch', () => {
-    for (const wrapped of [z.string().optional(), z.string().default('a'), z.string().nullable(), z.string().prefault('a'), z.string().readonly(), z.string().catch('a')]) {
+    for (const wrapped of [
+      z.string().optional(),
+      z.string().default('a'),
+      z.string().nullable(),
+      z.string().prefault('a'),
+      z.string().readonly(),
+      z.string().catch('a'),
+    ]) {
       expect(unwrapSchema(wrapped)?.type, wrapped.type).toBe('string');
     }
     expect(unwrapSchema(z.number().int().optional().nullable())?.type).toBe('number');
   });
 
   it('tells integers from numbers, and every other kind', () => {
-    expect([z.number().int(), z.int(), z.int32(), z.number(), z.string(), z.boolean(), z.array(z.string()), z.object({}), z.uuid(), z.enum(['a'])].map(fieldKind)).toEqual([
-      'integer', 'integer', 'integer', 'number', 'string', 'boolean', 'array', 'object', 'string', 'unknown',
-    ]);
+    expect(
+      [
+        z.number().int(),
+        z.int(),
+        z.int32(),
+        z.number(),
+        z.string(),
+        z.boolean(),
+        z.array(z.string()),
+        z.object({}),
+        z.uuid(),
+        z.enum(['a']),
+      ].map(fieldKind),
+    ).toEqual(['integer', 'integer', 'integer', 'number', 'string', 'boolean', 'array', 'object', 'string', 'unknown']);
     expect(fieldKind(undefined)).toBe('unknown');
   });
 
@@ -32,7 +50,10 @@ describe('zod-shapes', () => {
 describe('procedure-table', () => {
   const input = z.object({ id: z.string() });
   const testRouter = router({
-    open: publicProcedure.meta({ openapi: { method: 'GET', path: '/open' } }).input(input).query(() => 1),
+    open: publicProcedure
+      .meta({ openapi: { method: 'GET', path: '/open' } })
+      .input(input)
+      .query(() => 1),
     nested: router({
       login: credentialsProcedure.mutation(() => 2),
       probe: probeProcedure.query(() => 3),

@@ -20,7 +20,14 @@ describe('items over HTTP', () => {
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toBe('application/json');
     const item = await res.json();
-    expect(item).toEqual({ id: expect.any(String), title: 'Groceries', description: 'milk', is_active: true, created_at: expect.stringMatching(ISO_OFFSET), updated_at: null });
+    expect(item).toEqual({
+      id: expect.any(String),
+      title: 'Groceries',
+      description: 'milk',
+      is_active: true,
+      created_at: expect.stringMatching(ISO_OFFSET),
+      updated_at: null,
+    });
     expect(item.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
@@ -36,13 +43,23 @@ describe('items over HTTP', () => {
     const fetched = await (await http(`/items/${created.id}`)).json();
     expect(fetched).toEqual(created);
 
-    const patched = await http(`/items/${created.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Renamed' }) });
+    const patched = await http(`/items/${created.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Renamed' }),
+    });
     expect(patched.status).toBe(200);
     const body = await patched.json();
     expect(body).toMatchObject({ id: created.id, title: 'Renamed', description: 'keep me', is_active: true });
     expect(body.updated_at).toMatch(ISO_OFFSET);
 
-    const deactivated = await (await http(`/items/${created.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ is_active: false }) })).json();
+    const deactivated = await (
+      await http(`/items/${created.id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ is_active: false }),
+      })
+    ).json();
     expect(deactivated).toMatchObject({ title: 'Renamed', is_active: false });
   });
 
@@ -59,7 +76,11 @@ describe('items over HTTP', () => {
   it('unknown ids give 404 on GET, PATCH and DELETE, with the id in details', async () => {
     const id = '0b7c7a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
     for (const method of ['GET', 'PATCH', 'DELETE']) {
-      const res = await http(`/items/${id}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'PATCH' ? '{"title":"x"}' : undefined });
+      const res = await http(`/items/${id}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: method === 'PATCH' ? '{"title":"x"}' : undefined,
+      });
       expect(res.status, method).toBe(404);
       expect((await res.json()).error.details).toEqual({ item_id: id });
     }
@@ -75,8 +96,17 @@ describe('items over HTTP', () => {
 
 describe('items require a logged-in user', () => {
   it('no token → 401 Not authenticated; a bad token → 401 envelope', async () => {
-    for (const [method, path] of [['GET', '/items'], ['POST', '/items'], ['GET', '/items/0b7c7a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b'], ['DELETE', '/items/0b7c7a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b']]) {
-      const anonymous = await fetch(url(path!), { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+    for (const [method, path] of [
+      ['GET', '/items'],
+      ['POST', '/items'],
+      ['GET', '/items/0b7c7a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b'],
+      ['DELETE', '/items/0b7c7a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b'],
+    ]) {
+      const anonymous = await fetch(url(path!), {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: method === 'POST' ? '{}' : undefined,
+      });
       expect(anonymous.status, `${method} ${path}`).toBe(401);
       expect(await anonymous.json()).toEqual({ detail: 'Not authenticated' });
       expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');

@@ -18,14 +18,25 @@ describe('the log', () => {
       const email = `logged-${Date.now()}@example.com`;
       expect((await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password } })).statusCode).toBe(201);
       const login = await app.inject({
-        method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
         payload: new URLSearchParams({ username: email, password }).toString(),
       });
       const { access_token, refresh_token } = login.json();
       const auth = { authorization: `Bearer ${access_token}` };
-      expect((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: `access_token=${access_token}` } })).statusCode).toBe(401);
-      const hook = await app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: auth, payload: { name: 'h', url: 'https://example.com/h', events: ['item.created'] } });
-      const secret = (await app.inject({ method: 'POST', url: `/api/v1/webhooks/${hook.json().id}/regenerate-secret`, headers: auth })).json().secret;
+      expect(
+        (await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: `access_token=${access_token}` } })).statusCode,
+      ).toBe(401);
+      const hook = await app.inject({
+        method: 'POST',
+        url: '/api/v1/webhooks',
+        headers: auth,
+        payload: { name: 'h', url: 'https://example.com/h', events: ['item.created'] },
+      });
+      const secret = (
+        await app.inject({ method: 'POST', url: `/api/v1/webhooks/${hook.json().id}/regenerate-secret`, headers: auth })
+      ).json().secret;
       const refreshed = (await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token } })).json();
       await app.inject({ method: 'GET', url: '/api/v1/items', headers: { authorization: `Bearer ${refreshed.access_token}` } });
 

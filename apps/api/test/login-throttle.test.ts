@@ -39,7 +39,10 @@ describe('after five failures for one account', () => {
     expectThrottled(await attempt(user.email.toUpperCase(), PASSWORD)); // case does not split the count
     // over tRPC too
     const trpc = await call(app, {
-      method: 'POST', url: '/trpc/auth.login', ip: freshIp(), headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      url: '/trpc/auth.login',
+      ip: freshIp(),
+      headers: { 'content-type': 'application/json' },
       payload: JSON.stringify({ username: user.email, password: PASSWORD }),
     });
     expect(trpc.statusCode).toBe(429);

@@ -74,8 +74,14 @@ class FakeGoogle {
     const code = body.get('code') ?? '';
     const grant = this.grants.get(code);
     this.grants.delete(code); // codes are single-use, even when the exchange fails
-    const challenge = createHash('sha256').update(body.get('code_verifier') ?? '').digest('base64url');
-    const valid = body.get('grant_type') === 'authorization_code' && grant && body.get('redirect_uri') === grant.redirectUri && challenge === grant.challenge;
+    const challenge = createHash('sha256')
+      .update(body.get('code_verifier') ?? '')
+      .digest('base64url');
+    const valid =
+      body.get('grant_type') === 'authorization_code' &&
+      grant &&
+      body.get('redirect_uri') === grant.redirectUri &&
+      challenge === grant.challenge;
     if (!valid) return send(res, 400, { error: 'invalid_grant', error_description: 'Bad Request' });
     const accessToken = randomBytes(16).toString('hex');
     this.accessTokens.set(accessToken, grant.profile);
@@ -157,11 +163,18 @@ function errorFrom(location: URL): string | null {
   return location.searchParams.get('error');
 }
 
-const me = (accessToken: string) => t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
+const me = (accessToken: string) =>
+  t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
 let googleUsers = 0;
 const newProfile = (extra: Partial<Profile> = {}): Profile => {
   const n = ++googleUsers;
-  return { sub: `10876543210${n}${randomBytes(3).toString('hex')}`, email: `google${n}-${randomBytes(3).toString('hex')}@example.com`, email_verified: true, name: `Google User ${n}`, ...extra };
+  return {
+    sub: `10876543210${n}${randomBytes(3).toString('hex')}`,
+    email: `google${n}-${randomBytes(3).toString('hex')}@example.com`,
+    email_verified: true,
+    name: `Google User ${n}`,
+    ...extra,
+  };
 };
 
 describe('GET /oauth/google/login', () => {
@@ -170,7 +183,13 @@ describe('GET /oauth/google/login', () => {
     const url = new URL(location);
     expect(`${url.origin}${url.pathname}`).toBe(`${google.baseUrl}/auth`);
     const query = Object.fromEntries(url.searchParams);
-    expect(query).toMatchObject({ response_type: 'code', client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, scope: 'openid email profile', code_challenge_method: 'S256' });
+    expect(query).toMatchObject({
+      response_type: 'code',
+      client_id: CLIENT_ID,
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid email profile',
+      code_challenge_method: 'S256',
+    });
     expect(state).toMatch(/^[\w-]{43}$/);
     expect(res.headers['cache-control']).toBe('no-store');
 
@@ -208,7 +227,13 @@ describe('GET /oauth/google/callback', () => {
 
     const current = await me(tokens.access_token);
     expect(current.statusCode).toBe(200);
-    expect(current.json()).toMatchObject({ email: profile.email, full_name: 'Ada Lovelace', role: 'user', is_active: true, is_superuser: false });
+    expect(current.json()).toMatchObject({
+      email: profile.email,
+      full_name: 'Ada Lovelace',
+      role: 'user',
+      is_active: true,
+      is_superuser: false,
+    });
 
     const user = await t.db.user.findUniqueOrThrow({ where: { email: profile.email! } });
     expect(user).toMatchObject({ hashedPassword: null, oauthProvider: 'google', oauthId: profile.sub });
@@ -301,7 +326,9 @@ describe('GET /oauth/google/callback', () => {
 
   it('the provider refusing the code (unknown, replayed, or a verifier that does not match) → failure redirect', async () => {
     const unknown = await startLogin();
-    expect(errorFrom((await callback({ code: 'not-a-code', state: unknown.state }, unknown.cookie)).location)).toBe('Google sign-in failed: invalid_grant');
+    expect(errorFrom((await callback({ code: 'not-a-code', state: unknown.state }, unknown.cookie)).location)).toBe(
+      'Google sign-in failed: invalid_grant',
+    );
 
     const profile = newProfile();
     const flow = await startLogin();

@@ -10,11 +10,13 @@ import { COMMITTED_DOCUMENT, generatedDocumentText } from '../scripts/openapi.ts
 function lineDiff(committed: string, generated: string): string {
   const entries = diff(committed.split('\n'), generated.split('\n'));
   const changed = new Set(entries.flatMap(([op], i) => (op === 0 ? [] : [i - 2, i - 1, i, i + 1, i + 2])));
-  return entries
-    // util.diff marks a line only in its first argument 1, only in its second -1
-    .flatMap(([op, line], i) => (changed.has(i) ? [`${op === 1 ? '-' : op === -1 ? '+' : ' '} ${line}`] : []))
-    .slice(0, 200)
-    .join('\n');
+  return (
+    entries
+      // util.diff marks a line only in its first argument 1, only in its second -1
+      .flatMap(([op, line], i) => (changed.has(i) ? [`${op === 1 ? '-' : op === -1 ? '+' : ' '} ${line}`] : []))
+      .slice(0, 200)
+      .join('\n')
+  );
 }
 
 describe('apps/api/openapi.json', () => {

@@ -32,7 +32,13 @@ export function operationsOf(doc: OpenApiDocument): DocOperation[] {
   const list: DocOperation[] = [];
   for (const [path, item] of Object.entries(doc.paths))
     for (const [method, operation] of Object.entries(item))
-      if (METHODS.includes(method)) list.push({ method: method.toUpperCase(), path, key: `${method.toUpperCase()} ${path}`, operation: operation as unknown as Operation });
+      if (METHODS.includes(method))
+        list.push({
+          method: method.toUpperCase(),
+          path,
+          key: `${method.toUpperCase()} ${path}`,
+          operation: operation as unknown as Operation,
+        });
   return list;
 }
 
@@ -54,7 +60,8 @@ export function schemaValidator(doc: OpenApiDocument) {
   const cache = new Map<string, ValidateFunction>();
 
   /** Rewrites `#/components/...` to point into the registered document. */
-  const anchored = (schema: JsonSchema): JsonSchema => JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi.json#/components/'));
+  const anchored = (schema: JsonSchema): JsonSchema =>
+    JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi.json#/components/'));
 
   return {
     /** null when `value` satisfies `schema`, else ajv's messages. */

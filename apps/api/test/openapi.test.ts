@@ -42,7 +42,12 @@ describe('OpenAPI document', () => {
     const ids = new Set<string>();
     expect(operationsOf(doc)).toHaveLength(operations.length);
     for (const op of operations) {
-      const operation = docOperation(op.method, op.openApiPath) as unknown as { operationId: string; summary?: string; tags?: string[]; security?: unknown };
+      const operation = docOperation(op.method, op.openApiPath) as unknown as {
+        operationId: string;
+        summary?: string;
+        tags?: string[];
+        security?: unknown;
+      };
       const where = `${op.method} ${op.openApiPath}`;
       expect(operation.summary, where).toMatch(/\S/);
       expect(operation.tags?.length, where).toBeGreaterThan(0);
@@ -85,13 +90,15 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('401 on a protected route is either FastAPI\'s detail or the envelope, with WWW-Authenticate', () => {
+  it("401 on a protected route is either FastAPI's detail or the envelope, with WWW-Authenticate", () => {
     const unauthorized = resolveResponse(doc, docOperation('GET', '/items').responses['401']!);
     expect(unauthorized.headers?.['WWW-Authenticate']).toBeDefined();
     const validator = schemaValidator(doc);
     const schema = unauthorized.content!['application/json']!.schema!;
     expect(validator.errors(schema, { detail: 'Not authenticated' })).toBeNull();
-    expect(validator.errors(schema, { error: { code: 'AUTHENTICATION_ERROR', message: 'Invalid or expired token', details: null } })).toBeNull();
+    expect(
+      validator.errors(schema, { error: { code: 'AUTHENTICATION_ERROR', message: 'Invalid or expired token', details: null } }),
+    ).toBeNull();
     expect(validator.errors(schema, { detail: [] })).not.toBeNull();
     const invalidCredentials = resolveResponse(doc, docOperation('POST', '/auth/login').responses['401']!);
     expect(validator.errors(invalidCredentials.content!['application/json']!.schema!, { detail: 'Not authenticated' })).not.toBeNull();
@@ -115,7 +122,9 @@ describe('OpenAPI document', () => {
     expect(docOperation('GET', '/items').parameters!.map((p) => (p as { in: string }).in)).toEqual(['query', 'query']);
     for (const op of operations) {
       const operation = docOperation(op.method, op.openApiPath);
-      const pathParameters = (operation.parameters ?? []).filter((p) => (p as { in: string }).in === 'path').map((p) => (p as { name: string }).name);
+      const pathParameters = (operation.parameters ?? [])
+        .filter((p) => (p as { in: string }).in === 'path')
+        .map((p) => (p as { name: string }).name);
       expect(pathParameters, `${op.method} ${op.openApiPath}`).toEqual(op.pathParams);
       const takesBody = op.hasInput && !op.bodyless && Object.keys(op.fields).some((field) => !op.pathParams.includes(field));
       expect(!!operation.requestBody, `${op.method} ${op.openApiPath}`).toBe(takesBody);
@@ -140,13 +149,15 @@ describe('OpenAPI document', () => {
         expect(media.example, `${key} ${type}`).toBeDefined();
         check(`${key} request ${type}`, media.schema, media.example);
       }
-      for (const parameter of operation.parameters ?? []) if (parameter.example !== undefined) check(`${key} ${parameter.name}`, parameter.schema, parameter.example);
+      for (const parameter of operation.parameters ?? [])
+        if (parameter.example !== undefined) check(`${key} ${parameter.name}`, parameter.schema, parameter.example);
       for (const [status, ref] of Object.entries(operation.responses)) {
         const media = resolveResponse(doc, ref).content?.['application/json'];
         if (!media) continue;
         if (Number(status) < 400) expect(media.example, `${key} ${status}`).toBeDefined();
         if (media.example !== undefined) check(`${key} ${status}`, media.schema, media.example);
-        for (const [name, example] of Object.entries((media.examples ?? {}) as Record<string, { value: unknown }>)) check(`${key} ${status} ${name}`, media.schema, example.value);
+        for (const [name, example] of Object.entries((media.examples ?? {}) as Record<string, { value: unknown }>))
+          check(`${key} ${status} ${name}`, media.schema, example.value);
       }
     }
     expect(checked).toBeGreaterThan(operations.length * 2);

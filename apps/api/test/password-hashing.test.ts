@@ -12,7 +12,9 @@ import { testSettings, useTestApp } from './helpers.ts';
 const t = useTestApp();
 let app: FastifyInstance;
 beforeAll(async () => {
-  app = await buildApp({ settings: testSettings(t.databaseUrl, { PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE_TIMEOUT_SECONDS: '0.05' }) });
+  app = await buildApp({
+    settings: testSettings(t.databaseUrl, { PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE_TIMEOUT_SECONDS: '0.05' }),
+  });
   return () => app.close();
 });
 
@@ -42,7 +44,9 @@ describe('a login flood', () => {
   });
 
   it('over tRPC, the calls of a batch wait in the same line', async () => {
-    const input = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [i, { username: `flood-${i}-${randomUUID()}@example.com`, password: 'x' }]));
+    const input = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [i, { username: `flood-${i}-${randomUUID()}@example.com`, password: 'x' }]),
+    );
     const res = await app.inject({
       method: 'POST',
       url: `/trpc/${Array(10).fill('auth.login').join(',')}?batch=1`,

@@ -30,11 +30,18 @@ const codes = (body: Array<{ error?: { data: { code: string } } }>) => body.map(
 describe('a tRPC batch', () => {
   it('draws one point per call: two logins, then a third, spend an auth budget of 3', async () => {
     const ip = freshIp();
-    const wrong = (n: number) => Array.from({ length: n }, (_, i) => ({ username: `nobody-${i}-${ip}@example.com`, password: 'wrong password' }));
+    const wrong = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ username: `nobody-${i}-${ip}@example.com`, password: 'wrong password' }));
     const first = await batch(limited, ip, ['auth.login', 'auth.login'], wrong(2));
     expect(codes(first.json())).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED']);
     expect(first.headers['x-ratelimit-remaining']).toBe('1');
-    const single = await call(limited, { method: 'POST', url: '/trpc/auth.login', ip, headers: json, payload: JSON.stringify(wrong(1)[0]) });
+    const single = await call(limited, {
+      method: 'POST',
+      url: '/trpc/auth.login',
+      ip,
+      headers: json,
+      payload: JSON.stringify(wrong(1)[0]),
+    });
     expect(single.statusCode).toBe(401);
     const over = await call(limited, { method: 'POST', url: '/trpc/auth.login', ip, headers: json, payload: JSON.stringify(wrong(1)[0]) });
     expect(over.statusCode).toBe(429);
@@ -91,7 +98,13 @@ describe('the budget of the procedure tRPC runs', () => {
   it('a twice-encoded login path (auth.logi%256E) runs auth.login and is counted as a login', async () => {
     const ip = freshIp();
     const login = () =>
-      call(limited, { method: 'POST', url: '/trpc/auth.logi%256E', ip, headers: json, payload: JSON.stringify({ username: `x-${ip}@example.com`, password: 'wrong password' }) });
+      call(limited, {
+        method: 'POST',
+        url: '/trpc/auth.logi%256E',
+        ip,
+        headers: json,
+        payload: JSON.stringify({ username: `x-${ip}@example.com`, password: 'wrong password' }),
+      });
     for (let i = 0; i < 3; i++) {
       const res = await login();
       expect(res.statusCode).toBe(401);
@@ -104,8 +117,15 @@ describe('the budget of the procedure tRPC runs', () => {
 
   it('a path that names no procedure draws on the strictest budget', async () => {
     const ip = freshIp();
-    for (let i = 0; i < 3; i++) expect((await call(limited, { method: 'POST', url: '/trpc/auth.nothing', ip, headers: json, payload: '{}' })).statusCode).toBe(404);
-    const login = await call(limited, { method: 'POST', url: '/trpc/auth.login', ip, headers: json, payload: JSON.stringify({ username: 'a@example.com', password: 'b' }) });
+    for (let i = 0; i < 3; i++)
+      expect((await call(limited, { method: 'POST', url: '/trpc/auth.nothing', ip, headers: json, payload: '{}' })).statusCode).toBe(404);
+    const login = await call(limited, {
+      method: 'POST',
+      url: '/trpc/auth.login',
+      ip,
+      headers: json,
+      payload: JSON.stringify({ username: 'a@example.com', password: 'b' }),
+    });
     expect(login.statusCode).toBe(429);
   });
 });
@@ -127,7 +147,12 @@ describe('trpcCallPaths', () => {
 
   it.each(cases)('$method $url ($type) names the calls tRPC runs', async ({ url, method = 'GET', type }) => {
     const headers = type ? { 'content-type': type } : {};
-    const res = await t.app.inject({ method, url, headers, ...(method === 'POST' ? { payload: type === 'application/json' ? '{}' : 'x' } : {}) });
+    const res = await t.app.inject({
+      method,
+      url,
+      headers,
+      ...(method === 'POST' ? { payload: type === 'application/json' ? '{}' : 'x' } : {}),
+    });
     const body = res.json();
     const ran = (Array.isArray(body) ? body : [body]).map((r: { error: { data: { path?: string } } }) => r.error.data.path);
     const param = decodeURIComponent(url.split('?')[0]!.slice('/trpc/'.length));
@@ -136,7 +161,12 @@ describe('trpcCallPaths', () => {
 
   it('a POST body that is not JSON is refused (415, tRPC format) before tRPC reads it', async () => {
     for (const type of ['multipart/form-data; boundary=x', 'application/octet-stream', 'text/plain']) {
-      const res = await t.app.inject({ method: 'POST', url: '/trpc/users.updateMe?batch=1', headers: { 'content-type': type }, payload: 'x' });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/trpc/users.updateMe?batch=1',
+        headers: { 'content-type': type },
+        payload: 'x',
+      });
       expect(res.statusCode, type).toBe(415);
       expect(res.json().error.data).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', httpStatus: 415 });
     }

@@ -62,7 +62,10 @@ describe('the 429 answer', () => {
     const origin = 'http://localhost:3000';
     for (let i = 0; i < 7; i++) {
       const preflight = await limited.inject({
-        method: 'OPTIONS', url: OPENAPI, remoteAddress: ip, headers: { origin, 'access-control-request-method': 'GET' },
+        method: 'OPTIONS',
+        url: OPENAPI,
+        remoteAddress: ip,
+        headers: { origin, 'access-control-request-method': 'GET' },
       });
       expect(preflight.statusCode).toBe(200);
     }
@@ -84,7 +87,10 @@ describe('login and register', () => {
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(600);
 
     const register = await call(limited, {
-      method: 'POST', url: '/api/v1/auth/register', ip, headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      ip,
+      headers: { 'content-type': 'application/json' },
       payload: JSON.stringify({ email: `${randomUUID()}@example.com`, password: 'long enough' }),
     });
     expect(register.statusCode).toBe(429);
@@ -106,22 +112,34 @@ describe('login and register', () => {
     const ip = freshIp();
     const credentials = { username: `nobody-${randomUUID()}@example.com`, password: 'wrong password' };
     const trpcLogin = () =>
-      call(limited, { method: 'POST', url: '/trpc/auth.login', ip, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(credentials) });
+      call(limited, {
+        method: 'POST',
+        url: '/trpc/auth.login',
+        ip,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(credentials),
+      });
     for (let i = 0; i < 3; i++) expect((await trpcLogin()).statusCode).toBe(401);
     expect((await badLogin(limited, ip)).statusCode).toBe(429);
     const batch = await call(limited, {
-      method: 'POST', url: '/trpc/auth.login,auth.login?batch=1', ip, headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      url: '/trpc/auth.login,auth.login?batch=1',
+      ip,
+      headers: { 'content-type': 'application/json' },
       payload: JSON.stringify({ 0: credentials, 1: credentials }),
     });
     expect(batch.statusCode).toBe(429);
-    expect(batch.json().map((r: { error: { data: { code: string } } }) => r.error.data.code)).toEqual(['TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
+    expect(batch.json().map((r: { error: { data: { code: string } } }) => r.error.data.code)).toEqual([
+      'TOO_MANY_REQUESTS',
+      'TOO_MANY_REQUESTS',
+    ]);
     // The default budget of the same IP is untouched.
     expect((await call(limited, { url: '/trpc/items.list', ip })).statusCode).toBe(401);
   });
 });
 
 describe('over tRPC', () => {
-  it('calls share the client budget with REST; the 429 is in tRPC\'s error format, with Retry-After', async () => {
+  it("calls share the client budget with REST; the 429 is in tRPC's error format, with Retry-After", async () => {
     const ip = freshIp();
     for (let i = 0; i < 3; i++) expect((await call(limited, { url: OPENAPI, ip })).statusCode).toBe(200);
     for (let i = 0; i < 2; i++) expect((await call(limited, { url: '/trpc/items.list', ip })).statusCode).toBe(401);
@@ -149,7 +167,11 @@ describe('over tRPC', () => {
     const error = await client.auth.me.query().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCClientError);
     expect((error as TRPCClientError<AppRouter>).message).toBe('Rate limit exceeded: 5 per 1 hour');
-    expect((error as TRPCClientError<AppRouter>).data).toMatchObject({ code: 'TOO_MANY_REQUESTS', httpStatus: 429, appCode: 'RATE_LIMIT_EXCEEDED' });
+    expect((error as TRPCClientError<AppRouter>).data).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      httpStatus: 429,
+      appCode: 'RATE_LIMIT_EXCEEDED',
+    });
   });
 });
 

@@ -11,15 +11,27 @@ describe('route table', () => {
     // the settings as `server routes` reads them: listRoutes connects nowhere, embedded database included
     const routes = await listRoutes(loadSettings({ ...readEnvFile(), ...process.env }));
     // every REST operation, each once, named after its procedure
-    expect(routes.filter((r) => r.kind === 'rest').map((r) => `${r.method} ${r.path} ${r.name}`).sort()).toEqual(
-      buildOperations(appRouter).map((op) => `${op.method} /api/v1${op.openApiPath} ${op.procedurePath}`).sort(),
+    expect(
+      routes
+        .filter((r) => r.kind === 'rest')
+        .map((r) => `${r.method} ${r.path} ${r.name}`)
+        .sort(),
+    ).toEqual(
+      buildOperations(appRouter)
+        .map((op) => `${op.method} /api/v1${op.openApiPath} ${op.procedurePath}`)
+        .sort(),
     );
     expect(routes).toContainEqual({ kind: 'http', method: 'GET', path: '/api/v1/openapi.json', name: 'openapi' });
-    expect(routes.filter((r) => r.kind === 'trpc').map((r) => r.name).sort()).toEqual(Object.keys(appRouter._def.procedures).sort());
+    expect(
+      routes
+        .filter((r) => r.kind === 'trpc')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(Object.keys(appRouter._def.procedures).sort());
     expect(routes).toContainEqual({ kind: 'websocket', method: 'GET (WebSocket)', path: '/api/v1/ws/agent', name: 'agent' });
   });
 
-  it('reads nested paths out of Fastify\'s route tree', () => {
+  it("reads nested paths out of Fastify's route tree", () => {
     const tree = [
       '├── /trpc/:path (GET, POST)',
       '├── /api/v1/items (GET, HEAD, POST)',

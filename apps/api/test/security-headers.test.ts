@@ -21,7 +21,10 @@ afterAll(async () => {
 
 /** A Content-Security-Policy header as directive → sources. */
 function cspOf(header: unknown): Record<string, string[]> {
-  const directives = String(header ?? '').split(';').map((d) => d.trim().split(/\s+/)).filter(([name]) => name);
+  const directives = String(header ?? '')
+    .split(';')
+    .map((d) => d.trim().split(/\s+/))
+    .filter(([name]) => name);
   return Object.fromEntries(directives.map(([name, ...sources]) => [name!, sources]));
 }
 
@@ -45,19 +48,26 @@ const EVERY_KIND: [string, InjectOptions, number][] = [
   ['404 outside the API', { method: 'GET', url: '/nothing-here' }, 404],
   ['tRPC success', { method: 'GET', url: '/trpc/health.check' }, 200],
   ['tRPC error', { method: 'GET', url: '/trpc/auth.me' }, 401],
-  ['refused CORS preflight', { method: 'OPTIONS', url: '/api/v1/items', headers: { origin: 'http://evil.example', 'access-control-request-method': 'GET' } }, 400],
+  [
+    'refused CORS preflight',
+    { method: 'OPTIONS', url: '/api/v1/items', headers: { origin: 'http://evil.example', 'access-control-request-method': 'GET' } },
+    400,
+  ],
 ];
 
 describe('security headers', () => {
-  it.each(EVERY_KIND)('%s: nosniff, a CSP that loads nothing and forbids framing, no Referer, no HSTS outside production', async (_kind, request, status) => {
-    const res = await t.app.inject(request);
-    expect(res.statusCode).toBe(status);
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(cspOf(res.headers['content-security-policy'])).toEqual(API_POLICY);
-    expect(res.headers['x-frame-options']).toBe('DENY');
-    expect(res.headers['referrer-policy']).toBe('no-referrer');
-    expect(res.headers['strict-transport-security']).toBeUndefined();
-  });
+  it.each(EVERY_KIND)(
+    '%s: nosniff, a CSP that loads nothing and forbids framing, no Referer, no HSTS outside production',
+    async (_kind, request, status) => {
+      const res = await t.app.inject(request);
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(cspOf(res.headers['content-security-policy'])).toEqual(API_POLICY);
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+    },
+  );
 
   it('ENVIRONMENT=production adds HSTS, on errors and 404s too', async () => {
     for (const [kind, request, status] of EVERY_KIND) {
@@ -73,7 +83,9 @@ describe('Cache-Control: no-store on tokens and secrets', () => {
   let webhookId: string;
   beforeAll(async () => {
     const created = await t.app.inject({
-      method: 'POST', url: '/api/v1/webhooks', headers: { ...json, ...user.auth },
+      method: 'POST',
+      url: '/api/v1/webhooks',
+      headers: { ...json, ...user.auth },
       payload: { name: 'hook', url: 'http://127.0.0.1:9/hook', events: ['item.created'] },
     });
     expect(created.statusCode, created.body).toBe(201);
@@ -86,7 +98,12 @@ describe('Cache-Control: no-store on tokens and secrets', () => {
   it('REST: login, refresh and regenerate-secret', async () => {
     const answers = [
       await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', ...login() }),
-      await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: json, payload: { refresh_token: await freshRefreshToken() } }),
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/refresh',
+        headers: json,
+        payload: { refresh_token: await freshRefreshToken() },
+      }),
       await t.app.inject({ method: 'POST', url: `/api/v1/webhooks/${webhookId}/regenerate-secret`, headers: user.auth }),
     ];
     for (const res of answers) {

@@ -14,10 +14,16 @@ beforeAll(() => {
 });
 
 const api = (method: string, url: string, auth: Record<string, string>, payload?: unknown) =>
-  t.app.inject({ method: method as never, url: `/api/v1${url}`, headers: auth, ...(payload !== undefined ? { payload: payload as never } : {}) });
+  t.app.inject({
+    method: method as never,
+    url: `/api/v1${url}`,
+    headers: auth,
+    ...(payload !== undefined ? { payload: payload as never } : {}),
+  });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const sid = (token: string) => decodeJwt(token).sid as string;
-const refresh = (refreshToken: string) => t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: refreshToken } });
+const refresh = (refreshToken: string) =>
+  t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: refreshToken } });
 type Tokens = { access_token: string; refresh_token: string };
 
 /** The token pair works (or not): the access token on /auth/me, the refresh token by refreshing. */

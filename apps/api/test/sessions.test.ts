@@ -4,7 +4,8 @@ import { decodeJwt } from 'jose';
 import { login, signUp, useTestApp } from './helpers.ts';
 
 const t = useTestApp();
-const api = (method: string, url: string, auth: Record<string, string>) => t.app.inject({ method: method as never, url: `/api/v1${url}`, headers: auth });
+const api = (method: string, url: string, auth: Record<string, string>) =>
+  t.app.inject({ method: method as never, url: `/api/v1${url}`, headers: auth });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe('sessions', () => {
@@ -16,10 +17,20 @@ describe('sessions', () => {
     const body = res.json();
     expect(body.total).toBe(2);
     expect(body.sessions[0]).toEqual({
-      id: decodeJwt(second.access_token).sid, device_name: 'Safari', device_type: 'tablet', ip_address: '127.0.0.1', is_current: true,
-      created_at: expect.any(String), last_used_at: expect.any(String),
+      id: decodeJwt(second.access_token).sid,
+      device_name: 'Safari',
+      device_type: 'tablet',
+      ip_address: '127.0.0.1',
+      is_current: true,
+      created_at: expect.any(String),
+      last_used_at: expect.any(String),
     });
-    expect(body.sessions[1]).toMatchObject({ id: decodeJwt(user.access_token).sid, device_name: 'Firefox', device_type: 'desktop', is_current: false });
+    expect(body.sessions[1]).toMatchObject({
+      id: decodeJwt(user.access_token).sid,
+      device_name: 'Firefox',
+      device_type: 'desktop',
+      is_current: false,
+    });
   });
 
   it('DELETE /sessions/{id} revokes that session: its access token is refused on the next request', async () => {
@@ -54,8 +65,12 @@ describe('sessions', () => {
     const res = await api('DELETE', '/sessions', user.auth);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ message: 'Successfully logged out from all sessions', sessions_logged_out: 3 });
-    for (const token of [user.access_token, ...others.map((o) => o.access_token)]) expect((await api('GET', '/auth/me', bearer(token))).statusCode).toBe(401);
-    for (const o of others) expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: o.refresh_token } })).statusCode).toBe(401);
+    for (const token of [user.access_token, ...others.map((o) => o.access_token)])
+      expect((await api('GET', '/auth/me', bearer(token))).statusCode).toBe(401);
+    for (const o of others)
+      expect(
+        (await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: o.refresh_token } })).statusCode,
+      ).toBe(401);
   });
 
   it('no credentials → 401 Not authenticated', async () => {

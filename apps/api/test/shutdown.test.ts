@@ -24,7 +24,14 @@ describe('graceful shutdown', () => {
     const port = await freePort();
     const redisPort = (silentRedis.address() as net.AddressInfo).port;
     const child = spawn(process.execPath, [mainFile], {
-      env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${redisPort}/0`, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        REDIS_URL: `redis://127.0.0.1:${redisPort}/0`,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -48,7 +55,10 @@ describe('graceful shutdown', () => {
   });
 
   it('refuses to start with bad settings, naming every bad variable', async () => {
-    const child = spawn(process.execPath, [mainFile], { env: { ...process.env, PORT: 'x', ENVIRONMENT: 'nowhere', SECRET_KEY: 'short' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [mainFile], {
+      env: { ...process.env, PORT: 'x', ENVIRONMENT: 'nowhere', SECRET_KEY: 'short' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

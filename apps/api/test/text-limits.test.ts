@@ -47,13 +47,16 @@ async function expect422(res: Response, detail: unknown[]) {
 }
 
 const newConversation = async () => (await (await api('POST', '/conversations', { title: 'bounds' })).json()).id as string;
-const webhook = (body: Record<string, unknown>) => api('POST', '/webhooks', { name: 'bounds', url: 'http://127.0.0.1:9/hook', events: ['never.emitted'], ...body });
+const webhook = (body: Record<string, unknown>) =>
+  api('POST', '/webhooks', { name: 'bounds', url: 'http://127.0.0.1:9/hook', events: ['never.emitted'], ...body });
 
 describe('message content: 32,000 characters', () => {
   it('POST /conversations/{id}/messages refuses one character more with 422 and saves nothing; exactly the limit is saved', async () => {
     const id = await newConversation();
     const over = text(MAX_MESSAGE_CHARS + 1);
-    await expect422(await api('POST', `/conversations/${id}/messages`, { role: 'user', content: over }), [tooLong(['body', 'content'], over, MAX_MESSAGE_CHARS)]);
+    await expect422(await api('POST', `/conversations/${id}/messages`, { role: 'user', content: over }), [
+      tooLong(['body', 'content'], over, MAX_MESSAGE_CHARS),
+    ]);
     expect(await t.db.message.count({ where: { conversationId: id } })).toBe(0);
 
     const res = await api('POST', `/conversations/${id}/messages`, { role: 'user', content: ` ${text(MAX_MESSAGE_CHARS)} ` }); // stripped first
@@ -63,9 +66,18 @@ describe('message content: 32,000 characters', () => {
 
   it('tokens_used past the int4 column is 422 (it was a 500 from the database); the largest int4 is saved', async () => {
     const id = await newConversation();
-    await expect422(await api('POST', `/conversations/${id}/messages`, { role: 'assistant', content: 'c', tokens_used: MAX_TOKENS_USED + 1 }), [
-      { type: 'less_than_equal', loc: ['body', 'tokens_used'], msg: `Input should be less than or equal to ${MAX_TOKENS_USED}`, input: MAX_TOKENS_USED + 1, ctx: { le: MAX_TOKENS_USED } },
-    ]);
+    await expect422(
+      await api('POST', `/conversations/${id}/messages`, { role: 'assistant', content: 'c', tokens_used: MAX_TOKENS_USED + 1 }),
+      [
+        {
+          type: 'less_than_equal',
+          loc: ['body', 'tokens_used'],
+          msg: `Input should be less than or equal to ${MAX_TOKENS_USED}`,
+          input: MAX_TOKENS_USED + 1,
+          ctx: { le: MAX_TOKENS_USED },
+        },
+      ],
+    );
     const res = await api('POST', `/conversations/${id}/messages`, { role: 'assistant', content: 'c', tokens_used: MAX_TOKENS_USED });
     expect(res.status).toBe(201);
     expect((await res.json()).tokens_used).toBe(MAX_TOKENS_USED);
@@ -88,7 +100,9 @@ describe('message content: 32,000 characters', () => {
       const socket = await open();
       const savedBefore = await savedFor();
       const requestsBefore = fake.requests.length;
-      expect(await socket.turn(frame)).toEqual([{ type: 'error', data: { message: `Invalid message frame: ${path}: String should have at most ${MAX_MESSAGE_CHARS} characters` } }]);
+      expect(await socket.turn(frame)).toEqual([
+        { type: 'error', data: { message: `Invalid message frame: ${path}: String should have at most ${MAX_MESSAGE_CHARS} characters` } },
+      ]);
       expect(await savedFor()).toBe(savedBefore);
       expect(fake.requests).toHaveLength(requestsBefore); // the model was not asked
 
@@ -109,11 +123,15 @@ describe('message content: 32,000 characters', () => {
 describe('descriptions: 10,000 characters', () => {
   it('items: create and update refuse one character more with 422; exactly the limit is stored', async () => {
     const over = text(MAX_DESCRIPTION_CHARS + 1);
-    await expect422(await api('POST', '/items', { title: 'i', description: over }), [tooLong(['body', 'description'], over, MAX_DESCRIPTION_CHARS)]);
+    await expect422(await api('POST', '/items', { title: 'i', description: over }), [
+      tooLong(['body', 'description'], over, MAX_DESCRIPTION_CHARS),
+    ]);
     const created = await api('POST', '/items', { title: 'i', description: text(MAX_DESCRIPTION_CHARS) });
     expect(created.status).toBe(201);
     const { id } = await created.json();
-    await expect422(await api('PATCH', `/items/${id}`, { description: over }), [tooLong(['body', 'description'], over, MAX_DESCRIPTION_CHARS)]);
+    await expect422(await api('PATCH', `/items/${id}`, { description: over }), [
+      tooLong(['body', 'description'], over, MAX_DESCRIPTION_CHARS),
+    ]);
     expect((await t.db.item.findUniqueOrThrow({ where: { id } })).description).toHaveLength(MAX_DESCRIPTION_CHARS);
   });
 
@@ -123,7 +141,9 @@ describe('descriptions: 10,000 characters', () => {
     const created = await webhook({ description: text(MAX_DESCRIPTION_CHARS) });
     expect(created.status).toBe(201);
     const { id } = await created.json();
-    await expect422(await api('PATCH', `/webhooks/${id}`, { description: over }), [tooLong(['body', 'description'], over, MAX_DESCRIPTION_CHARS)]);
+    await expect422(await api('PATCH', `/webhooks/${id}`, { description: over }), [
+      tooLong(['body', 'description'], over, MAX_DESCRIPTION_CHARS),
+    ]);
     expect((await t.db.webhook.findUniqueOrThrow({ where: { id } })).description).toHaveLength(MAX_DESCRIPTION_CHARS);
   });
 
@@ -142,7 +162,9 @@ describe('webhook events: names of 100 characters, 50 of them', () => {
     const res = await webhook({ events: [text(MAX_EVENT_NAME_CHARS)] });
     expect(res.status).toBe(201);
     const { id } = await res.json();
-    await expect422(await api('PATCH', `/webhooks/${id}`, { events: [over] }), [tooLong(['body', 'events', 0], over, MAX_EVENT_NAME_CHARS)]);
+    await expect422(await api('PATCH', `/webhooks/${id}`, { events: [over] }), [
+      tooLong(['body', 'events', 0], over, MAX_EVENT_NAME_CHARS),
+    ]);
   });
 
   it('one event more than 50 is 422 (too_long); exactly 50 are stored', async () => {
@@ -165,15 +187,22 @@ describe('webhook events: names of 100 characters, 50 of them', () => {
 
 describe('credentials: login fields of 1,024 characters, refresh tokens of 4,096', () => {
   const loginForm = (fields: Record<string, string>) =>
-    fetch(`${t.baseUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    fetch(`${t.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
 
-  it.each(['username', 'password', 'scope', 'client_id', 'client_secret'])('login %s: one character more is 422; exactly the limit is checked as usual (401)', async (field) => {
-    const base = { username: 'nobody@example.com', password: 'wrong password' };
-    const over = text(MAX_LOGIN_FIELD_CHARS + 1);
-    await expect422(await loginForm({ ...base, [field]: over }), [tooLong(['body', field], over, MAX_LOGIN_FIELD_CHARS)]);
-    const res = await loginForm({ ...base, [field]: text(MAX_LOGIN_FIELD_CHARS) });
-    expect(res.status).toBe(401);
-  });
+  it.each(['username', 'password', 'scope', 'client_id', 'client_secret'])(
+    'login %s: one character more is 422; exactly the limit is checked as usual (401)',
+    async (field) => {
+      const base = { username: 'nobody@example.com', password: 'wrong password' };
+      const over = text(MAX_LOGIN_FIELD_CHARS + 1);
+      await expect422(await loginForm({ ...base, [field]: over }), [tooLong(['body', field], over, MAX_LOGIN_FIELD_CHARS)]);
+      const res = await loginForm({ ...base, [field]: text(MAX_LOGIN_FIELD_CHARS) });
+      expect(res.status).toBe(401);
+    },
+  );
 
   it('refresh and logout: a refresh_token one character longer is 422; exactly the limit is checked as usual (401)', async () => {
     const over = text(MAX_TOKEN_CHARS + 1);

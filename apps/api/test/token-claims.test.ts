@@ -51,7 +51,7 @@ describe('required claims over REST', () => {
     expect(res.headers['www-authenticate']).toBe('Bearer');
   });
 
-  it('an expired token lacking a claim is answered as expired, the contract\'s first check', async () => {
+  it("an expired token lacking a claim is answered as expired, the contract's first check", async () => {
     const { type: _type, ...claims }: Record<string, unknown> = { ...completeClaims(), exp: Math.floor(Date.now() / 1000) - 10 };
     expect((await me(await sign(claims))).json().error.message).toBe('Invalid or expired token');
   });

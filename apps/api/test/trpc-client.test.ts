@@ -10,7 +10,9 @@ beforeAll(async () => {
   token = (await signUp(t)).access_token;
 });
 const client = (bearer = token) =>
-  createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${t.baseUrl}/trpc`, headers: () => (bearer ? { authorization: `Bearer ${bearer}` } : {}) })] });
+  createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: `${t.baseUrl}/trpc`, headers: () => (bearer ? { authorization: `Bearer ${bearer}` } : {}) })],
+  });
 
 describe('typed tRPC client', () => {
   it('creates, reads, lists, updates and deletes items with inferred types', async () => {
@@ -19,7 +21,10 @@ describe('typed tRPC client', () => {
     expectTypeOf(created.is_active).toEqualTypeOf<boolean>();
     expect(created.title).toBe('typed');
 
-    const [fetched, page] = await Promise.all([trpc.items.get.query({ item_id: created.id }), trpc.items.list.query({ page: 1, size: 100 })]);
+    const [fetched, page] = await Promise.all([
+      trpc.items.get.query({ item_id: created.id }),
+      trpc.items.list.query({ page: 1, size: 100 }),
+    ]);
     expect(fetched).toEqual(created);
     expect(page.items.map((i) => i.id)).toContain(created.id);
 
@@ -29,7 +34,12 @@ describe('typed tRPC client', () => {
 
     const error = await trpc.items.get.query({ item_id: created.id }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCClientError);
-    expect((error as TRPCClientError<AppRouter>).data).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404, appCode: 'NOT_FOUND', details: { item_id: created.id } });
+    expect((error as TRPCClientError<AppRouter>).data).toMatchObject({
+      code: 'NOT_FOUND',
+      httpStatus: 404,
+      appCode: 'NOT_FOUND',
+      details: { item_id: created.id },
+    });
   });
 
   it('reports invalid input as BAD_REQUEST, and shares the contract with REST', async () => {
@@ -49,7 +59,9 @@ describe('typed tRPC client', () => {
     const me = await client().auth.me.query();
     expectTypeOf(me.role).toEqualTypeOf<'admin' | 'user'>();
     expect(me.email).toMatch(/@example\.com$/);
-    const error = await client('').users.me.query().catch((e: unknown) => e);
+    const error = await client('')
+      .users.me.query()
+      .catch((e: unknown) => e);
     expect((error as TRPCClientError<AppRouter>).data?.code).toBe('UNAUTHORIZED');
   });
 });

@@ -35,7 +35,11 @@ async function sessionAddress(app: FastifyInstance, socketIp: string, headers: R
   await app.platform.services.users.register({ email, password: PASSWORD, full_name: null });
   const login = await formLogin(app, socketIp, email, PASSWORD, headers);
   expect(login.statusCode, login.body).toBe(200);
-  const sessions = await app.inject({ method: 'GET', url: '/api/v1/sessions', headers: { authorization: `Bearer ${login.json().access_token}` } });
+  const sessions = await app.inject({
+    method: 'GET',
+    url: '/api/v1/sessions',
+    headers: { authorization: `Bearer ${login.json().access_token}` },
+  });
   const current = sessions.json().sessions.find((s: { is_current: boolean }) => s.is_current);
   return current.ip_address;
 }

@@ -12,7 +12,13 @@ describe('PATCH /users/me', () => {
     const user = await signUp(t);
     const res = await api('PATCH', '/users/me', user.auth, { full_name: '  New Name ', role: 'admin' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ id: user.id, email: user.email, full_name: 'New Name', role: 'user', updated_at: expect.stringMatching(/\+00:00$/) });
+    expect(res.json()).toMatchObject({
+      id: user.id,
+      email: user.email,
+      full_name: 'New Name',
+      role: 'user',
+      updated_at: expect.stringMatching(/\+00:00$/),
+    });
   });
 
   it('a new password is hashed; the old one stops working', async () => {
@@ -38,10 +44,17 @@ describe('PATCH /users/me', () => {
 describe('admin routes', () => {
   it('non-admins get 403 on every admin route', async () => {
     const user = await signUp(t);
-    for (const [method, url] of [['GET', '/users'], ['GET', `/users/${user.id}`], ['PATCH', `/users/${user.id}`], ['DELETE', `/users/${user.id}`]]) {
+    for (const [method, url] of [
+      ['GET', '/users'],
+      ['GET', `/users/${user.id}`],
+      ['PATCH', `/users/${user.id}`],
+      ['DELETE', `/users/${user.id}`],
+    ]) {
       const res = await api(method!, url!, user.auth, method === 'PATCH' ? {} : undefined);
       expect(res.statusCode, `${method} ${url}`).toBe(403);
-      expect(res.json()).toEqual({ error: { code: 'AUTHORIZATION_ERROR', message: "Role 'admin' required for this action", details: null } });
+      expect(res.json()).toEqual({
+        error: { code: 'AUTHORIZATION_ERROR', message: "Role 'admin' required for this action", details: null },
+      });
     }
   });
 
@@ -84,7 +97,9 @@ describe('admin routes', () => {
   it('deleting a user who owns webhooks removes the webhooks and their deliveries too', async () => {
     const admin = await signUp(t, { role: 'admin' });
     const owner = await signUp(t);
-    const webhook = await t.db.webhook.create({ data: { name: 'w', url: 'https://example.com/', secret: 's', events: ['user.created'], userId: owner.id } });
+    const webhook = await t.db.webhook.create({
+      data: { name: 'w', url: 'https://example.com/', secret: 's', events: ['user.created'], userId: owner.id },
+    });
     await t.db.webhookDelivery.create({ data: { webhookId: webhook.id, eventType: 'user.created', payload: '{}' } });
     expect((await api('DELETE', `/users/${owner.id}`, admin.auth)).statusCode).toBe(204);
     expect(await t.db.webhook.count({ where: { id: webhook.id } })).toBe(0);
@@ -96,7 +111,10 @@ describe('admin routes', () => {
     const user = await signUp(t);
     await api('PATCH', `/users/${user.id}`, admin.auth, { full_name: 'Evented' });
     await api('DELETE', `/users/${user.id}`, admin.auth);
-    const events = await t.db.outboxEvent.findMany({ where: { payload: { path: ['id'], equals: user.id } }, orderBy: { createdAt: 'asc' } });
+    const events = await t.db.outboxEvent.findMany({
+      where: { payload: { path: ['id'], equals: user.id } },
+      orderBy: { createdAt: 'asc' },
+    });
     expect(events.map((e) => e.eventType)).toEqual(['user.created', 'user.updated', 'user.deleted']);
     expect(events[1]!.payload).toMatchObject({ full_name: 'Evented' });
   });

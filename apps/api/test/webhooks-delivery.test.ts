@@ -5,7 +5,17 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdFor } from '@personal-automations/services';
 import { signUp, useTestApp, type SignedUp } from './helpers.ts';
-import { deliveryQueue, fastWorkerSettings, removeQueues, restAs, startReceiver, startWorker, waitForJobState, waitUntil, type Receiver } from './webhooks-support.ts';
+import {
+  deliveryQueue,
+  fastWorkerSettings,
+  removeQueues,
+  restAs,
+  startReceiver,
+  startWorker,
+  waitForJobState,
+  waitUntil,
+  type Receiver,
+} from './webhooks-support.ts';
 
 const t = useTestApp(fastWorkerSettings());
 let worker: { close(): Promise<void> } | undefined;
@@ -22,7 +32,10 @@ afterAll(async () => {
 });
 
 const api = (who: SignedUp, method: string, path: string, body?: unknown) =>
-  restAs(t, () => who)(method, path, body).then(async (res) => ({ status: res.status, body: res.status === 204 ? null : await res.json() }));
+  restAs(t, () => who)(method, path, body).then(async (res) => ({
+    status: res.status,
+    body: res.status === 204 ? null : await res.json(),
+  }));
 
 async function receiver(reply?: Receiver['reply']) {
   const r = await startReceiver(reply);
@@ -67,11 +80,20 @@ describe('event delivery', { timeout: 90_000 }, () => {
     const standard = new StandardWebhook(`whsec_${Buffer.from(hook.secret).toString('base64')}`);
     expect(() => standard.verify(request!.body, request!.headers as Record<string, string>)).not.toThrow();
 
-    const row = await waitUntil('the logged attempt', () => t.db.webhookDelivery.findFirst({ where: { webhookId: hook.id, success: true } }));
+    const row = await waitUntil('the logged attempt', () =>
+      t.db.webhookDelivery.findFirst({ where: { webhookId: hook.id, success: true } }),
+    );
     const event = await outboxRowOf('item.created', item.id);
     expect(row.id).toBe(deliveryIdFor(event!.id, hook.id));
     expect(request!.headers['webhook-id']).toBe(row.id);
-    expect(row).toMatchObject({ eventType: 'item.created', attemptCount: 1, responseStatus: 200, responseBody: 'ok', errorMessage: null, payload: request!.body });
+    expect(row).toMatchObject({
+      eventType: 'item.created',
+      attemptCount: 1,
+      responseStatus: 200,
+      responseBody: 'ok',
+      errorMessage: null,
+      payload: request!.body,
+    });
     expect(event!.dispatchedAt).not.toBeNull();
   });
 
@@ -81,7 +103,9 @@ describe('event delivery', { timeout: 90_000 }, () => {
     const item = (await api(user, 'POST', '/items', { title: 'retry me' })).body;
     await api(user, 'PATCH', `/items/${item.id}`, { title: 'retried' });
 
-    const row = await waitUntil('the successful fourth attempt', () => t.db.webhookDelivery.findFirst({ where: { webhookId: hook.id, success: true } }));
+    const row = await waitUntil('the successful fourth attempt', () =>
+      t.db.webhookDelivery.findFirst({ where: { webhookId: hook.id, success: true } }),
+    );
     expect(row).toMatchObject({ attemptCount: 4, responseStatus: 200, responseBody: 'finally', errorMessage: null });
     expect(await t.db.webhookDelivery.count({ where: { webhookId: hook.id } })).toBe(1);
     expect(r.requests).toHaveLength(4);
@@ -89,7 +113,9 @@ describe('event delivery', { timeout: 90_000 }, () => {
     expect(new Set(r.requests.map((q) => q.headers['webhook-id']))).toEqual(new Set([row.id]));
     expect(new Set(r.requests.map((q) => q.body)).size).toBe(1);
     const log = (await api(user, 'GET', `/webhooks/${hook.id}/deliveries`)).body;
-    expect(log.items).toEqual([expect.objectContaining({ id: row.id, attempt_count: 4, success: true, response_status: 200, event_type: 'item.updated' })]);
+    expect(log.items).toEqual([
+      expect.objectContaining({ id: row.id, attempt_count: 4, success: true, response_status: 200, event_type: 'item.updated' }),
+    ]);
   });
 
   it('gives up after WEBHOOK_MAX_ATTEMPTS (5): the row keeps the last failure', async () => {
@@ -101,7 +127,11 @@ describe('event delivery', { timeout: 90_000 }, () => {
     const queue = deliveryQueue(t);
     const job = await waitForJobState(queue, row.id, 'failed');
     expect(job.attemptsMade).toBe(5);
-    expect(await t.db.webhookDelivery.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ success: false, responseStatus: 503, attemptCount: 5 });
+    expect(await t.db.webhookDelivery.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({
+      success: false,
+      responseStatus: 503,
+      attemptCount: 5,
+    });
     expect(r.requests).toHaveLength(5);
   });
 
@@ -149,7 +179,10 @@ describe('event delivery', { timeout: 90_000 }, () => {
     expect(created.status).toBe(201);
 
     await waitUntil('the owner’s delivery', () => ownerR.requests.length === 1);
-    expect(JSON.parse(ownerR.requests[0]!.body)).toMatchObject({ event: 'conversation.created', data: { id: created.body.id, user_id: user.id, title: 'Mine' } });
+    expect(JSON.parse(ownerR.requests[0]!.body)).toMatchObject({
+      event: 'conversation.created',
+      data: { id: created.body.id, user_id: user.id, title: 'Mine' },
+    });
     const event = await waitUntil('the event to be relayed', async () => {
       const row = await outboxRowOf('conversation.created', created.body.id);
       return row?.dispatchedAt && row;

@@ -5,7 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, readEnvFile } from '@personal-automations/config';
 import { runWorker } from '@personal-automations/jobs';
 import { signUp, useTestApp, type SignedUp } from './helpers.ts';
-import { fastWorkerSettings, removeQueues, restAs, startReceiver, startRedisProxy, waitUntil, type Receiver, type RedisProxy } from './webhooks-support.ts';
+import {
+  fastWorkerSettings,
+  removeQueues,
+  restAs,
+  startReceiver,
+  startRedisProxy,
+  waitUntil,
+  type Receiver,
+  type RedisProxy,
+} from './webhooks-support.ts';
 
 // The real queue Redis, from the environment, sits behind the proxy.
 const realBroker = loadSettings({ ...readEnvFile(), ...process.env }).TASKIQ_BROKER_URL;
@@ -34,7 +43,8 @@ const createItem = async (title: string) => {
   expect(res.status).toBe(201);
   return (await res.json()) as { id: string };
 };
-const outboxRow = (itemId: string) => t.db.outboxEvent.findFirstOrThrow({ where: { eventType: 'item.created', payload: { path: ['id'], equals: itemId } } });
+const outboxRow = (itemId: string) =>
+  t.db.outboxEvent.findFirstOrThrow({ where: { eventType: 'item.created', payload: { path: ['id'], equals: itemId } } });
 const deliveredTo = (itemId: string) => receiver.requests.some((r) => JSON.parse(r.body).data.id === itemId);
 const redisReachableFromApi = async () => (await fetch(`${t.baseUrl}/api/v1/health/ready`)).status === 200;
 

@@ -6,12 +6,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBlockedAddress } from '@personal-automations/services';
 import { startFakeDns } from '@personal-automations/testing';
 import { signUp, useTestApp, type SignedUp } from './helpers.ts';
-import { deliveryQueue, fastWorkerSettings, removeQueues, restAs, startReceiver, startWorker, waitForJobState, waitUntil, type Receiver } from './webhooks-support.ts';
+import {
+  deliveryQueue,
+  fastWorkerSettings,
+  removeQueues,
+  restAs,
+  startReceiver,
+  startWorker,
+  waitForJobState,
+  waitUntil,
+  type Receiver,
+} from './webhooks-support.ts';
 
 const dns = await startFakeDns({ records: { 'internal.test': ['10.0.0.5'], 'public.test': ['93.184.216.34'] }, silent: ['hang.test'] });
 afterAll(() => dns.close());
 const DNS_TIMEOUT_SECONDS = 0.5;
-const t = useTestApp(fastWorkerSettings({ WEBHOOK_ALLOW_PRIVATE_URLS: 'false', WEBHOOK_DNS_SERVERS: dns.server, WEBHOOK_DNS_TIMEOUT_SECONDS: String(DNS_TIMEOUT_SECONDS) }));
+const t = useTestApp(
+  fastWorkerSettings({
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'false',
+    WEBHOOK_DNS_SERVERS: dns.server,
+    WEBHOOK_DNS_TIMEOUT_SECONDS: String(DNS_TIMEOUT_SECONDS),
+  }),
+);
 const BLOCKED = 'URL resolves to a non-public address';
 let user: SignedUp;
 let receiver: Receiver;
@@ -63,7 +79,13 @@ describe('SSRF guard at create and update', () => {
   });
 
   it('accepts a public address or name; a host that does not resolve now, or whose name server does not answer in time, is accepted too (delivery checks again)', async () => {
-    for (const url of ['https://93.184.216.34/hook', 'https://[2606:4700:4700::1111]/', 'https://public.test/', 'https://no-such-host.invalid/hook', 'https://hang.test/']) {
+    for (const url of [
+      'https://93.184.216.34/hook',
+      'https://[2606:4700:4700::1111]/',
+      'https://public.test/',
+      'https://no-such-host.invalid/hook',
+      'https://hang.test/',
+    ]) {
       // subscribed to nothing that happens here: no test may send requests off this machine
       const res = await api('POST', '/webhooks', { name: 'n', url, events: ['never.emitted'] });
       expect(res.status, url).toBe(201);
@@ -75,7 +97,10 @@ describe('SSRF guard at create and update', () => {
     const res = await api('PATCH', `/webhooks/${created.id}`, { url: 'http://192.168.0.10/', name: 'renamed' });
     expect(res.status).toBe(422);
     expect((await res.json()).error.code).toBe('VALIDATION_ERROR');
-    expect(await t.db.webhook.findUniqueOrThrow({ where: { id: created.id } })).toMatchObject({ url: 'https://93.184.216.34/a', name: 'n' });
+    expect(await t.db.webhook.findUniqueOrThrow({ where: { id: created.id } })).toMatchObject({
+      url: 'https://93.184.216.34/a',
+      name: 'n',
+    });
   });
 });
 
@@ -100,9 +125,15 @@ describe('SSRF guard at delivery time', () => {
   });
 
   it('a host that does not resolve: "Could not resolve the host"; a name server that does not answer: "Timed out resolving the host", within the DNS timeout', async () => {
-    expect(await testDelivery('http://missing.test/hook')).toEqual({ result: { success: false, status_code: null, message: 'Could not resolve the host' }, errorMessage: 'Could not resolve the host' });
+    expect(await testDelivery('http://missing.test/hook')).toEqual({
+      result: { success: false, status_code: null, message: 'Could not resolve the host' },
+      errorMessage: 'Could not resolve the host',
+    });
     const started = performance.now();
-    expect(await testDelivery('http://hang.test/hook')).toEqual({ result: { success: false, status_code: null, message: 'Timed out resolving the host' }, errorMessage: 'Timed out resolving the host' });
+    expect(await testDelivery('http://hang.test/hook')).toEqual({
+      result: { success: false, status_code: null, message: 'Timed out resolving the host' },
+      errorMessage: 'Timed out resolving the host',
+    });
     // the DNS timeout, not WEBHOOK_TIMEOUT_SECONDS (10 s), ended it; generous room for a loaded machine
     expect(performance.now() - started).toBeLessThan(DNS_TIMEOUT_SECONDS * 1000 + 5000);
     expect(dns.queries).toContain('hang.test');
@@ -114,7 +145,9 @@ describe('SSRF guard at delivery time', () => {
     try {
       const hook = await storedWebhook(receiver.url);
       await api('POST', '/items', { title: 'to a private address' });
-      const row = await waitUntil('the refused attempt', () => t.db.webhookDelivery.findFirst({ where: { webhookId: hook.id, attemptCount: { gt: 0 } } }));
+      const row = await waitUntil('the refused attempt', () =>
+        t.db.webhookDelivery.findFirst({ where: { webhookId: hook.id, attemptCount: { gt: 0 } } }),
+      );
       const job = await waitForJobState(queue, row.id, 'failed');
       expect(job.attemptsMade).toBe(1);
       expect(await t.db.webhookDelivery.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({

@@ -68,7 +68,8 @@ export function fastWorkerSettings(extra: Record<string, string> = {}): Record<s
 }
 
 /** The app's delivery queue, to look at jobs. */
-export const deliveryQueue = (t: TestApp): JobQueue<DeliveryJobData> => t.app.platform.jobs.queue<DeliveryJobData>(QUEUE_NAMES.webhookDeliveries);
+export const deliveryQueue = (t: TestApp): JobQueue<DeliveryJobData> =>
+  t.app.platform.jobs.queue<DeliveryJobData>(QUEUE_NAMES.webhookDeliveries);
 
 /**
  * The worker on the app's parts. In embedded mode the app already runs it in its own process (the

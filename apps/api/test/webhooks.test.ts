@@ -31,7 +31,13 @@ const NOT_FOUND = { error: { code: 'NOT_FOUND', message: 'Webhook not found', de
 
 describe('webhook CRUD', () => {
   it('creates a webhook owned by the caller: 201, normalised URL, active, no secret in the answer', async () => {
-    const res = await api(owner, 'POST', '/webhooks', { name: ' spaced ', url: 'HTTP://Example.COM', events: ['item.created', 'custom.event'], description: 'd', is_active: false });
+    const res = await api(owner, 'POST', '/webhooks', {
+      name: ' spaced ',
+      url: 'HTTP://Example.COM',
+      events: ['item.created', 'custom.event'],
+      description: 'd',
+      is_active: false,
+    });
     expect(res.status).toBe(201);
     const body = await res.json();
     expect(body).toEqual({
@@ -88,13 +94,26 @@ describe('webhook CRUD', () => {
   it('gets and partially updates; url is normalised, null name is 422, updated_at is set', async () => {
     const hook = await create(owner);
     expect(await (await api(owner, 'GET', `/webhooks/${hook.id}`)).json()).toEqual(hook);
-    const res = await api(owner, 'PATCH', `/webhooks/${hook.id}`, { is_active: false, url: 'https://Example.org', events: ['item.deleted'] });
+    const res = await api(owner, 'PATCH', `/webhooks/${hook.id}`, {
+      is_active: false,
+      url: 'https://Example.org',
+      events: ['item.deleted'],
+    });
     expect(res.status).toBe(200);
     const updated = await res.json();
-    expect(updated).toMatchObject({ name: 'hook', is_active: false, url: 'https://example.org/', events: ['item.deleted'], updated_at: expect.stringMatching(ISO) });
+    expect(updated).toMatchObject({
+      name: 'hook',
+      is_active: false,
+      url: 'https://example.org/',
+      events: ['item.deleted'],
+      updated_at: expect.stringMatching(ISO),
+    });
     expect((await api(owner, 'PATCH', `/webhooks/${hook.id}`, { name: null })).status).toBe(422);
     expect((await api(owner, 'PATCH', `/webhooks/${hook.id}`, { events: [] })).status).toBe(422);
-    expect(await (await api(owner, 'PATCH', `/webhooks/${hook.id}`, { description: null })).json()).toMatchObject({ description: null, is_active: false });
+    expect(await (await api(owner, 'PATCH', `/webhooks/${hook.id}`, { description: null })).json()).toMatchObject({
+      description: null,
+      is_active: false,
+    });
   });
 
   it('another user’s webhook, or an unknown one, is 404 on every route; a bad id is 422', async () => {
@@ -121,7 +140,11 @@ describe('webhook CRUD', () => {
   });
 
   it('every route needs a login', async () => {
-    for (const [method, path] of [['GET', '/webhooks'], ['POST', '/webhooks'], ['GET', '/webhooks/0b7c7a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b/deliveries']]) {
+    for (const [method, path] of [
+      ['GET', '/webhooks'],
+      ['POST', '/webhooks'],
+      ['GET', '/webhooks/0b7c7a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b/deliveries'],
+    ]) {
       const res = await api(null, method!, path!, method === 'POST' ? {} : undefined);
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ detail: 'Not authenticated' });
@@ -180,7 +203,9 @@ describe('secret and test delivery', () => {
     const request = receiver.requests.at(-1)!;
     expect(request.method).toBe('POST');
     expect(request.headers).toMatchObject({ 'content-type': 'application/json', 'x-webhook-event': 'webhook.test' });
-    expect(request.body).toMatch(/^\{"event": "webhook\.test", "timestamp": "\d{4}-\d\d-\d\dT[\d:.]+\+00:00", "data": \{"message": "This is a test webhook delivery"\}\}$/);
+    expect(request.body).toMatch(
+      /^\{"event": "webhook\.test", "timestamp": "\d{4}-\d\d-\d\dT[\d:.]+\+00:00", "data": \{"message": "This is a test webhook delivery"\}\}$/,
+    );
     const { legacyOk, payload } = verifyBoth(request, secret);
     expect(legacyOk).toBe(true);
     expect(payload).toMatchObject({ event: 'webhook.test' });
@@ -208,7 +233,11 @@ describe('secret and test delivery', () => {
     const failing = await startReceiver(() => ({ status: 500, body: 'é'.repeat(20_000) }));
     try {
       const hook = await create(owner, { url: failing.url });
-      expect(await (await api(owner, 'POST', `/webhooks/${hook.id}/test`)).json()).toEqual({ success: false, status_code: 500, message: 'Delivered successfully' });
+      expect(await (await api(owner, 'POST', `/webhooks/${hook.id}/test`)).json()).toEqual({
+        success: false,
+        status_code: 500,
+        message: 'Delivered successfully',
+      });
       const row = await t.db.webhookDelivery.findFirstOrThrow({ where: { webhookId: hook.id } });
       expect(row).toMatchObject({ responseStatus: 500, success: false, errorMessage: null, attemptCount: 1 });
       expect(row.responseBody).toBe('é'.repeat(10_000));
@@ -232,7 +261,10 @@ describe('secret and test delivery', () => {
     const silent = await startReceiver(() => 'hang');
     try {
       const sender = new WebhookSender({ guard: null, timeoutMs: 300, userAgent: 'test' });
-      const outcome = await sender.send({ url: silent.url, secret: 's', eventType: 'webhook.test', body: '{}', messageId: 'm' }, { warn: () => {} });
+      const outcome = await sender.send(
+        { url: silent.url, secret: 's', eventType: 'webhook.test', body: '{}', messageId: 'm' },
+        { warn: () => {} },
+      );
       expect(outcome).toMatchObject({ success: false, statusCode: null, error: 'Timed out after 0.3 s', refused: false });
     } finally {
       await silent.close();
@@ -259,6 +291,8 @@ describe('over tRPC', () => {
 
 describe('delivery body format', () => {
   it('is Python json.dumps: ", " and ": " separators, non-ASCII escaped as \\uXXXX', () => {
-    expect(pythonJsonDumps({ a: 'é😀\u007f"\\\n', b: [1, 2.5, true, null], c: {} })).toBe('{"a": "\\u00e9\\ud83d\\ude00\\u007f\\"\\\\\\n", "b": [1, 2.5, true, null], "c": {}}');
+    expect(pythonJsonDumps({ a: 'é😀\u007f"\\\n', b: [1, 2.5, true, null], c: {} })).toBe(
+      '{"a": "\\u00e9\\ud83d\\ude00\\u007f\\"\\\\\\n", "b": [1, 2.5, true, null], "c": {}}',
+    );
   });
 });

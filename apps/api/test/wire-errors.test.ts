@@ -142,6 +142,8 @@ describe('request ids and unexpected errors', () => {
     expect((await inject('GET', '/health', undefined, { 'x-request-id': 'abc-123' })).headers['x-request-id']).toBe('abc-123');
     const generated = (await inject('GET', '/nope')).headers['x-request-id'];
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await inject('GET', '/health', undefined, { 'x-request-id': 'bad id\twith spaces' })).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await inject('GET', '/health', undefined, { 'x-request-id': 'bad id\twith spaces' })).headers['x-request-id']).toMatch(
+      /^[0-9a-f-]{36}$/,
+    );
   });
 });

@@ -75,7 +75,9 @@ describe('personal_automations', () => {
     expect(routes).toContainEqual({ kind: 'websocket', method: 'GET (WebSocket)', path: '/api/v1/ws/agent', name: 'agent' });
     expect(routes.some((r) => r.method === 'HEAD' || r.path.includes(':'))).toBe(false);
     // exactly the API's own listing, which apps/api/test/route-table.test.ts checks against the routers
-    const listing = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'apps', 'api', 'src', 'print-routes.ts')], { cwd: REPO_ROOT });
+    const listing = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'apps', 'api', 'src', 'print-routes.ts')], {
+      cwd: REPO_ROOT,
+    });
     expect(routes).toEqual(JSON.parse(listing.stdout));
   });
 });

@@ -6,7 +6,8 @@ import { expectOneLine, query, runCli } from './helpers.ts';
 
 const db = useTestDatabase();
 const cli = (args: string[], input?: string) => runCli(['cmd', ...args], { databaseUrl: db.url, input });
-const count = async (table: string, where = 'TRUE') => Number((await query<{ n: string }>(db.url, `SELECT count(*) AS n FROM ${table} WHERE ${where}`))[0]!.n);
+const count = async (table: string, where = 'TRUE') =>
+  Number((await query<{ n: string }>(db.url, `SELECT count(*) AS n FROM ${table} WHERE ${where}`))[0]!.n);
 
 describe('cmd seed', () => {
   it('--dry-run prints what it would do, in order, and touches nothing', async () => {
@@ -27,7 +28,10 @@ describe('cmd seed', () => {
     expect(result.stdout).toBe('Created: 4 users, 4 items\n');
     expect(result.stderr).toMatch(/^Creating users \[#+\] 4\/4$/m);
     expect(result.stderr).toMatch(/^Creating items \[#+\] 4\/4$/m);
-    const users = await query<{ email: string; role: string; is_active: boolean; is_superuser: boolean; hashed_password: string }>(db.url, 'SELECT * FROM users');
+    const users = await query<{ email: string; role: string; is_active: boolean; is_superuser: boolean; hashed_password: string }>(
+      db.url,
+      'SELECT * FROM users',
+    );
     expect(users).toHaveLength(4);
     for (const user of users) {
       expect(user.email).toMatch(/^[a-z]{8}@example\.com$/);
@@ -41,13 +45,17 @@ describe('cmd seed', () => {
 
   it('skips kinds that already have rows unless --clear', async () => {
     const result = await cli(['seed', '-c', '2']);
-    expect(result.stdout).toBe('Users already exist. Use --clear to replace them.\nItems already exist. Use --clear to replace them.\nNo records created.\n');
+    expect(result.stdout).toBe(
+      'Users already exist. Use --clear to replace them.\nItems already exist. Use --clear to replace them.\nNo records created.\n',
+    );
     expect(await count('users')).toBe(4);
     expect(await count('items')).toBe(4);
   });
 
   it('--clear replaces non-superusers (superusers stay) and items; --no-items leaves items alone; --json counts', async () => {
-    const admin = await runCli(['user', 'create-admin', '--email', 'keep@example.com', '--password', 'admin-pass'], { databaseUrl: db.url });
+    const admin = await runCli(['user', 'create-admin', '--email', 'keep@example.com', '--password', 'admin-pass'], {
+      databaseUrl: db.url,
+    });
     expect(admin.code).toBe(0);
     const result = await cli(['seed', '-c', '3', '--clear', '--no-items', '--json']);
     expect(result.code).toBe(0);
@@ -65,13 +73,30 @@ describe('cmd seed', () => {
 describe('cmd cleanup', () => {
   const DAY = "interval '1 day'";
   beforeAll(async () => {
-    const [user] = await query<{ id: string }>(db.url, `INSERT INTO users (email, role) VALUES ('sessions@example.com', 'user') RETURNING id`);
-    const [hook] = await query<{ id: string }>(db.url, `INSERT INTO webhooks (name, url, secret, events) VALUES ('h', 'http://127.0.0.1/', 's', '{}') RETURNING id`);
-    for (const [expires, label] of [[`now() - ${DAY}`, 'expired'], [`now() - 40 * ${DAY}`, 'expired'], [`now() + ${DAY}`, 'live']]) {
-      await query(db.url, `INSERT INTO sessions (user_id, refresh_token_hash, device_name, expires_at) VALUES ($1, 'h', $2, ${expires})`, [user!.id, label]);
+    const [user] = await query<{ id: string }>(
+      db.url,
+      `INSERT INTO users (email, role) VALUES ('sessions@example.com', 'user') RETURNING id`,
+    );
+    const [hook] = await query<{ id: string }>(
+      db.url,
+      `INSERT INTO webhooks (name, url, secret, events) VALUES ('h', 'http://127.0.0.1/', 's', '{}') RETURNING id`,
+    );
+    for (const [expires, label] of [
+      [`now() - ${DAY}`, 'expired'],
+      [`now() - 40 * ${DAY}`, 'expired'],
+      [`now() + ${DAY}`, 'live'],
+    ]) {
+      await query(db.url, `INSERT INTO sessions (user_id, refresh_token_hash, device_name, expires_at) VALUES ($1, 'h', $2, ${expires})`, [
+        user!.id,
+        label,
+      ]);
     }
     for (const age of [40, 35, 1]) {
-      await query(db.url, `INSERT INTO webhook_deliveries (webhook_id, event_type, payload, created_at) VALUES ($1, 'e', '{}', (now() at time zone 'utc') - ${age} * ${DAY})`, [hook!.id]);
+      await query(
+        db.url,
+        `INSERT INTO webhook_deliveries (webhook_id, event_type, payload, created_at) VALUES ($1, 'e', '{}', (now() at time zone 'utc') - ${age} * ${DAY})`,
+        [hook!.id],
+      );
     }
   });
 

@@ -16,7 +16,9 @@ const HEAD = MIGRATIONS.at(-1)!;
 const FIRST = MIGRATIONS[0]!;
 
 const recorded = async (url = db.url) =>
-  (await query<{ migration_name: string }>(url, 'SELECT migration_name FROM _prisma_migrations ORDER BY migration_name')).map((r) => r.migration_name);
+  (await query<{ migration_name: string }>(url, 'SELECT migration_name FROM _prisma_migrations ORDER BY migration_name')).map(
+    (r) => r.migration_name,
+  );
 /** Every table and column of the public schema: what a migration changes. */
 const schemaShape = async (url = db.url) =>
   (
@@ -76,7 +78,11 @@ describe('db downgrade and upgrade', () => {
   });
 
   it('refuses an unknown revision and going back further than applied, exit 1, changing nothing', async () => {
-    for (const args of [['downgrade', '--revision', '1999'], ['upgrade', '--revision', 'nope'], ['downgrade', `-${MIGRATIONS.length + 1}`]]) {
+    for (const args of [
+      ['downgrade', '--revision', '1999'],
+      ['upgrade', '--revision', 'nope'],
+      ['downgrade', `-${MIGRATIONS.length + 1}`],
+    ]) {
       const result = await cli(args);
       expect(result.code).toBe(1);
       expect(expectOneLine(result.stderr)).toMatch(/^Error: (unknown revision|cannot undo)/);

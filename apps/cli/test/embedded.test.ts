@@ -28,7 +28,10 @@ describe('the CLI on the embedded database', { timeout: 120_000 }, () => {
     holder.stdin.end();
     await waitForOutput(holder, /Worker running/, 60_000);
     try {
-      for (const args of [['user', 'list'], ['db', 'export']]) {
+      for (const args of [
+        ['user', 'list'],
+        ['db', 'export'],
+      ]) {
         const refused = await cli(args);
         expect(refused.code, args.join(' ')).toBe(1);
         expectOneLine(refused.stderr);

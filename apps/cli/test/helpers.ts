@@ -72,7 +72,11 @@ export function waitForOutput(child: ChildProcessWithoutNullStreams, pattern: Re
 }
 
 /** One query on `url` (its own connection). */
-export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

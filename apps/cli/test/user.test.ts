@@ -12,7 +12,17 @@ const userRow = async (email: string) => (await query<UserRow>(db.url, 'SELECT *
 
 describe('user create', () => {
   it('creates a user from flags (--json prints the UserRead), with a hashed password', async () => {
-    const result = await cli(['create', '--email', 'flags@Example.COM', '--password', 'correct horse', '--role', 'admin', '--superuser', '--json']);
+    const result = await cli([
+      'create',
+      '--email',
+      'flags@Example.COM',
+      '--password',
+      'correct horse',
+      '--role',
+      'admin',
+      '--superuser',
+      '--json',
+    ]);
     expect(result.code).toBe(0);
     const user = JSON.parse(result.stdout);
     // the same normalisation as register: the domain is lower-cased
@@ -53,7 +63,9 @@ describe('user create', () => {
     const result = await cli(args, input);
     expect(result.code).toBe(1);
     expect(expectOneLine(result.stderr.replace(/^.*: \n/gm, ''))).toMatch(message);
-    expect(await query(db.url, `SELECT 1 FROM users WHERE email IN ('short@example.com', 'mismatch@example.com', 'not-an-email')`)).toEqual([]);
+    expect(await query(db.url, `SELECT 1 FROM users WHERE email IN ('short@example.com', 'mismatch@example.com', 'not-an-email')`)).toEqual(
+      [],
+    );
   });
 
   it('a taken email prints "User already exists: <email>" and exit 1, from a flag or an answer', async () => {

@@ -29,10 +29,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    setTimeout(() => {
-      console.error(`${mode}: shutdown took too long, exiting`);
-      process.exit(1);
-    }, settings.WORKER_SHUTDOWN_GRACE_SECONDS * 1000 + EXIT_MARGIN_MS).unref();
+    setTimeout(
+      () => {
+        console.error(`${mode}: shutdown took too long, exiting`);
+        process.exit(1);
+      },
+      settings.WORKER_SHUTDOWN_GRACE_SECONDS * 1000 + EXIT_MARGIN_MS,
+    ).unref();
     starting
       .then((handle) => handle.close())
       .then(

@@ -22,7 +22,15 @@ type Started = { child: ChildProcess; exit: Promise<number | null>; output: () =
 
 function start(mode: string, env: Record<string, string> = {}): Started {
   const child = spawn(process.execPath, [MAIN, mode], {
-    env: { ...process.env, DATABASE_URL: t.settings.databaseUrl, ...jobsEnv, ...(!jobsInTable && { TASKIQ_BROKER_URL: t.settings.TASKIQ_BROKER_URL }), JOB_QUEUE_PREFIX: t.settings.JOB_QUEUE_PREFIX, LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: t.settings.databaseUrl,
+      ...jobsEnv,
+      ...(!jobsInTable && { TASKIQ_BROKER_URL: t.settings.TASKIQ_BROKER_URL }),
+      JOB_QUEUE_PREFIX: t.settings.JOB_QUEUE_PREFIX,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

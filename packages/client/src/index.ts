@@ -101,7 +101,10 @@ function authLink(keeper: TokenKeeper): TRPCLink<AppRouter> {
               retried = true;
               // Another call may have refreshed while this one was in flight: then just retry.
               const renewed = keeper.current()?.access_token !== sentWith ? Promise.resolve(true) : keeper.refresh();
-              renewed.then((ok) => (ok ? attempt() : observer.error(error)), () => observer.error(error));
+              renewed.then(
+                (ok) => (ok ? attempt() : observer.error(error)),
+                () => observer.error(error),
+              );
             },
             complete() {
               observer.complete();

@@ -7,10 +7,20 @@ const entry = path.resolve(import.meta.dirname, '../src/index.ts');
 
 describe('client bundle', () => {
   it('holds the tRPC client and nothing from the API, services, database or contracts', async () => {
-    const result = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, platform: 'browser', format: 'esm', logLevel: 'silent' });
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'browser',
+      format: 'esm',
+      logLevel: 'silent',
+    });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((p) => p.includes('@trpc/client'))).toBe(true);
-    const serverSide = inputs.filter((p) => /apps\/api\/|packages\/(services|db|contracts|config)\/|node_modules\/(@prisma|fastify|zod|pg)\//.test(p));
+    const serverSide = inputs.filter((p) =>
+      /apps\/api\/|packages\/(services|db|contracts|config)\/|node_modules\/(@prisma|fastify|zod|pg)\//.test(p),
+    );
     expect(serverSide).toEqual([]);
     // The whole client is a few tens of kilobytes, not a server.
     expect(result.outputFiles[0]!.contents.byteLength).toBeLessThan(100_000);

@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { buildApp } from '@personal-automations/api';
 import { loadSettings, readEnvFile, type Settings } from '@personal-automations/config';
 import { useTestDatabase } from '@personal-automations/testing';
-import { createClient, isUnauthorized, TRPCClientError, type ApiClient, type ApiClientError, type ClientOptions, type Tokens } from '../src/index.ts';
+import {
+  createClient,
+  isUnauthorized,
+  TRPCClientError,
+  type ApiClient,
+  type ApiClientError,
+  type ClientOptions,
+  type Tokens,
+} from '../src/index.ts';
 
 const database = useTestDatabase();
 let app: Awaited<ReturnType<typeof buildApp>>;
@@ -14,7 +22,13 @@ let settings: Settings;
 let url = '';
 
 beforeAll(async () => {
-  settings = loadSettings({ ...readEnvFile(), ...process.env, DATABASE_URL: database.url, LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false' });
+  settings = loadSettings({
+    ...readEnvFile(),
+    ...process.env,
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_ENABLED: 'false',
+  });
   app = await buildApp({ settings });
   await app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -70,10 +84,16 @@ describe('createClient', () => {
 
   it('refreshes an expired access token once for concurrent calls, then retries them', async () => {
     const { email, tokens } = await registeredUser();
-    const { client, reported, requests } = recordingClient({ token: { access_token: await expired(tokens.access_token), refresh_token: tokens.refresh_token } });
+    const { client, reported, requests } = recordingClient({
+      token: { access_token: await expired(tokens.access_token), refresh_token: tokens.refresh_token },
+    });
 
     // Were the refresh token presented twice, the second use would count as reuse and revoke the login.
-    const [me, sessions, page] = await Promise.all([client.users.me.query(), client.sessions.list.query(), client.items.list.query({ page: 1, size: 5 })]);
+    const [me, sessions, page] = await Promise.all([
+      client.users.me.query(),
+      client.sessions.list.query(),
+      client.items.list.query({ page: 1, size: 5 }),
+    ]);
     expect(me.email).toBe(email);
     expect(sessions.total).toBe(1);
     expect(page.page).toBe(1);
@@ -82,13 +102,17 @@ describe('createClient', () => {
     expect(reported[0]?.refresh_token).not.toBe(tokens.refresh_token);
 
     // The old refresh token was rotated away; the renewed pair keeps working.
-    const stale = await recordingClient().client.auth.refresh.mutate({ refresh_token: tokens.refresh_token }).catch((e: unknown) => e);
+    const stale = await recordingClient()
+      .client.auth.refresh.mutate({ refresh_token: tokens.refresh_token })
+      .catch((e: unknown) => e);
     expect(isUnauthorized(stale)).toBe(true);
   });
 
   it('a refresh token that no longer works: the original 401 surfaces and the tokens are dropped', async () => {
     const { tokens } = await registeredUser();
-    const { client, reported } = recordingClient({ token: { access_token: await expired(tokens.access_token), refresh_token: 'not-a-refresh-token' } });
+    const { client, reported } = recordingClient({
+      token: { access_token: await expired(tokens.access_token), refresh_token: 'not-a-refresh-token' },
+    });
     const error = await client.users.me.query().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCClientError);
     expect((error as ApiClientError).data?.httpStatus).toBe(401);

@@ -21,7 +21,11 @@ const jsonStringList = z.string().transform((v, ctx) => {
     if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) return parsed as string[];
   } catch {
     // a plain comma-separated list is accepted too
-    if (!v.trim().startsWith('[')) return v.split(',').map((s) => s.trim()).filter(Boolean);
+    if (!v.trim().startsWith('['))
+      return v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
   }
   ctx.addIssue({ code: 'custom', message: 'expected a JSON list of strings' });
   return z.NEVER;
@@ -35,7 +39,10 @@ function isNameServer(entry: string): boolean {
   if (!withPort || Number(withPort[3]) > 65535) return false;
   return withPort[1] !== undefined ? isIP(withPort[1]) === 6 : isIP(withPort[2]!) === 4;
 }
-const nameServers = jsonStringList.refine((list) => list.every(isNameServer), 'expected IP addresses, each with an optional port (1.1.1.1:53, [2001:db8::1]:53)');
+const nameServers = jsonStringList.refine(
+  (list) => list.every(isNameServer),
+  'expected IP addresses, each with an optional port (1.1.1.1:53, [2001:db8::1]:53)',
+);
 
 /** An IP address, or a CIDR range whose prefix length fits its family (the API would not start on `/33`). */
 function isAddressOrRange(entry: string): boolean {
@@ -54,7 +61,10 @@ const trustProxy = z.string().transform((v, ctx): false | number | string[] => {
   const value = v.trim();
   if (['false', '0', 'no', 'off'].includes(value.toLowerCase())) return false;
   if (/^\d+$/.test(value)) return Number(value);
-  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (entries.length && entries.every(isAddressOrRange)) return entries;
   ctx.addIssue({ code: 'custom', message: 'expected false, a hop count, or a comma list of addresses/CIDR ranges' });
   return z.NEVER;
@@ -75,7 +85,10 @@ const EnvSchema = z.object({
   REFRESH_TOKEN_EXPIRE_MINUTES: int(1).default(10080),
   ALGORITHM: z.literal('HS256').default('HS256'),
 
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgresql:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgresql:// URL')
+    .optional(),
   POSTGRES_HOST: z.string().default('localhost'),
   POSTGRES_PORT: int(1, 65535).default(5432),
   POSTGRES_USER: z.string().default('postgres'),
@@ -86,7 +99,10 @@ const EnvSchema = z.object({
   DB_POOL_TIMEOUT: int(1).default(30),
   EMBEDDED_DATA_DIR: z.string().default('./.data/pg'),
 
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// URL')
+    .optional(),
   REDIS_HOST: z.string().default('localhost'),
   REDIS_PORT: int(1, 65535).default(6379),
   REDIS_PASSWORD: z.string().optional(),
@@ -108,7 +124,10 @@ const EnvSchema = z.object({
   TASKIQ_RESULT_BACKEND: z.string().default('redis://localhost:6379/1'),
   WORKER_CONCURRENCY: int(1, 1000).default(5),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(20),
-  JOB_QUEUE_PREFIX: z.string().regex(/^[\w.-]+$/, 'expected letters, digits, _ . or -').default('bull'),
+  JOB_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w.-]+$/, 'expected letters, digits, _ . or -')
+    .default('bull'),
   OUTBOX_POLL_INTERVAL_MS: int(10, 60_000).default(250),
   JOB_POLL_INTERVAL_MS: int(10, 60_000).default(250),
   OUTBOX_BATCH_SIZE: int(1, 1000).default(100),
@@ -228,7 +247,8 @@ export function loadSettings(source: Record<string, string | undefined> = { ...r
   const password = env.POSTGRES_PASSWORD ? `:${enc(env.POSTGRES_PASSWORD)}` : '';
   const redisAuth = env.REDIS_PASSWORD ? `:${enc(env.REDIS_PASSWORD)}@` : '';
   const databaseUrl =
-    env.DATABASE_URL ?? `postgresql://${enc(env.POSTGRES_USER)}${password}@${env.POSTGRES_HOST}:${env.POSTGRES_PORT}/${enc(env.POSTGRES_DB)}`;
+    env.DATABASE_URL ??
+    `postgresql://${enc(env.POSTGRES_USER)}${password}@${env.POSTGRES_HOST}:${env.POSTGRES_PORT}/${enc(env.POSTGRES_DB)}`;
   return {
     ...env,
     databaseUrl,

@@ -35,15 +35,26 @@ function substitute(value: string, env: Record<string, string | undefined>): str
 
 /** The environment compose gives a service, from the shell's environment (or .env) `env`. */
 const composeEnvironment = (service: string, env: Record<string, string | undefined>) =>
-  Object.fromEntries(Object.entries(compose.services[service]?.environment ?? {}).map(([name, value]) => [name, substitute(String(value), env)]));
+  Object.fromEntries(
+    Object.entries(compose.services[service]?.environment ?? {}).map(([name, value]) => [name, substitute(String(value), env)]),
+  );
 
 /** The Dockerfile's instructions: comments dropped, continuation lines joined. */
 const dockerfileInstructions = (): string[] =>
-  read('Dockerfile').split('\n').filter((line) => !/^\s*#/.test(line)).join('\n').replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter(Boolean);
+  read('Dockerfile')
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
 
 /** Its ENV instructions, as name → value. */
 function dockerfileEnv(): Record<string, string> {
-  const pairs = dockerfileInstructions().filter((line) => /^ENV\s/i.test(line)).flatMap((line) => [...line.slice(4).matchAll(/(\w+)=("[^"]*"|\S+)/g)]);
+  const pairs = dockerfileInstructions()
+    .filter((line) => /^ENV\s/i.test(line))
+    .flatMap((line) => [...line.slice(4).matchAll(/(\w+)=("[^"]*"|\S+)/g)]);
   return Object.fromEntries(pairs.map(([, name, value]) => [name!, value!.replace(/^"(.*)"$/, '$1')]));
 }
 
@@ -110,6 +121,7 @@ describe('make start on a laptop', () => {
   it('stays local: the settings default is local and the scripts set no ENVIRONMENT', () => {
     expect(loadSettings({}).ENVIRONMENT).toBe('local');
     expect(loadSettings({}).isProduction).toBe(false);
-    for (const file of ['Makefile', 'scripts/start.sh', 'scripts/setup.sh', 'scripts/toolchain.sh']) expect(read(file), file).not.toMatch(/ENVIRONMENT/);
+    for (const file of ['Makefile', 'scripts/start.sh', 'scripts/setup.sh', 'scripts/toolchain.sh'])
+      expect(read(file), file).not.toMatch(/ENVIRONMENT/);
   });
 });

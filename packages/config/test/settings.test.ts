@@ -35,13 +35,27 @@ describe('settings', () => {
   });
 
   it('builds the URLs from the parts, escaping credentials', () => {
-    const s = loadSettings({ POSTGRES_HOST: 'db', POSTGRES_PORT: '6543', POSTGRES_USER: 'app', POSTGRES_PASSWORD: 'p@ss/word', POSTGRES_DB: 'x', REDIS_HOST: 'cache', REDIS_PASSWORD: 's3cret', REDIS_DB: '2' });
+    const s = loadSettings({
+      POSTGRES_HOST: 'db',
+      POSTGRES_PORT: '6543',
+      POSTGRES_USER: 'app',
+      POSTGRES_PASSWORD: 'p@ss/word',
+      POSTGRES_DB: 'x',
+      REDIS_HOST: 'cache',
+      REDIS_PASSWORD: 's3cret',
+      REDIS_DB: '2',
+    });
     expect(s.databaseUrl).toBe('postgresql://app:p%40ss%2Fword@db:6543/x');
     expect(s.redisUrl).toBe('redis://:s3cret@cache:6379/2');
   });
 
   it('lets DATABASE_URL and REDIS_URL override the parts', () => {
-    const s = loadSettings({ DATABASE_URL: 'postgresql://u@h:1/d', POSTGRES_HOST: 'ignored', REDIS_URL: 'redis://r:7/3', REDIS_HOST: 'ignored' });
+    const s = loadSettings({
+      DATABASE_URL: 'postgresql://u@h:1/d',
+      POSTGRES_HOST: 'ignored',
+      REDIS_URL: 'redis://r:7/3',
+      REDIS_HOST: 'ignored',
+    });
     expect(s.databaseUrl).toBe('postgresql://u@h:1/d');
     expect(s.redisUrl).toBe('redis://r:7/3');
   });
@@ -59,8 +73,14 @@ describe('settings', () => {
 
   it('takes WEBHOOK_DNS_SERVERS as addresses with optional ports, and refuses host names', () => {
     expect(loadSettings({}).WEBHOOK_DNS_SERVERS).toEqual([]);
-    expect(loadSettings({ WEBHOOK_DNS_SERVERS: '1.1.1.1, 127.0.0.1:5353,[2001:db8::1]:53,::1' }).WEBHOOK_DNS_SERVERS).toEqual(['1.1.1.1', '127.0.0.1:5353', '[2001:db8::1]:53', '::1']);
-    for (const bad of ['dns.example.com', '1.1.1.1:70000', '["10.0.0.1:x"]']) expect(problemsOf({ WEBHOOK_DNS_SERVERS: bad }).join('\n')).toMatch(/^WEBHOOK_DNS_SERVERS: expected IP addresses/);
+    expect(loadSettings({ WEBHOOK_DNS_SERVERS: '1.1.1.1, 127.0.0.1:5353,[2001:db8::1]:53,::1' }).WEBHOOK_DNS_SERVERS).toEqual([
+      '1.1.1.1',
+      '127.0.0.1:5353',
+      '[2001:db8::1]:53',
+      '::1',
+    ]);
+    for (const bad of ['dns.example.com', '1.1.1.1:70000', '["10.0.0.1:x"]'])
+      expect(problemsOf({ WEBHOOK_DNS_SERVERS: bad }).join('\n')).toMatch(/^WEBHOOK_DNS_SERVERS: expected IP addresses/);
   });
 
   it('reports every bad variable in one error', () => {
@@ -105,13 +125,22 @@ describe('which parts: the servers when configured, else the embedded ones', () 
     expect(s.redisEnabled).toBe(false);
     expect(loadSettings({ EMBEDDED_DATA_DIR: '/var/lib/pa' }).database).toEqual({ kind: 'pglite', dataDir: '/var/lib/pa' });
     // a relative directory is taken from where the command was typed (pnpm's INIT_CWD), not the package's folder
-    expect(loadSettings({ INIT_CWD: '/home/me/app', EMBEDDED_DATA_DIR: 'data/pg' }).database).toEqual({ kind: 'pglite', dataDir: '/home/me/app/data/pg' });
+    expect(loadSettings({ INIT_CWD: '/home/me/app', EMBEDDED_DATA_DIR: 'data/pg' }).database).toEqual({
+      kind: 'pglite',
+      dataDir: '/home/me/app/data/pg',
+    });
     // empty values count as unset
-    expect(loadSettings({ DATABASE_URL: '', POSTGRES_HOST: '', REDIS_URL: '' })).toMatchObject({ database: { kind: 'pglite' }, redisEnabled: false });
+    expect(loadSettings({ DATABASE_URL: '', POSTGRES_HOST: '', REDIS_URL: '' })).toMatchObject({
+      database: { kind: 'pglite' },
+      redisEnabled: false,
+    });
   });
 
   it('any DATABASE_URL or POSTGRES_* variable selects the server', () => {
-    expect(loadSettings({ DATABASE_URL: 'postgresql://u@db:5432/x' }).database).toEqual({ kind: 'postgresql', url: 'postgresql://u@db:5432/x' });
+    expect(loadSettings({ DATABASE_URL: 'postgresql://u@db:5432/x' }).database).toEqual({
+      kind: 'postgresql',
+      url: 'postgresql://u@db:5432/x',
+    });
     for (const name of ['POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB']) {
       const value = name === 'POSTGRES_PORT' ? '5433' : 'v';
       expect(loadSettings({ [name]: value }).database.kind, name).toBe('postgresql');
@@ -120,7 +149,14 @@ describe('which parts: the servers when configured, else the embedded ones', () 
   });
 
   it('any REDIS_URL, REDIS_* or TASKIQ_BROKER_URL variable turns Redis on, independently of the database', () => {
-    for (const [name, value] of [['REDIS_URL', 'redis://r:6379/0'], ['REDIS_HOST', 'r'], ['REDIS_PORT', '6380'], ['REDIS_PASSWORD', 'p'], ['REDIS_DB', '2'], ['TASKIQ_BROKER_URL', 'redis://r:6379/1']]) {
+    for (const [name, value] of [
+      ['REDIS_URL', 'redis://r:6379/0'],
+      ['REDIS_HOST', 'r'],
+      ['REDIS_PORT', '6380'],
+      ['REDIS_PASSWORD', 'p'],
+      ['REDIS_DB', '2'],
+      ['TASKIQ_BROKER_URL', 'redis://r:6379/1'],
+    ]) {
       expect(loadSettings({ [name!]: value! }).redisEnabled, name).toBe(true);
     }
     expect(loadSettings({ REDIS_URL: 'redis://r:6379/0' }).database.kind).toBe('pglite');
@@ -130,7 +166,12 @@ describe('which parts: the servers when configured, else the embedded ones', () 
 
 describe('.env files', () => {
   it('parses quotes, comments and export', () => {
-    expect(parseEnv('# c\nA=1\nexport B="two words"\nC=\'x#y\'\nD=val # note\n\nbad line')).toEqual({ A: '1', B: 'two words', C: 'x#y', D: 'val' });
+    expect(parseEnv('# c\nA=1\nexport B="two words"\nC=\'x#y\'\nD=val # note\n\nbad line')).toEqual({
+      A: '1',
+      B: 'two words',
+      C: 'x#y',
+      D: 'val',
+    });
   });
 
   it('finds .env in a parent directory', () => {
@@ -146,7 +187,8 @@ describe('.env files', () => {
 describe('TRUST_PROXY: which peers may name the client in X-Forwarded-For', () => {
   it('believes nobody by default, and when switched off', () => {
     expect(loadSettings({}).TRUST_PROXY).toBe(false);
-    for (const off of ['false', 'FALSE', '0', 'no', 'off', ' off ']) expect(loadSettings({ TRUST_PROXY: off }).TRUST_PROXY, off).toBe(false);
+    for (const off of ['false', 'FALSE', '0', 'no', 'off', ' off '])
+      expect(loadSettings({ TRUST_PROXY: off }).TRUST_PROXY, off).toBe(false);
   });
 
   it('reads a hop count', () => {
@@ -155,13 +197,29 @@ describe('TRUST_PROXY: which peers may name the client in X-Forwarded-For', () =
   });
 
   it('reads a comma list of addresses and CIDR ranges, IPv4 and IPv6', () => {
-    expect(loadSettings({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.1,fd00::/8 , ::1' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '192.0.2.1', 'fd00::/8', '::1']);
+    expect(loadSettings({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.1,fd00::/8 , ::1' }).TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.1',
+      'fd00::/8',
+      '::1',
+    ]);
     expect(loadSettings({ TRUST_PROXY: '0.0.0.0/0' }).TRUST_PROXY).toEqual(['0.0.0.0/0']);
     expect(loadSettings({ TRUST_PROXY: '2001:db8::/128' }).TRUST_PROXY).toEqual(['2001:db8::/128']);
   });
 
   it('refuses true (a client could pick its own rate-limit key), names, and ranges that cannot exist', () => {
-    for (const bad of ['true', 'yes', 'proxy.internal', '10.0.0.0/33', 'fd00::/129', '10.0.0.0/8/1', '10.0.0.0/', '10.0.0.0/x', '300.1.1.1', ',']) {
+    for (const bad of [
+      'true',
+      'yes',
+      'proxy.internal',
+      '10.0.0.0/33',
+      'fd00::/129',
+      '10.0.0.0/8/1',
+      '10.0.0.0/',
+      '10.0.0.0/x',
+      '300.1.1.1',
+      ',',
+    ]) {
       expect(problemsOf({ TRUST_PROXY: bad }), bad).toEqual([
         `TRUST_PROXY: expected false, a hop count, or a comma list of addresses/CIDR ranges (got ${JSON.stringify(bad)})`,
       ]);

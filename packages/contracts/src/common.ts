@@ -2,7 +2,10 @@
 import { z } from 'zod';
 
 /** A UUID in any version, as FastAPI accepts; normalised to lower case. */
-export const Uuid = z.guid().overwrite((s) => s.toLowerCase()).meta({ format: 'uuid', example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' });
+export const Uuid = z
+  .guid()
+  .overwrite((s) => s.toLowerCase())
+  .meta({ format: 'uuid', example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' });
 
 /** An id in a response (validated on the way in by `Uuid`). */
 export const UuidString = z.string().meta({ format: 'uuid' });

@@ -79,7 +79,9 @@ export const MessageCreate = z
 export type MessageCreate = z.infer<typeof MessageCreate>;
 
 export const ConversationDetail = ConversationRead.extend({
-  messages: z.array(MessageRead).meta({ description: 'the newest CONVERSATION_DETAIL_MAX_MESSAGES (default 100), oldest first; tool calls ordered by started_at' }),
+  messages: z
+    .array(MessageRead)
+    .meta({ description: 'the newest CONVERSATION_DETAIL_MAX_MESSAGES (default 100), oldest first; tool calls ordered by started_at' }),
 }).meta({ id: 'ConversationWithMessages' });
 export type ConversationDetail = z.infer<typeof ConversationDetail>;
 

@@ -17,8 +17,6 @@ export type SessionRead = z.infer<typeof SessionRead>;
 export const SessionList = z.object({ sessions: z.array(SessionRead), total: z.number().int() }).meta({ id: 'SessionListResponse' });
 export type SessionList = z.infer<typeof SessionList>;
 
-export const LogoutAllResponse = z
-  .object({ message: z.string(), sessions_logged_out: z.number().int() })
-  .meta({ id: 'LogoutAllResponse' });
+export const LogoutAllResponse = z.object({ message: z.string(), sessions_logged_out: z.number().int() }).meta({ id: 'LogoutAllResponse' });
 
 export const SessionIdParam = idParam('session_id');

@@ -34,7 +34,13 @@ function errorResponse(id, error) {
     error: {
       code: 4466,
       message: 'An error happened. Check the data field for details.',
-      data: { is_panic: isPanic, message: error.message, error_code: error.code, meta: error.meta, error: isPanic ? { message: error.message } : undefined },
+      data: {
+        is_panic: isPanic,
+        message: error.message,
+        error_code: error.code,
+        meta: error.meta,
+        error: isPanic ? { message: error.message } : undefined,
+      },
     },
   };
 }

@@ -1,7 +1,6 @@
 import { Prisma } from './generated/prisma/client.ts';
 
-const hasCode = (error: unknown, code: string): boolean =>
-  error instanceof Prisma.PrismaClientKnownRequestError && error.code === code;
+const hasCode = (error: unknown, code: string): boolean => error instanceof Prisma.PrismaClientKnownRequestError && error.code === code;
 
 /** The row an update or delete targeted does not exist (P2025). */
 export const isRecordNotFound = (error: unknown): boolean => hasCode(error, 'P2025');
@@ -15,13 +14,28 @@ export const isForeignKeyViolation = (error: unknown): boolean => hasCode(error,
 // What the pg driver adapter reports when the server cannot be used at all, as opposed to a
 // statement failing: the kinds it names, and PostgreSQL's connection-exception SQLSTATEs
 // (class 08; 57P01-57P03: shut down, crashed, starting up; 53300: too many connections).
-const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TlsConnectionError']);
+const UNAVAILABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TlsConnectionError',
+]);
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
 // Prisma's own codes for the same: cannot reach, timed out, server closed the connection, no pooled connection in time.
 const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 // A pooled connection that dies mid-query reaches Prisma as pg's plain Error, with no code:
 // its socket's errno, or pg-pool's own wording, is all there is to go by.
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 const UNAVAILABLE_PG_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 
 type Cause = { kind?: unknown; originalCode?: unknown; code?: unknown; message?: unknown; cause?: unknown };

@@ -12,7 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSettings } from '@personal-automations/config';
 import { dropDatabase, ensureDatabase, withDatabaseName } from '../src/admin.ts';
 import { createPrismaClient, type Database } from '../src/client.ts';
-import { EmbeddedDatabaseInUseError, exportEmbeddedDatabase, LOCK_FILE_NAME, openEmbeddedDatabase, type EmbeddedDatabase } from '../src/embedded/index.ts';
+import {
+  EmbeddedDatabaseInUseError,
+  exportEmbeddedDatabase,
+  LOCK_FILE_NAME,
+  openEmbeddedDatabase,
+  type EmbeddedDatabase,
+} from '../src/embedded/index.ts';
 import { migrationChecksum } from '../src/embedded/migrate.ts';
 import { isUniqueViolation } from '../src/errors.ts';
 import { listMigrations, migrationsDir, runPrisma } from '../src/migrations.ts';
@@ -34,7 +40,7 @@ function startChild(args: string[]) {
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`child not ready in time; stderr: ${stderr}`)), CHILD_DEADLINE_MS);
     child.stdout.on('data', () => {
-      if (stdout.includes('READY\n')) (clearTimeout(timer), resolve());
+      if (stdout.includes('READY\n')) clearTimeout(timer), resolve();
     });
     void exit.then((r) => (clearTimeout(timer), reject(new Error(`child exited (${r.code}) before READY: ${r.stderr}`))));
   });
@@ -59,7 +65,9 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
 }
 
 async function userEmails(url: string): Promise<string[]> {
-  return withClient(url, async (c) => (await c.query<{ email: string }>('SELECT email FROM users ORDER BY email')).rows.map((r) => r.email));
+  return withClient(url, async (c) =>
+    (await c.query<{ email: string }>('SELECT email FROM users ORDER BY email')).rows.map((r) => r.email),
+  );
 }
 
 describe('embedded PostgreSQL', () => {
@@ -92,7 +100,16 @@ describe('embedded PostgreSQL', () => {
       expect(db.appliedMigrations).toEqual(listMigrations());
       expect(db.appliedMigrations.length).toBeGreaterThanOrEqual(2);
       const rows = await prisma.$queryRaw<
-        { id: string; checksum: string; finished_at: Date | null; migration_name: string; logs: string | null; rolled_back_at: Date | null; started_at: Date; applied_steps_count: number }[]
+        {
+          id: string;
+          checksum: string;
+          finished_at: Date | null;
+          migration_name: string;
+          logs: string | null;
+          rolled_back_at: Date | null;
+          started_at: Date;
+          applied_steps_count: number;
+        }[]
       >`SELECT * FROM _prisma_migrations ORDER BY migration_name`;
       expect(rows.map((r) => r.migration_name)).toEqual(listMigrations());
       for (const row of rows) {
@@ -106,9 +123,25 @@ describe('embedded PostgreSQL', () => {
 
     it('serves Prisma: create with nested writes, read with includes, update, cascade delete', async () => {
       const user = await prisma.user.create({
-        data: { email: 'ada@example.com', conversations: { create: { title: 'first', messages: { create: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] } } } },
+        data: {
+          email: 'ada@example.com',
+          conversations: {
+            create: {
+              title: 'first',
+              messages: {
+                create: [
+                  { role: 'user', content: 'hi' },
+                  { role: 'assistant', content: 'hello' },
+                ],
+              },
+            },
+          },
+        },
       });
-      const found = await prisma.user.findUniqueOrThrow({ where: { id: user.id }, include: { conversations: { include: { messages: { orderBy: { role: 'desc' } } } } } });
+      const found = await prisma.user.findUniqueOrThrow({
+        where: { id: user.id },
+        include: { conversations: { include: { messages: { orderBy: { role: 'desc' } } } } },
+      });
       expect(found.conversations).toHaveLength(1);
       expect(found.conversations[0]!.messages.map((m) => m.content)).toEqual(['hi', 'hello']);
       await prisma.user.update({ where: { id: user.id }, data: { fullName: 'Ada' } });
@@ -174,7 +207,9 @@ describe('embedded PostgreSQL', () => {
     try {
       expect(db.appliedMigrations).toEqual([]);
       expect(await userEmails(db.url)).toEqual(['ada@example.com']);
-      expect(await withClient(db.url, async (c) => (await c.query('SELECT 1 FROM _prisma_migrations')).rowCount)).toBe(listMigrations().length);
+      expect(await withClient(db.url, async (c) => (await c.query('SELECT 1 FROM _prisma_migrations')).rowCount)).toBe(
+        listMigrations().length,
+      );
     } finally {
       await Promise.all([db.close(), db.close()]);
       await db.close();
@@ -238,7 +273,11 @@ describe('embedded PostgreSQL', () => {
       expect(status.stdout).toContain('Database schema is up to date');
       expect(status.code).toBe(0);
       expect(await userEmails(url)).toEqual(['ada@example.com', 'sigterm@example.com']);
-      const counts = await withClient(url, async (c) => (await c.query(`SELECT (SELECT count(*) FROM items)::int AS items, (SELECT count(*) FROM messages)::int AS messages`)).rows[0]);
+      const counts = await withClient(
+        url,
+        async (c) =>
+          (await c.query(`SELECT (SELECT count(*) FROM items)::int AS items, (SELECT count(*) FROM messages)::int AS messages`)).rows[0],
+      );
       expect(counts).toEqual({ items: 26, messages: 2 });
       // Sequences and defaults came along: the loaded database takes new rows.
       await withClient(url, (c) => c.query(`INSERT INTO users (email) VALUES ('after-import@example.com')`));

@@ -20,7 +20,10 @@ afterAll(async () => {
 });
 
 const predicates = { isUniqueViolation, isForeignKeyViolation, isRecordNotFound, isDatabaseUnavailable };
-const matching = (error: unknown) => Object.entries(predicates).filter(([, test]) => test(error)).map(([name]) => name);
+const matching = (error: unknown) =>
+  Object.entries(predicates)
+    .filter(([, test]) => test(error))
+    .map(([name]) => name);
 
 describe('database error predicates', () => {
   it('a second row with a taken unique value is a unique violation', async () => {
@@ -37,7 +40,10 @@ describe('database error predicates', () => {
   });
 
   it('updating or deleting a missing row is record-not-found', async () => {
-    for (const change of [db.item.update({ where: { id: MISSING_ID }, data: { title: 'x' } }), db.item.delete({ where: { id: MISSING_ID } })]) {
+    for (const change of [
+      db.item.update({ where: { id: MISSING_ID }, data: { title: 'x' } }),
+      db.item.delete({ where: { id: MISSING_ID } }),
+    ]) {
       expect(matching(await change.catch((e: unknown) => e))).toEqual(['isRecordNotFound']);
     }
   });

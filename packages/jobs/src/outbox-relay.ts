@@ -10,7 +10,15 @@
 import type { Logger } from 'pino';
 import type { Settings } from '@personal-automations/config';
 import type { Database, Prisma } from '@personal-automations/db';
-import { deliveryBody, deliveryIdFor, findSubscribers, receives, type DeliveryJobData, type JobQueue, type NewJob } from '@personal-automations/services';
+import {
+  deliveryBody,
+  deliveryIdFor,
+  findSubscribers,
+  receives,
+  type DeliveryJobData,
+  type JobQueue,
+  type NewJob,
+} from '@personal-automations/services';
 
 type OutboxRow = { id: string; event_type: string; payload: unknown; created_at: Date };
 
@@ -67,7 +75,10 @@ export class OutboxRelay {
               }),
           );
           await queue.addBulk(jobs, queue.joinsTransactions ? { transaction: tx } : {});
-          await tx.outboxEvent.updateMany({ where: { id: { in: claimed } }, data: { dispatchedAt: new Date(), attempts: { increment: 1 }, lastError: null } });
+          await tx.outboxEvent.updateMany({
+            where: { id: { in: claimed } },
+            data: { dispatchedAt: new Date(), attempts: { increment: 1 }, lastError: null },
+          });
           return events.length;
         },
         { timeout: 30_000, maxWait: 10_000 },
@@ -76,7 +87,10 @@ export class OutboxRelay {
       const message = error instanceof Error ? error.message : String(error);
       if (claimed.length) {
         await db.outboxEvent
-          .updateMany({ where: { id: { in: claimed }, dispatchedAt: null }, data: { attempts: { increment: 1 }, lastError: message.slice(0, 1000) } })
+          .updateMany({
+            where: { id: { in: claimed }, dispatchedAt: null },
+            data: { attempts: { increment: 1 }, lastError: message.slice(0, 1000) },
+          })
           .catch(() => {});
       }
       throw error;
@@ -98,7 +112,8 @@ export class OutboxRelay {
         this.failing = false;
       } catch (error) {
         // logged once per outage, not once per round
-        if (!this.failing) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'outbox relay failed; events stay in the outbox');
+        if (!this.failing)
+          logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'outbox relay failed; events stay in the outbox');
         this.failing = true;
       }
       if (dispatched < settings.OUTBOX_BATCH_SIZE && !this.stopping) {

@@ -46,7 +46,11 @@ export function startWorker<Data, Result>(
     ...options,
     onConnectionError: (error) => logger.warn({ queue: queueName, err: error.message }, 'queue connection error'),
     onConnectionRestored: () => logger.info({ queue: queueName }, 'queue connection restored'),
-    onFailed: (job, error) => logger.warn({ queue: queueName, job: job.name, jobId: job.id, attemptsMade: job.attemptsMade, err: error.message }, 'job attempt failed'),
+    onFailed: (job, error) =>
+      logger.warn(
+        { queue: queueName, job: job.name, jobId: job.id, attemptsMade: job.attemptsMade, err: error.message },
+        'job attempt failed',
+      ),
     onCompleted: (job) => logger.debug({ queue: queueName, job: job.name, jobId: job.id }, 'job completed'),
   });
 }

@@ -10,7 +10,9 @@ export async function runScheduler(options: RuntimeOptions): Promise<Stoppable> 
   const { logger, platform } = runtime;
   const every = settings.MAINTENANCE_INTERVAL_SECONDS * 1000;
   for (const name of Object.values(MAINTENANCE_JOBS)) await platform.jobs.repeat(QUEUE_NAMES.maintenance, name, every);
-  const worker = startWorker(runtime, QUEUE_NAMES.maintenance, maintenanceProcessor(platform.services.maintenance, settings, logger), { concurrency: 1 });
+  const worker = startWorker(runtime, QUEUE_NAMES.maintenance, maintenanceProcessor(platform.services.maintenance, settings, logger), {
+    concurrency: 1,
+  });
   logger.info({ everySeconds: settings.MAINTENANCE_INTERVAL_SECONDS, jobs: Object.values(MAINTENANCE_JOBS) }, 'scheduler started');
 
   return closeOnce(async () => {

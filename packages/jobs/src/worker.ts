@@ -23,9 +23,13 @@ export async function runWorker(options: WorkerOptions): Promise<Stoppable> {
   const deliveryQueue = platform.jobs.queue<DeliveryJobData>(QUEUE_NAMES.webhookDeliveries);
   const relay = new OutboxRelay({ db: platform.db, queue: deliveryQueue, settings, logger });
 
-  const backoffMs = (attemptsMade: number) => retryDelayMs(attemptsMade, settings.WEBHOOK_RETRY_BASE_DELAY_MS, settings.WEBHOOK_RETRY_MAX_DELAY_MS);
+  const backoffMs = (attemptsMade: number) =>
+    retryDelayMs(attemptsMade, settings.WEBHOOK_RETRY_BASE_DELAY_MS, settings.WEBHOOK_RETRY_MAX_DELAY_MS);
   const workers = [
-    startWorker(runtime, QUEUE_NAMES.webhookDeliveries, deliveryProcessor(platform.services.deliveries, logger), { concurrency, backoffMs }),
+    startWorker(runtime, QUEUE_NAMES.webhookDeliveries, deliveryProcessor(platform.services.deliveries, logger), {
+      concurrency,
+      backoffMs,
+    }),
     startWorker(runtime, QUEUE_NAMES.tasks, taskProcessor(logger), { concurrency }),
   ];
   relay.start();

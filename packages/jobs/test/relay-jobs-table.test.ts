@@ -4,7 +4,14 @@
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Prisma } from '@personal-automations/db';
-import { DatabaseJobBackend, deliveryIdFor, publishEvent, QUEUE_NAMES, type DeliveryJobData, type JobQueue } from '@personal-automations/services';
+import {
+  DatabaseJobBackend,
+  deliveryIdFor,
+  publishEvent,
+  QUEUE_NAMES,
+  type DeliveryJobData,
+  type JobQueue,
+} from '@personal-automations/services';
 import { OutboxRelay } from '../src/outbox-relay.ts';
 import { createUser, useWorkerTest } from './helpers.ts';
 
@@ -16,11 +23,14 @@ beforeAll(() => {
   queue = new DatabaseJobBackend(t.db).queue<DeliveryJobData>(QUEUE_NAMES.webhookDeliveries);
 });
 
-const relay = (deliveries: DeliveryQueue) => new OutboxRelay({ db: t.db, queue: deliveries, settings: t.settings, logger: pino({ level: 'silent' }) });
+const relay = (deliveries: DeliveryQueue) =>
+  new OutboxRelay({ db: t.db, queue: deliveries, settings: t.settings, logger: pino({ level: 'silent' }) });
 const publish = (id: string) => t.db.$transaction((tx: Prisma.TransactionClient) => publishEvent(tx, 'item.created', { id, title: id }));
 const hook = async () => {
   const owner = await createUser(t.db);
-  return t.db.webhook.create({ data: { userId: owner.id, name: 'h', url: 'http://127.0.0.1:9/none', events: ['item.created'], secret: 's'.repeat(43) } });
+  return t.db.webhook.create({
+    data: { userId: owner.id, name: 'h', url: 'http://127.0.0.1:9/none', events: ['item.created'], secret: 's'.repeat(43) },
+  });
 };
 const eventOf = (id: string) => t.db.outboxEvent.findFirstOrThrow({ where: { payload: { path: ['id'], equals: id } } });
 
@@ -47,7 +57,11 @@ describe('OutboxRelay on the jobs table', () => {
     expect(await eventOf('tx-item')).toMatchObject({ dispatchedAt: null, attempts: 1, lastError: 'lost before the commit' });
 
     expect(await relay(queue).relayBatch()).toBe(1);
-    expect(await queue.getJob(jobId)).toMatchObject({ name: 'item.created', state: 'waiting', data: { deliveryId: jobId, webhookId: webhook.id } });
+    expect(await queue.getJob(jobId)).toMatchObject({
+      name: 'item.created',
+      state: 'waiting',
+      data: { deliveryId: jobId, webhookId: webhook.id },
+    });
     expect(await eventOf('tx-item')).toMatchObject({ attempts: 2, lastError: null });
     expect((await eventOf('tx-item')).dispatchedAt).not.toBeNull();
     expect(await t.db.job.count({ where: { queue: QUEUE_NAMES.webhookDeliveries } })).toBe(1);

@@ -3,7 +3,16 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Prisma } from '@personal-automations/db';
-import { BullmqJobBackend, deliveryIdFor, publishEvent, QUEUE_NAMES, queueLocation, receives, retryDelayMs, type DeliveryJobData } from '@personal-automations/services';
+import {
+  BullmqJobBackend,
+  deliveryIdFor,
+  publishEvent,
+  QUEUE_NAMES,
+  queueLocation,
+  receives,
+  retryDelayMs,
+  type DeliveryJobData,
+} from '@personal-automations/services';
 import type { Queue } from 'bullmq';
 import { OutboxRelay } from '../src/outbox-relay.ts';
 import { createUser, openQueue, useWorkerTest } from './helpers.ts';
@@ -12,7 +21,12 @@ const t = useWorkerTest({ OUTBOX_BATCH_SIZE: '7' });
 let backend: BullmqJobBackend;
 let queue: Queue<DeliveryJobData>;
 const relay = () =>
-  new OutboxRelay({ db: t.db, queue: backend.queue<DeliveryJobData>(QUEUE_NAMES.webhookDeliveries), settings: t.settings, logger: pino({ level: 'silent' }) });
+  new OutboxRelay({
+    db: t.db,
+    queue: backend.queue<DeliveryJobData>(QUEUE_NAMES.webhookDeliveries),
+    settings: t.settings,
+    logger: pino({ level: 'silent' }),
+  });
 beforeAll(() => {
   backend = new BullmqJobBackend(queueLocation(t.settings));
   queue = openQueue(t.settings, QUEUE_NAMES.webhookDeliveries);
@@ -67,7 +81,12 @@ describe('OutboxRelay', () => {
 });
 
 describe('who receives an event', () => {
-  const subscriber = (userId: string | null, ownerIsAdmin = false, events = ['item.created', 'user.updated', 'conversation.created']) => ({ id: 'w', userId, events, ownerIsAdmin });
+  const subscriber = (userId: string | null, ownerIsAdmin = false, events = ['item.created', 'user.updated', 'conversation.created']) => ({
+    id: 'w',
+    userId,
+    events,
+    ownerIsAdmin,
+  });
   it('items: every subscribed webhook; users: the user’s own and admins’; conversations: the owner’s', () => {
     expect(receives(subscriber('u1'), 'item.created', { id: 'i' })).toBe(true);
     expect(receives(subscriber(null), 'item.created', { id: 'i' })).toBe(true);

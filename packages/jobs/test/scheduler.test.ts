@@ -27,7 +27,9 @@ beforeAll(async () => {
   await session(sessions.keep, { isActive: true, lastUsedAt: ago(40), expiresAt: ahead(5) }); // active, unexpired
   await session(sessions.keep, { isActive: false, lastUsedAt: ago(2), expiresAt: ahead(5) }); // rotated recently: still detects replays
 
-  const webhook = await t.db.webhook.create({ data: { userId: user.id, name: 'w', url: 'https://example.com/', events: ['item.created'], secret: 's'.repeat(43) } });
+  const webhook = await t.db.webhook.create({
+    data: { userId: user.id, name: 'w', url: 'https://example.com/', events: ['item.created'], secret: 's'.repeat(43) },
+  });
   const delivery = async (list: string[], createdAt: Date) => {
     const row = await t.db.webhookDelivery.create({ data: { webhookId: webhook.id, eventType: 'item.created', payload: '{}', createdAt } });
     list.push(row.id);

@@ -27,7 +27,11 @@ describe('example tasks', { timeout: 60_000 }, () => {
   it('example_task returns {"status": "completed", "message": "Processed: <message>"}', async () => {
     const queued = await tasks.enqueueExampleTask('hello');
     expect(queued).toEqual({ id: expect.any(String), name: 'example_task' });
-    expect(await finished(queued.id)).toMatchObject({ state: 'completed', result: { status: 'completed', message: 'Processed: hello' }, failedReason: null });
+    expect(await finished(queued.id)).toMatchObject({
+      state: 'completed',
+      result: { status: 'completed', message: 'Processed: hello' },
+      failedReason: null,
+    });
     // where it ran: a row of the jobs table, or a BullMQ job in Redis
     expect(await t.db.job.count({ where: { id: queued.id } })).toBe(jobsInTable ? 1 : 0);
   });

@@ -82,7 +82,8 @@ function describeParts(parts: PlatformParts, settings: Settings): ReturnType<Pla
   if (parts.jobs === 'postgresql') {
     return {
       level: 'warn',
-      message: 'No Redis configured: jobs run from the PostgreSQL jobs table and rate limits are counted per process, in memory. Set REDIS_URL for shared limits.',
+      message:
+        'No Redis configured: jobs run from the PostgreSQL jobs table and rate limits are counted per process, in memory. Set REDIS_URL for shared limits.',
     };
   }
   return { level: 'info', message: 'Running on PostgreSQL and Redis' };
@@ -123,11 +124,24 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
   // (no offline queue, short timeout), so an outage never holds a request up.
   const fastRedis = redis ? fastFailingRedis(settings.redisUrl) : undefined;
   if (fastRedis) await firstConnection(fastRedis, FIRST_CONNECTION_WAIT_MS);
-  const rateLimits = new RateLimits({ redis: fastRedis, prefix: rateLimitKeyPrefix(settings), budgets: budgetsFrom(settings), enabled: settings.RATE_LIMIT_ENABLED });
+  const rateLimits = new RateLimits({
+    redis: fastRedis,
+    prefix: rateLimitKeyPrefix(settings),
+    budgets: budgetsFrom(settings),
+    enabled: settings.RATE_LIMIT_ENABLED,
+  });
   const revocations: RevocationBus = fastRedis
-    ? new RedisRevocationBus({ publisher: fastRedis, openSubscriber: () => subscriberRedis(settings.redisUrl), channel: `${settings.PROJECT_NAME}:session-revocations` })
+    ? new RedisRevocationBus({
+        publisher: fastRedis,
+        openSubscriber: () => subscriberRedis(settings.redisUrl),
+        channel: `${settings.PROJECT_NAME}:session-revocations`,
+      })
     : new LocalRevocationBus();
-  const agentSocketSlots = openAgentSocketSlots({ redis: fastRedis, prefix: agentSocketKeyPrefix(settings.PROJECT_NAME), maxPerUser: settings.AGENT_MAX_SOCKETS_PER_USER });
+  const agentSocketSlots = openAgentSocketSlots({
+    redis: fastRedis,
+    prefix: agentSocketKeyPrefix(settings.PROJECT_NAME),
+    maxPerUser: settings.AGENT_MAX_SOCKETS_PER_USER,
+  });
   const services = createServices({ db, jobs, readinessChecks: checks, settings, rateLimits, revocations, agentSocketSlots });
 
   return {

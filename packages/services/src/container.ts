@@ -52,7 +52,12 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
     refreshTokenMinutes: settings.REFRESH_TOKEN_EXPIRE_MINUTES,
   });
   const sessions = new SessionService(db, createLucia(db, settings.REFRESH_TOKEN_EXPIRE_MINUTES), tokens, revocations);
-  const passwords = new PasswordHasher(new HashingGate({ concurrency: settings.PASSWORD_HASH_CONCURRENCY, queueTimeoutMs: settings.PASSWORD_HASH_QUEUE_TIMEOUT_SECONDS * 1000 }));
+  const passwords = new PasswordHasher(
+    new HashingGate({
+      concurrency: settings.PASSWORD_HASH_CONCURRENCY,
+      queueTimeoutMs: settings.PASSWORD_HASH_QUEUE_TIMEOUT_SECONDS * 1000,
+    }),
+  );
   const users = new UserService(db, { passwords, sessions, linkExistingAccounts: settings.OAUTH_LINK_EXISTING_ACCOUNTS });
   const conversations = new ConversationService(db, { detailMaxMessages: settings.CONVERSATION_DETAIL_MAX_MESSAGES });
   // One guard for the save-time check and every delivery; none when private URLs are allowed.
@@ -80,16 +85,27 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
     tasks: new TaskQueue(jobs.queue<TaskData, TaskResult>(QUEUE_NAMES.tasks)),
     maintenance: new MaintenanceService(db, sessions),
     databaseOutage: new DatabaseOutage({ probe: () => db.$queryRaw`SELECT 1` }),
-    health: new HealthService({ checks: readinessChecks, serviceName: settings.PROJECT_NAME, environment: settings.ENVIRONMENT, version: '1.0.0' }),
+    health: new HealthService({
+      checks: readinessChecks,
+      serviceName: settings.PROJECT_NAME,
+      environment: settings.ENVIRONMENT,
+      version: '1.0.0',
+    }),
   };
 }
 export type Services = ReturnType<typeof createServices>;
 
-type AgentServiceParts = Pick<AgentServiceDeps, 'conversations' | 'sessions' | 'revocations' | 'rateLimits' | 'socketSlots'> & { settings: Settings };
+type AgentServiceParts = Pick<AgentServiceDeps, 'conversations' | 'sessions' | 'revocations' | 'rateLimits' | 'socketSlots'> & {
+  settings: Settings;
+};
 
 /** The agent and the bounds on what one socket may spend, from the AGENT_* settings. */
 function createAgentService({ settings, ...parts }: AgentServiceParts): AgentService {
-  const agent = new Agent({ model: new OpenAIChatModel(settings), tools: new ToolRegistry(defaultTools()), maxModelRequests: settings.AGENT_MAX_MODEL_REQUESTS });
+  const agent = new Agent({
+    model: new OpenAIChatModel(settings),
+    tools: new ToolRegistry(defaultTools()),
+    maxModelRequests: settings.AGENT_MAX_MODEL_REQUESTS,
+  });
   const limits = {
     history: { maxMessages: settings.AGENT_MAX_HISTORY_MESSAGES, maxChars: settings.AGENT_MAX_HISTORY_CHARS },
     idleTimeoutMs: settings.AGENT_IDLE_TIMEOUT_SECONDS * 1000,

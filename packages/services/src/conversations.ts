@@ -116,7 +116,13 @@ export class ConversationService {
   async get(userId: string, conversationId: string): Promise<ConversationDetail> {
     const row = await this.db.conversation.findFirst({
       where: { id: conversationId, userId },
-      include: { messages: { orderBy: NEWEST_MESSAGES_FIRST, take: this.options.detailMaxMessages, include: { toolCalls: { orderBy: TOOL_CALL_ORDER } } } },
+      include: {
+        messages: {
+          orderBy: NEWEST_MESSAGES_FIRST,
+          take: this.options.detailMaxMessages,
+          include: { toolCalls: { orderBy: TOOL_CALL_ORDER } },
+        },
+      },
     });
     if (!row) throw notFound(conversationId);
     return { ...toConversationRead(row), messages: row.messages.reverse().map(toMessageRead) };
@@ -195,7 +201,11 @@ export class ConversationService {
 
   /** Saves an agent turn's answer together with the tool calls it made, in one transaction. */
   saveAssistantTurn(conversationId: string, turn: AssistantTurn): Promise<MessageRead> {
-    return this.saveMessage(conversationId, { role: 'assistant', content: turn.content, modelName: turn.modelName, tokensUsed: turn.tokensUsed }, turn.toolCalls);
+    return this.saveMessage(
+      conversationId,
+      { role: 'assistant', content: turn.content, modelName: turn.modelName, tokensUsed: turn.tokensUsed },
+      turn.toolCalls,
+    );
   }
 
   private async saveMessage(
@@ -223,8 +233,15 @@ export class ConversationService {
     return row;
   }
 
-  private async updateOwned(userId: string, conversationId: string, data: Prisma.ConversationUpdateManyMutationInput): Promise<ConversationRead> {
-    const [row] = await this.db.conversation.updateManyAndReturn({ where: { id: conversationId, userId }, data: { ...data, updatedAt: new Date() } });
+  private async updateOwned(
+    userId: string,
+    conversationId: string,
+    data: Prisma.ConversationUpdateManyMutationInput,
+  ): Promise<ConversationRead> {
+    const [row] = await this.db.conversation.updateManyAndReturn({
+      where: { id: conversationId, userId },
+      data: { ...data, updatedAt: new Date() },
+    });
     if (!row) throw notFound(conversationId);
     return toConversationRead(row);
   }

@@ -42,7 +42,9 @@ export class HealthService {
   }
 
   async ready(): Promise<ReadyStatus> {
-    const results = await Promise.all(this.deps.checks.map((check) => timed(check.run, check.type === undefined ? {} : { type: check.type })));
+    const results = await Promise.all(
+      this.deps.checks.map((check) => timed(check.run, check.type === undefined ? {} : { type: check.type })),
+    );
     const checks = Object.fromEntries(this.deps.checks.map((check, i) => [check.name, results[i]!]));
     const ok = results.every((result) => result.status === 'healthy');
     return { status: ok ? 'ready' : 'not_ready', timestamp: isoOffset(new Date()), service: this.deps.serviceName, checks };

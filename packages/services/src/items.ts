@@ -72,7 +72,9 @@ export class ItemService {
   }
 }
 
-const notFoundAs = (itemId: string) => (error: unknown): never => {
-  if (isRecordNotFound(error)) throw new NotFoundError('Item not found', { item_id: itemId });
-  throw error;
-};
+const notFoundAs =
+  (itemId: string) =>
+  (error: unknown): never => {
+    if (isRecordNotFound(error)) throw new NotFoundError('Item not found', { item_id: itemId });
+    throw error;
+  };

@@ -25,13 +25,21 @@ export type List<T> = { items: T[]; total: number };
 export const pageCount = (total: number, size: number): number => Math.ceil(total / size);
 
 /** A skip/limit list: the rows from `skip`, at most `limit`, each in the contract's shape. */
-export async function listWindow<Row, Read>(source: ListSource<Row>, { skip, limit }: { skip: number; limit: number }, toRead: (row: Row) => Read): Promise<List<Read>> {
+export async function listWindow<Row, Read>(
+  source: ListSource<Row>,
+  { skip, limit }: { skip: number; limit: number },
+  toRead: (row: Row) => Read,
+): Promise<List<Read>> {
   const [rows, total] = await Promise.all([source.rows({ skip, take: limit }), source.count()]);
   return { items: rows.map(toRead), total };
 }
 
 /** A page/size list (fastapi-pagination's Page): page `page` of `size` rows, with the page count. */
-export async function listPage<Row, Read>(source: ListSource<Row>, { page, size }: PageQuery, toRead: (row: Row) => Read): Promise<Page<Read>> {
+export async function listPage<Row, Read>(
+  source: ListSource<Row>,
+  { page, size }: PageQuery,
+  toRead: (row: Row) => Read,
+): Promise<Page<Read>> {
   const { items, total } = await listWindow(source, { skip: (page - 1) * size, limit: size }, toRead);
   return { items, total, page, size, pages: pageCount(total, size) };
 }

@@ -63,7 +63,13 @@ export class UserService {
     try {
       return await this.db.$transaction(async (tx) => {
         const user = await tx.user.create({
-          data: { email: input.email, hashedPassword, fullName: input.full_name ?? null, role: extra.role ?? 'user', isSuperuser: extra.isSuperuser ?? false },
+          data: {
+            email: input.email,
+            hashedPassword,
+            fullName: input.full_name ?? null,
+            role: extra.role ?? 'user',
+            isSuperuser: extra.isSuperuser ?? false,
+          },
         });
         const read = toUserRead(user);
         await publishEvent(tx, 'user.created', read);
@@ -115,14 +121,19 @@ export class UserService {
       activeOrRefused(byEmail);
       if (byEmail.hashedPassword && !this.linkExistingAccounts) throw new AccountExistsError();
       return this.db.$transaction(async (tx) => {
-        const user = await tx.user.update({ where: { id: byEmail.id }, data: { oauthProvider: provider, oauthId: subject, updatedAt: new Date() } });
+        const user = await tx.user.update({
+          where: { id: byEmail.id },
+          data: { oauthProvider: provider, oauthId: subject, updatedAt: new Date() },
+        });
         await publishEvent(tx, 'user.updated', toUserRead(user));
         return user;
       });
     }
     try {
       return await this.db.$transaction(async (tx) => {
-        const user = await tx.user.create({ data: { email, hashedPassword: null, fullName: identity.fullName, role: 'user', oauthProvider: provider, oauthId: subject } });
+        const user = await tx.user.create({
+          data: { email, hashedPassword: null, fullName: identity.fullName, role: 'user', oauthProvider: provider, oauthId: subject },
+        });
         await publishEvent(tx, 'user.created', toUserRead(user));
         return user;
       });

@@ -33,7 +33,12 @@ function openBackend(options: DatabaseJobBackendOptions = {}, url?: string): { d
   return { db, backend };
 }
 
-function startWorker<D, R>(backend: DatabaseJobBackend, queue: string, processor: JobProcessor<D, R>, options: Partial<JobWorkerOptions> = {}) {
+function startWorker<D, R>(
+  backend: DatabaseJobBackend,
+  queue: string,
+  processor: JobProcessor<D, R>,
+  options: Partial<JobWorkerOptions> = {},
+) {
   const worker = backend.work(queue, processor, { concurrency: 1, backoffMs, ...options });
   cleanups.push(() => worker.close());
   return worker;
@@ -282,7 +287,9 @@ describe('DatabaseJobBackend across processes', () => {
         { concurrency: 4 },
       ),
     );
-    await backend.queue(name).addBulk(Array.from({ length: 100 }, (_, i) => ({ name: 'shared', data: { i }, options: { jobId: `s${i}` } })));
+    await backend
+      .queue(name)
+      .addBulk(Array.from({ length: 100 }, (_, i) => ({ name: 'shared', data: { i }, options: { jobId: `s${i}` } })));
     await waitFor(async () => (await db.job.count({ where: { queue: name, state: 'completed' } })) === 100, 'all jobs to complete');
     expect(runs.size).toBe(100);
     expect([...runs.values()].every((count) => count === 1)).toBe(true);
@@ -338,7 +345,10 @@ describe('DatabaseJobBackend across processes', () => {
     const first = openBackend({ leaseMs: 150 });
     const second = openBackend({ leaseMs: 150 });
     const runs: string[] = [];
-    for (const [label, process] of [['first', first], ['second', second]] as const) {
+    for (const [label, process] of [
+      ['first', first],
+      ['second', second],
+    ] as const) {
       startWorker(process.backend, name, async () => {
         runs.push(label);
         await sleep(600);
@@ -379,7 +389,8 @@ describe('DatabaseJobBackend across processes', () => {
     const since = Date.now();
     await Promise.all(processes.map(({ backend: process }) => process.repeat(name, 'tick', everyMs)));
     const firstPeriod = Math.floor(since / everyMs);
-    const registered = await backend.queue(name).getJob(`tick:${firstPeriod}`) ?? (await backend.queue(name).getJob(`tick:${firstPeriod + 1}`));
+    const registered =
+      (await backend.queue(name).getJob(`tick:${firstPeriod}`)) ?? (await backend.queue(name).getJob(`tick:${firstPeriod + 1}`));
     expect(registered).toMatchObject({ name: 'tick' });
 
     processes.forEach(({ backend: process }) => startWorker(process, name, async (job) => void runs.push({ id: job.id, at: Date.now() })));

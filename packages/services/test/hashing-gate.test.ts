@@ -71,8 +71,15 @@ describe('PasswordHasher', () => {
     const gate = new HashingGate({ concurrency: 1, queueTimeoutMs: 60_000 });
     const hasher = new PasswordHasher(gate);
     const stored = await hasher.hash('correct horse battery');
-    const checks = await Promise.all([hasher.verify('correct horse battery', stored), hasher.verify('wrong', stored), hasher.verifyAgainstDummy('x')]);
-    expect(checks.slice(0, 2)).toEqual([{ ok: true, needsRehash: false }, { ok: false, needsRehash: false }]);
+    const checks = await Promise.all([
+      hasher.verify('correct horse battery', stored),
+      hasher.verify('wrong', stored),
+      hasher.verifyAgainstDummy('x'),
+    ]);
+    expect(checks.slice(0, 2)).toEqual([
+      { ok: true, needsRehash: false },
+      { ok: false, needsRehash: false },
+    ]);
     expect(gate.load).toEqual({ running: 0, waiting: 0 });
   });
 });

@@ -50,14 +50,21 @@ describe("the seed's service method names", () => {
     expect(await users.getByEmail('nobody@example.com')).toBeNull();
 
     const session = await sessions.createSession(registered.id, 'a-refresh-token');
-    expect((await sessions.getUserSessions(registered.id, session.id)).sessions).toEqual([expect.objectContaining({ id: session.id, is_current: true })]);
+    expect((await sessions.getUserSessions(registered.id, session.id)).sessions).toEqual([
+      expect.objectContaining({ id: session.id, is_current: true }),
+    ]);
     await sessions.revokeSession(registered.id, session.id);
     expect(await sessions.getUserSessions(registered.id)).toEqual({ sessions: [], total: 0 });
 
     const conversation = await conversations.createConversation(registered.id, { title: 'seed' });
     await conversations.addMessage(registered.id, conversation.id, { role: 'user', content: 'hello' });
-    expect(await conversations.getConversation(registered.id, conversation.id)).toMatchObject({ id: conversation.id, messages: [{ content: 'hello' }] });
-    expect(await conversations.getUserConversations(registered.id, { skip: 0, limit: 10, include_archived: false })).toMatchObject({ total: 1 });
+    expect(await conversations.getConversation(registered.id, conversation.id)).toMatchObject({
+      id: conversation.id,
+      messages: [{ content: 'hello' }],
+    });
+    expect(await conversations.getUserConversations(registered.id, { skip: 0, limit: 10, include_archived: false })).toMatchObject({
+      total: 1,
+    });
     await conversations.deleteConversation(registered.id, conversation.id);
     await expect(conversations.getConversation(registered.id, conversation.id)).rejects.toBeInstanceOf(NotFoundError);
   });

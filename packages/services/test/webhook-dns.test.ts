@@ -41,15 +41,23 @@ describe('HostResolver (c-ares, WEBHOOK_DNS_SERVERS, WEBHOOK_DNS_TIMEOUT_SECONDS
   });
 
   it('a name the server does not know: "Could not resolve the host", the name and codes in the detail only', async () => {
-    const error = await resolverWith(5000).resolve('missing.test').catch((e: unknown) => e);
+    const error = await resolverWith(5000)
+      .resolve('missing.test')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HostResolutionError);
-    expect(error).toMatchObject({ message: 'Could not resolve the host', timedOut: false, detail: 'resolving missing.test: A ENOTFOUND, AAAA ENOTFOUND' });
+    expect(error).toMatchObject({
+      message: 'Could not resolve the host',
+      timedOut: false,
+      detail: 'resolving missing.test: A ENOTFOUND, AAAA ENOTFOUND',
+    });
   });
 
   it('a name server that never answers: gives up at the deadline with "Timed out resolving the host"', async () => {
     const timeoutMs = 300;
     const started = performance.now();
-    const error = await resolverWith(timeoutMs).resolve('hang.test').catch((e: unknown) => e);
+    const error = await resolverWith(timeoutMs)
+      .resolve('hang.test')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HostResolutionError);
     expect(error).toMatchObject({ message: 'Timed out resolving the host', timedOut: true });
     expect(performance.now() - started).toBeLessThan(timeoutMs + 5000); // the deadline, with room for a loaded machine
@@ -69,7 +77,8 @@ describe('HostResolver (c-ares, WEBHOOK_DNS_SERVERS, WEBHOOK_DNS_TIMEOUT_SECONDS
     let settled = 0;
     // twice as many as libuv's 4 threads: with getaddrinfo these would hold all of them
     const lookups = HANGING.map((host) => resolver.resolve(host).finally(() => settled++));
-    while (HANGING.some((host) => dns.queries.filter((name) => name === host).length < 2)) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (HANGING.some((host) => dns.queries.filter((name) => name === host).length < 2))
+      await new Promise((resolve) => setTimeout(resolve, 10));
 
     const started = performance.now();
     const hash = promisify(pbkdf2);
@@ -87,11 +96,17 @@ describe('UrlGuard', () => {
   const guard = new UrlGuard(resolverWith(1000));
 
   it('refuses a name that resolves to a private address (any of its addresses) with a reason that names no address; the log has it', async () => {
-    for (const [url, address] of [['https://internal.test/hook', '10.0.0.5'], ['https://mixed.test/', '::1']] as const) {
+    for (const [url, address] of [
+      ['https://internal.test/hook', '10.0.0.5'],
+      ['https://mixed.test/', '::1'],
+    ] as const) {
       const log = recordingLog();
       const error = await guard.assertPublicUrl(url, log).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ValidationError);
-      expect(error).toMatchObject({ message: 'Webhook URL is not allowed', details: { url, reason: 'URL resolves to a non-public address' } });
+      expect(error).toMatchObject({
+        message: 'Webhook URL is not allowed',
+        details: { url, reason: 'URL resolves to a non-public address' },
+      });
       expect(JSON.stringify((error as ValidationError).details)).not.toContain(address);
       expect(JSON.stringify(log.lines)).toContain(address);
     }
@@ -111,7 +126,8 @@ describe('UrlGuard', () => {
 
 describe('WebhookSender behind the guard: fixed reasons, details in the log', () => {
   const sender = new WebhookSender({ guard: new UrlGuard(resolverWith(300)), timeoutMs: 10_000, userAgent: 'test' });
-  const send = (url: string, log: WebhookLogger) => sender.send({ url, secret: 's', eventType: 'webhook.test', body: '{}', messageId: 'm-1' }, log);
+  const send = (url: string, log: WebhookLogger) =>
+    sender.send({ url, secret: 's', eventType: 'webhook.test', body: '{}', messageId: 'm-1' }, log);
 
   it.each([
     ['http://internal.test/hook', 'URL resolves to a non-public address', true, '10.0.0.5'],
@@ -120,7 +136,19 @@ describe('WebhookSender behind the guard: fixed reasons, details in the log', ()
     ['http://hang.test/', 'Timed out resolving the host', false, 'hang.test'],
   ])('%s: "%s"', async (url, reason, refused, detail) => {
     const log = recordingLog();
-    expect(await send(url, log)).toEqual({ success: false, statusCode: null, responseBody: null, error: reason, refused, respondedAt: null });
-    expect(log.lines).toEqual([{ obj: expect.objectContaining({ deliveryId: 'm-1', detail: expect.stringContaining(detail) }), msg: `webhook delivery attempt failed: ${reason}` }]);
+    expect(await send(url, log)).toEqual({
+      success: false,
+      statusCode: null,
+      responseBody: null,
+      error: reason,
+      refused,
+      respondedAt: null,
+    });
+    expect(log.lines).toEqual([
+      {
+        obj: expect.objectContaining({ deliveryId: 'm-1', detail: expect.stringContaining(detail) }),
+        msg: `webhook delivery attempt failed: ${reason}`,
+      },
+    ]);
   });
 });

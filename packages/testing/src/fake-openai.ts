@@ -14,7 +14,12 @@ export type FakeReply =
   | { kind: 'tool_call'; name: string; argChunks?: string[]; id?: string; usage?: FakeUsage }
   | { kind: 'error'; status: number; message?: string };
 
-export type ChatMessage = { role: string; content?: string | null; tool_call_id?: string; tool_calls?: { id: string; function: { name: string; arguments: string } }[] };
+export type ChatMessage = {
+  role: string;
+  content?: string | null;
+  tool_call_id?: string;
+  tool_calls?: { id: string; function: { name: string; arguments: string } }[];
+};
 export type ChatRequest = {
   model: string;
   messages: ChatMessage[];
@@ -50,11 +55,16 @@ const lastMessage = (request: ChatRequest) => request.messages.at(-1);
 export const defaultReply: ReplyFunction = (request) => {
   const last = lastMessage(request);
   if (last?.role === 'tool') return { kind: 'text', chunks: wordChunks(`The tool says: ${last.content}`), usage: usage(30, 8) };
-  if (/\btime\b/i.test(last?.content ?? '')) return { kind: 'tool_call', name: 'current_datetime', argChunks: ['{', '}'], usage: usage(20, 5) };
+  if (/\btime\b/i.test(last?.content ?? ''))
+    return { kind: 'tool_call', name: 'current_datetime', argChunks: ['{', '}'], usage: usage(20, 5) };
   return { kind: 'text', chunks: wordChunks(`You said: ${last?.content ?? ''}`), usage: usage(12, 6) };
 };
 
-export const usage = (prompt: number, completion: number): FakeUsage => ({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion });
+export const usage = (prompt: number, completion: number): FakeUsage => ({
+  prompt_tokens: prompt,
+  completion_tokens: completion,
+  total_tokens: prompt + completion,
+});
 
 export class FakeOpenAI {
   readonly requests: RecordedRequest[] = [];
@@ -91,7 +101,9 @@ export class FakeOpenAI {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error' } }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error' } }));
       return;
     }
     let text = '';
@@ -125,7 +137,12 @@ export class FakeOpenAI {
     res.end(JSON.stringify({ error: { message, type: 'server_error', param: null, code: null } }));
   }
 
-  private async stream(res: ServerResponse, request: ChatRequest, reply: Exclude<FakeReply, { kind: 'error' }>, recorded: RecordedRequest): Promise<void> {
+  private async stream(
+    res: ServerResponse,
+    request: ChatRequest,
+    reply: Exclude<FakeReply, { kind: 'error' }>,
+    recorded: RecordedRequest,
+  ): Promise<void> {
     const id = `chatcmpl-${++this.counter}`;
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
       id,
@@ -141,7 +158,8 @@ export class FakeOpenAI {
       recorded.firstChunkAt ??= performance.now();
       res.write(`data: ${JSON.stringify(data)}\n\n`);
     };
-    const delta = (d: Record<string, unknown>, finish: string | null = null) => chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
+    const delta = (d: Record<string, unknown>, finish: string | null = null) =>
+      chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     if (reply.kind === 'text') {
@@ -155,7 +173,13 @@ export class FakeOpenAI {
       send(delta({}, 'stop'));
     } else {
       const callId = reply.id ?? `call_${this.counter}`;
-      send(delta({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: reply.name, arguments: '' } }] }));
+      send(
+        delta({
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: reply.name, arguments: '' } }],
+        }),
+      );
       for (const args of reply.argChunks ?? []) send(delta({ tool_calls: [{ index: 0, function: { arguments: args } }] }));
       send(delta({}, 'tool_calls'));
     }

@@ -24,7 +24,11 @@ export async function removeQueues(settings: Settings): Promise<void> {
 type ReadableJob = { state: string };
 
 /** Waits until job `id` is in `state`, and returns the job as read then (its result, attempts). */
-export function waitForJobState<Job extends ReadableJob>(queue: { getJob(id: string): Promise<Job | null> }, id: string, state: 'completed' | 'failed'): Promise<Job> {
+export function waitForJobState<Job extends ReadableJob>(
+  queue: { getJob(id: string): Promise<Job | null> },
+  id: string,
+  state: 'completed' | 'failed',
+): Promise<Job> {
   return waitUntil(`job ${id} to be ${state}`, async () => {
     const job = await queue.getJob(id);
     return job?.state === state && job;

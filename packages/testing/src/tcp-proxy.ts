@@ -38,4 +38,3 @@ export async function openTcpProxy(targetUrl: string) {
   url.port = String(port);
   return { url: url.toString(), start, stop };
 }
-

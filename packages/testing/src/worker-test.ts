@@ -17,7 +17,9 @@ export const jobsInTable = isJobsTableTestMode();
 
 /** The variables that put the jobs where this run wants them, for the settings and for child processes. */
 export const jobsEnv: Record<string, string> = jobsInTable
-  ? Object.fromEntries(SERVER_VARIABLES.filter((name) => name.startsWith('REDIS_') || name === 'TASKIQ_BROKER_URL').map((name) => [name, '']))
+  ? Object.fromEntries(
+      SERVER_VARIABLES.filter((name) => name.startsWith('REDIS_') || name === 'TASKIQ_BROKER_URL').map((name) => [name, '']),
+    )
   : { REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379/0' };
 
 /** Settings on `databaseUrl` with the queue prefix `prefix`, quick outbox polling and private webhook targets allowed. */

@@ -58,14 +58,23 @@ function successResponse(op: RestOperation, generated: ResponseObject | undefine
   if (isRedirect(op.successStatus))
     return [
       String(op.successStatus),
-      { description: 'Redirect (no body)', headers: { Location: { description: 'Where the browser goes next', schema: { type: 'string', format: 'uri' } } } },
+      {
+        description: 'Redirect (no body)',
+        headers: { Location: { description: 'Where the browser goes next', schema: { type: 'string', format: 'uri' } } },
+      },
     ];
   if (op.successStatus === 204) return ['204', { description: 'Successful Response (no body)' }];
   return [String(op.successStatus), { ...generated, description: 'Successful Response' } as ResponseObject];
 }
 
 /** Every error status an operation can answer, with the response that describes it. */
-function errorResponses(op: RestOperation, operation: OperationObject, access: Access, meta: Meta, settings: Settings): [string, ResponseName][] {
+function errorResponses(
+  op: RestOperation,
+  operation: OperationObject,
+  access: Access,
+  meta: Meta,
+  settings: Settings,
+): [string, ResponseName][] {
   const declared = new Set<number>(meta.errorStatuses ?? []);
   const list: [string, ResponseName][] = [];
   const add = (status: number, name: ResponseName, when: boolean) => when && list.push([String(status), name]);
@@ -140,7 +149,9 @@ export function buildOpenApiDocument(router: AnyRouter, operations: RestOperatio
     version: '1.0.0',
     baseUrl: settings.API_V1_STR,
     openApiVersion: '3.1.0',
-    securitySchemes: { [SECURITY_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access token from POST /auth/login' } },
+    securitySchemes: {
+      [SECURITY_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access token from POST /auth/login' },
+    },
     defs: { ErrorEnvelope, HTTPValidationError, HTTPError } as never,
   }) as unknown as OpenApiDocument;
   // The library's own {message, code, issues} error schemas are never sent.

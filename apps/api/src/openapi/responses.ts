@@ -61,7 +61,7 @@ export const ERROR_RESPONSES: Record<ResponseName, unknown> = {
   [RESPONSE.forbidden]: jsonResponse('The caller lacks the required role', schema('ErrorEnvelope'), {
     admin: { summary: 'Not an admin', value: envelope('AUTHORIZATION_ERROR', "Role 'admin' required for this action") },
   }),
-  [RESPONSE.notFound]: jsonResponse("No such resource, or it belongs to another user", schema('ErrorEnvelope'), {
+  [RESPONSE.notFound]: jsonResponse('No such resource, or it belongs to another user', schema('ErrorEnvelope'), {
     missing: { summary: 'Unknown id', value: envelope('NOT_FOUND', 'Item not found', { item_id: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }) },
   }),
   [RESPONSE.conflict]: jsonResponse('The resource already exists', schema('ErrorEnvelope'), {

@@ -19,7 +19,10 @@ declare module 'fastify' {
 async function startInProcessJobs(app: FastifyInstance, platform: Platform): Promise<Array<{ close(): Promise<void> }>> {
   if (!platform.runsJobsInProcess) return [];
   const logger = app.log as unknown as Logger;
-  return [await runWorker({ settings: platform.settings, platform, logger }), await runScheduler({ settings: platform.settings, platform, logger })];
+  return [
+    await runWorker({ settings: platform.settings, platform, logger }),
+    await runScheduler({ settings: platform.settings, platform, logger }),
+  ];
 }
 
 async function platformPlugin(app: FastifyInstance, { platform }: { platform: Platform }) {

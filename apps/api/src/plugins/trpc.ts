@@ -23,7 +23,10 @@ async function refuseNonJsonBodies(request: FastifyRequest, reply: FastifyReply)
   const type = request.headers['content-type'];
   if (request.method !== 'POST' || !type || /^application\/json\s*(;|$)/i.test(type)) return;
   const media = JSON.stringify(type.split(';', 1)[0]!.trim());
-  return sendHttpError(reply, trpcRequestError('UNSUPPORTED_MEDIA_TYPE', `Unsupported content-type ${media}: tRPC calls take application/json`));
+  return sendHttpError(
+    reply,
+    trpcRequestError('UNSUPPORTED_MEDIA_TYPE', `Unsupported content-type ${media}: tRPC calls take application/json`),
+  );
 }
 
 async function trpc(app: FastifyInstance) {
@@ -64,7 +67,9 @@ async function trpc(app: FastifyInstance) {
         // cache headers come from the procedures named, not from what they ran: a streamed batch
         // sends its headers before its calls run.
         responseMeta: ({ errors, info }) => {
-          const retryAfter = errors.map((error) => appErrorOf(error)).find((e) => e instanceof RateLimitError || e instanceof ServiceUnavailableError);
+          const retryAfter = errors
+            .map((error) => appErrorOf(error))
+            .find((e) => e instanceof RateLimitError || e instanceof ServiceUnavailableError);
           const cacheHeaders = cacheHeadersFor(info?.calls.map((call) => procedures.get(call.path)?.meta) ?? []);
           return { headers: { ...cacheHeaders, ...(retryAfter ? { 'retry-after': String(retryAfter.retryAfter) } : {}) } };
         },

@@ -69,5 +69,6 @@ export function buildOperations(router: AnyRouter): RestOperation[] {
 }
 
 /** Methods that some operation serves at this API-relative path (for 405 + Allow). */
-export const allowedMethods = (operations: RestOperation[], path: string): string[] =>
-  [...new Set(operations.filter((op) => op.pathRegExp.test(path)).map((op) => op.method))];
+export const allowedMethods = (operations: RestOperation[], path: string): string[] => [
+  ...new Set(operations.filter((op) => op.pathRegExp.test(path)).map((op) => op.method)),
+];

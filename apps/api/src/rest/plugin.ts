@@ -72,7 +72,8 @@ async function rest(app: FastifyInstance) {
         return payload;
       });
       if (settings.docsEnabled) api.get('/openapi.json', async () => openApiDocument);
-      for (const op of operations) api.route({ method: op.method, url: op.fastifyPath, config: { rateLimitPolicy: op.rateLimit }, handler: handlerOf(op) });
+      for (const op of operations)
+        api.route({ method: op.method, url: op.fastifyPath, config: { rateLimitPolicy: op.rateLimit }, handler: handlerOf(op) });
     },
     { prefix: settings.API_V1_STR },
   );

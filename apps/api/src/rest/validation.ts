@@ -17,13 +17,17 @@ export type Issue = {
 };
 
 const valueAt = (root: unknown, path: PropertyKey[]): unknown =>
-  path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), root);
+  path.reduce<unknown>(
+    (node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+    root,
+  );
 
 function uuidError(value: unknown): string {
   if (typeof value !== 'string') return 'UUID input should be a string, bytes or UUID object';
   const body = value.startsWith('urn:uuid:') ? value.slice(9) : value;
   const bad = [...body].findIndex((c) => !/[0-9a-fA-F-]/.test(c));
-  if (bad >= 0) return `invalid character: expected an optional prefix of \`urn:uuid:\` followed by [0-9a-fA-F-], found \`${body[bad]}\` at ${bad + 1}`;
+  if (bad >= 0)
+    return `invalid character: expected an optional prefix of \`urn:uuid:\` followed by [0-9a-fA-F-], found \`${body[bad]}\` at ${bad + 1}`;
   const groups = body.split('-');
   if (groups.length !== 5) return `invalid group count: expected 5, found ${groups.length}`;
   return `invalid length: expected length 32 for simple format, found ${body.replaceAll('-', '').length}`;
@@ -46,11 +50,14 @@ function typeError(issue: Issue, at: Located, op: RestOperation | undefined): Va
   const expected = issue.expected === 'number' && field === 'integer' ? 'int' : issue.expected;
   switch (expected) {
     case 'int':
-      if (typeof value === 'string') return { type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer', input: value };
-      if (typeof value === 'number') return { type: 'int_from_float', loc, msg: 'Input should be a valid integer, got a number with a fractional part', input: value };
+      if (typeof value === 'string')
+        return { type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer', input: value };
+      if (typeof value === 'number')
+        return { type: 'int_from_float', loc, msg: 'Input should be a valid integer, got a number with a fractional part', input: value };
       return { type: 'int_type', loc, msg: 'Input should be a valid integer', input: value };
     case 'number':
-      if (typeof value === 'string') return { type: 'float_parsing', loc, msg: 'Input should be a valid number, unable to parse string as a number', input: value };
+      if (typeof value === 'string')
+        return { type: 'float_parsing', loc, msg: 'Input should be a valid number, unable to parse string as a number', input: value };
       return { type: 'float_type', loc, msg: 'Input should be a valid number', input: value };
     case 'string':
       return { type: 'string_type', loc, msg: 'Input should be a valid string', input: value };
@@ -62,7 +69,14 @@ function typeError(issue: Issue, at: Located, op: RestOperation | undefined): Va
       return { type: 'list_type', loc, msg: 'Input should be a valid list', input: value };
     case 'object':
     case 'record':
-      return { type: issue.path.length ? 'dict_type' : 'model_attributes_type', loc, msg: issue.path.length ? 'Input should be a valid dictionary' : 'Input should be a valid dictionary or object to extract fields from', input: value };
+      return {
+        type: issue.path.length ? 'dict_type' : 'model_attributes_type',
+        loc,
+        msg: issue.path.length
+          ? 'Input should be a valid dictionary'
+          : 'Input should be a valid dictionary or object to extract fields from',
+        input: value,
+      };
     default:
       return { type: 'value_error', loc, msg: issue.message, input: value };
   }
@@ -97,9 +111,21 @@ export function issueToValidationError(issue: Issue, raw: unknown, op: RestOpera
         return { type: 'uuid_parsing', loc, msg: `Input should be a valid UUID, ${error}`, input: value, ctx: { error } };
       }
       if (issue.format === 'email')
-        return { type: 'value_error', loc, msg: 'value is not a valid email address: An email address must have an @-sign.', input: value, ctx: { reason: 'An email address must have an @-sign.' } };
+        return {
+          type: 'value_error',
+          loc,
+          msg: 'value is not a valid email address: An email address must have an @-sign.',
+          input: value,
+          ctx: { reason: 'An email address must have an @-sign.' },
+        };
       if (issue.format === 'url')
-        return { type: 'url_parsing', loc, msg: 'Input should be a valid URL, relative URL without a base', input: value, ctx: { error: 'relative URL without a base' } };
+        return {
+          type: 'url_parsing',
+          loc,
+          msg: 'Input should be a valid URL, relative URL without a base',
+          input: value,
+          ctx: { error: 'relative URL without a base' },
+        };
       break;
   }
   return { type: 'value_error', loc, msg: issue.message, input: value ?? null };
@@ -111,13 +137,23 @@ function boundError(issue: Issue, loc: Located['loc'], value: unknown): Validati
   const bound = (isMin ? issue.minimum : issue.maximum)!;
   if (issue.origin === 'number' || issue.origin === 'bigint') {
     const [type, relation, key] = isMin
-      ? issue.inclusive ? ['greater_than_equal', 'greater than or equal to', 'ge'] : ['greater_than', 'greater than', 'gt']
-      : issue.inclusive ? ['less_than_equal', 'less than or equal to', 'le'] : ['less_than', 'less than', 'lt'];
+      ? issue.inclusive
+        ? ['greater_than_equal', 'greater than or equal to', 'ge']
+        : ['greater_than', 'greater than', 'gt']
+      : issue.inclusive
+        ? ['less_than_equal', 'less than or equal to', 'le']
+        : ['less_than', 'less than', 'lt'];
     return { type: type!, loc, msg: `Input should be ${relation} ${bound}`, input: value, ctx: { [key!]: bound } };
   }
   const limit = { word: isMin ? 'at least' : 'at most', ctxKey: isMin ? 'min_length' : 'max_length' };
   if (issue.origin === 'string')
-    return { type: isMin ? 'string_too_short' : 'string_too_long', loc, msg: `String should have ${limit.word} ${plural(bound, 'character')}`, input: value, ctx: { [limit.ctxKey]: bound } };
+    return {
+      type: isMin ? 'string_too_short' : 'string_too_long',
+      loc,
+      msg: `String should have ${limit.word} ${plural(bound, 'character')}`,
+      input: value,
+      ctx: { [limit.ctxKey]: bound },
+    };
   if (issue.origin === 'array') {
     const actual = Array.isArray(value) ? value.length : 0;
     return {
@@ -134,7 +170,13 @@ function boundError(issue: Issue, loc: Located['loc'], value: unknown): Validati
 function valueError(issue: Issue, loc: Located['loc'], value: unknown): ValidationErrorItem {
   const expected = (issue.values ?? []).map((v) => `'${String(v)}'`);
   const joined = expected.length > 1 ? `${expected.slice(0, -1).join(', ')} or ${expected.at(-1)}` : (expected[0] ?? '');
-  return { type: expected.length > 1 ? 'enum' : 'literal_error', loc, msg: `Input should be ${joined}`, input: value, ctx: { expected: joined } };
+  return {
+    type: expected.length > 1 ? 'enum' : 'literal_error',
+    loc,
+    msg: `Input should be ${joined}`,
+    input: value,
+    ctx: { expected: joined },
+  };
 }
 
 /** Deeply nested input is echoed only so far: the 422 body must stay serialisable. */

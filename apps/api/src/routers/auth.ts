@@ -8,7 +8,11 @@ const tags = ['auth'];
 
 export const authRouter = router({
   register: credentialsProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/register', tags, summary: 'Register new user' }, successStatus: 201, errorStatuses: [409] })
+    .meta({
+      openapi: { method: 'POST', path: '/auth/register', tags, summary: 'Register new user' },
+      successStatus: 201,
+      errorStatuses: [409],
+    })
     .input(UserCreate)
     .output(UserRead)
     .mutation(({ ctx, input }) => ctx.services.users.register(input)),
@@ -29,7 +33,11 @@ export const authRouter = router({
     .output(Token)
     .mutation(({ ctx, input }) => ctx.services.auth.login(input, clientInfo(ctx))),
   refresh: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/refresh', tags, summary: 'Refresh access token' }, errorStatuses: [401], noStore: true })
+    .meta({
+      openapi: { method: 'POST', path: '/auth/refresh', tags, summary: 'Refresh access token' },
+      errorStatuses: [401],
+      noStore: true,
+    })
     .input(RefreshTokenRequest)
     .output(Token)
     .mutation(({ ctx, input }) => ctx.services.auth.refresh(input.refresh_token, clientInfo(ctx))),

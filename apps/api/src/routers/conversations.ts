@@ -25,7 +25,10 @@ export const conversationsRouter = router({
     .output(ConversationList)
     .query(({ ctx, input }) => ctx.services.conversations.list(ctx.user.id, input)),
   create: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/conversations', tags, summary: 'Create conversation', description: 'The body may be absent.' }, successStatus: 201 })
+    .meta({
+      openapi: { method: 'POST', path: '/conversations', tags, summary: 'Create conversation', description: 'The body may be absent.' },
+      successStatus: 201,
+    })
     .input(ConversationCreateInput)
     .output(ConversationRead)
     .mutation(({ ctx, input }) => ctx.services.conversations.create(ctx.user.id, input)),
@@ -48,7 +51,9 @@ export const conversationsRouter = router({
     .meta({ openapi: { method: 'PATCH', path: byId, tags, summary: 'Update conversation' } })
     .input(ConversationUpdateInput)
     .output(ConversationRead)
-    .mutation(({ ctx, input: { conversation_id, ...changes } }) => ctx.services.conversations.update(ctx.user.id, conversation_id, changes)),
+    .mutation(({ ctx, input: { conversation_id, ...changes } }) =>
+      ctx.services.conversations.update(ctx.user.id, conversation_id, changes),
+    ),
   delete: authedProcedure
     .meta({ openapi: { method: 'DELETE', path: byId, tags, summary: 'Delete conversation (with its messages)' }, successStatus: 204 })
     .input(ConversationIdParam)
@@ -68,5 +73,7 @@ export const conversationsRouter = router({
     .meta({ openapi: { method: 'POST', path: `${byId}/messages`, tags, summary: 'Add message' }, successStatus: 201 })
     .input(MessageCreateInput)
     .output(MessageRead)
-    .mutation(({ ctx, input: { conversation_id, ...message } }) => ctx.services.conversations.addMessage(ctx.user.id, conversation_id, message)),
+    .mutation(({ ctx, input: { conversation_id, ...message } }) =>
+      ctx.services.conversations.addMessage(ctx.user.id, conversation_id, message),
+    ),
 });

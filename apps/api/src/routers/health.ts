@@ -2,17 +2,22 @@ import { z } from 'zod';
 import { HealthStatus, LiveStatus, ReadyStatus } from '@personal-automations/contracts';
 import { probeProcedure, router, type Meta } from '../trpc/trpc.ts';
 
-const readiness = (meta: Meta) => probeProcedure
-  .meta(meta)
-  .input(z.void())
-  .output(ReadyStatus)
-  .query(async ({ ctx }) => {
-    const status = await ctx.services.health.ready();
-    if (status.status !== 'ready') ctx.response.status = 503;
-    return status;
-  });
+const readiness = (meta: Meta) =>
+  probeProcedure
+    .meta(meta)
+    .input(z.void())
+    .output(ReadyStatus)
+    .query(async ({ ctx }) => {
+      const status = await ctx.services.health.ready();
+      if (status.status !== 'ready') ctx.response.status = 503;
+      return status;
+    });
 
-const readyDoc = { tags: ['health'], summary: 'Readiness probe', description: 'Checks PostgreSQL (SELECT 1) and Redis (PING); 503 with the failing check named.' };
+const readyDoc = {
+  tags: ['health'],
+  summary: 'Readiness probe',
+  description: 'Checks PostgreSQL (SELECT 1) and Redis (PING); 503 with the failing check named.',
+};
 
 export const healthRouter = router({
   check: probeProcedure

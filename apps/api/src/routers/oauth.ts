@@ -13,7 +13,13 @@ const FLOW_MAX_AGE_SECONDS = 600;
 
 /** The cookie that carries `state.codeVerifier` (both base64url, so the dot is unambiguous). */
 function flowCookie(ctx: Context, value: string, maxAgeSeconds: number): string {
-  const attributes = [`${FLOW_COOKIE}=${value}`, `Path=${ctx.settings.API_V1_STR}/oauth`, `Max-Age=${maxAgeSeconds}`, 'HttpOnly', 'SameSite=Lax'];
+  const attributes = [
+    `${FLOW_COOKIE}=${value}`,
+    `Path=${ctx.settings.API_V1_STR}/oauth`,
+    `Max-Age=${maxAgeSeconds}`,
+    'HttpOnly',
+    'SameSite=Lax',
+  ];
   if (ctx.settings.isProduction) attributes.push('Secure');
   return attributes.join('; ');
 }
@@ -47,7 +53,8 @@ export const oauthRouter = router({
         path: '/oauth/google/login',
         tags,
         summary: 'Login with Google',
-        description: "302 to Google's consent page with state and PKCE (S256); to the frontend's login page with `error` when Google OAuth is not configured.",
+        description:
+          "302 to Google's consent page with state and PKCE (S256); to the frontend's login page with `error` when Google OAuth is not configured.",
       },
       successStatus: 302,
       noStore: true,

@@ -12,10 +12,21 @@ export const usersRouter = router({
     .output(UserRead)
     .query(({ ctx }) => toUserRead(ctx.user)),
   updateMe: authedProcedure
-    .meta({ openapi: { method: 'PATCH', path: '/users/me', tags, summary: 'Update current user', description: '`role` is applied only for admins.' }, errorStatuses: [409] })
+    .meta({
+      openapi: {
+        method: 'PATCH',
+        path: '/users/me',
+        tags,
+        summary: 'Update current user',
+        description: '`role` is applied only for admins.',
+      },
+      errorStatuses: [409],
+    })
     .input(UserUpdate)
     .output(UserRead)
-    .mutation(({ ctx, input }) => ctx.services.users.update(ctx.user.id, input, { asAdmin: ctx.user.role === 'admin', callerSessionId: ctx.sessionId })),
+    .mutation(({ ctx, input }) =>
+      ctx.services.users.update(ctx.user.id, input, { asAdmin: ctx.user.role === 'admin', callerSessionId: ctx.sessionId }),
+    ),
   list: adminProcedure
     .meta({ openapi: { method: 'GET', path: '/users', tags, summary: 'List users (admin)' } })
     .input(UserListQuery)
@@ -30,7 +41,9 @@ export const usersRouter = router({
     .meta({ openapi: { method: 'PATCH', path: '/users/{user_id}', tags, summary: 'Update user (admin)' }, errorStatuses: [409] })
     .input(UserUpdateInput)
     .output(UserRead)
-    .mutation(({ ctx, input: { user_id, ...changes } }) => ctx.services.users.update(user_id, changes, { asAdmin: true, callerSessionId: ctx.sessionId })),
+    .mutation(({ ctx, input: { user_id, ...changes } }) =>
+      ctx.services.users.update(user_id, changes, { asAdmin: true, callerSessionId: ctx.sessionId }),
+    ),
   delete: adminProcedure
     .meta({ openapi: { method: 'DELETE', path: '/users/{user_id}', tags, summary: 'Delete user (admin)' }, successStatus: 204 })
     .input(UserIdParam)

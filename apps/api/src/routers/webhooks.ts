@@ -23,7 +23,11 @@ export const webhooksRouter = router({
     .output(WebhookList)
     .query(({ ctx, input }) => ctx.services.webhooks.list(ctx.user.id, input)),
   create: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/webhooks', tags, summary: 'Create webhook (the secret is not returned)' }, successStatus: 201, errorStatuses: [422] })
+    .meta({
+      openapi: { method: 'POST', path: '/webhooks', tags, summary: 'Create webhook (the secret is not returned)' },
+      successStatus: 201,
+      errorStatuses: [422],
+    })
     .input(WebhookCreate)
     .output(WebhookRead)
     .mutation(({ ctx, input }) => ctx.services.webhooks.create(ctx.user.id, input, ctx.log)),
@@ -38,7 +42,10 @@ export const webhooksRouter = router({
     .output(WebhookRead)
     .mutation(({ ctx, input: { webhook_id, ...changes } }) => ctx.services.webhooks.update(ctx.user.id, webhook_id, changes, ctx.log)),
   delete: authedProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/webhooks/{webhook_id}', tags, summary: 'Delete webhook and its deliveries' }, successStatus: 204 })
+    .meta({
+      openapi: { method: 'DELETE', path: '/webhooks/{webhook_id}', tags, summary: 'Delete webhook and its deliveries' },
+      successStatus: 204,
+    })
     .input(WebhookIdParam)
     .output(z.void())
     .mutation(({ ctx, input }) => ctx.services.webhooks.delete(ctx.user.id, input.webhook_id)),
@@ -48,7 +55,10 @@ export const webhooksRouter = router({
     .output(WebhookTestResult)
     .mutation(({ ctx, input }) => ctx.services.webhooks.test(ctx.user.id, input.webhook_id, ctx.log)),
   regenerateSecret: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/webhooks/{webhook_id}/regenerate-secret', tags, summary: 'Replace and return the signing secret' }, noStore: true })
+    .meta({
+      openapi: { method: 'POST', path: '/webhooks/{webhook_id}/regenerate-secret', tags, summary: 'Replace and return the signing secret' },
+      noStore: true,
+    })
     .input(WebhookIdParam)
     .output(WebhookSecret)
     .mutation(({ ctx, input }) => ctx.services.webhooks.regenerateSecret(ctx.user.id, input.webhook_id)),

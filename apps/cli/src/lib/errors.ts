@@ -28,7 +28,12 @@ export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return !!value && !['0', 'false', 'no', 'off'].includes(value);
 }
 
-const lastLine = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
+const lastLine = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .at(-1) ?? '';
 
 /** The one line to print for `error`, and the exit code. */
 export function describeError(error: unknown): { message: string; exitCode: number } {
@@ -55,7 +60,10 @@ function usageError(message: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !/^The following errors? occurred:?$/.test(l) && !/^See more help with --help$/.test(l));
-  return `Error: ${problems.join('; ').replace(/:; /g, ': ').replace(/\s{2,}/g, ' ')} (see --help)`;
+  return `Error: ${problems
+    .join('; ')
+    .replace(/:; /g, ': ')
+    .replace(/\s{2,}/g, ' ')} (see --help)`;
 }
 
 /** "Cannot reach the database server at host:port" and the like, from Prisma or pg errors. */

@@ -10,7 +10,8 @@ import { CliError, debugEnabled } from './errors.ts';
 const loadMigrations = () => import('@personal-automations/db/migrations');
 
 /** The db package's Prisma config: every run uses it, only the migrations folder may be swapped. */
-const prismaConfigPath = () => path.resolve(path.dirname(fileURLToPath(import.meta.resolve('@personal-automations/db/migrations'))), '..', 'prisma.config.ts');
+const prismaConfigPath = () =>
+  path.resolve(path.dirname(fileURLToPath(import.meta.resolve('@personal-automations/db/migrations'))), '..', 'prisma.config.ts');
 
 /** The exact name, or the only name that starts with `revision` (e.g. its timestamp). */
 export function resolveRevision(names: string[], revision: string): string {
@@ -25,8 +26,14 @@ export function resolveRevision(names: string[], revision: string): string {
 function prismaFailure(what: string, result: PrismaResult): CliError {
   const output = `${result.stdout}\n${result.stderr}`;
   if (debugEnabled()) return new CliError(`Error: ${what} failed:\n${output.trim()}`);
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
-  const start = Math.max(0, lines.findIndex((l) => /^Error\b/.test(l)));
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const start = Math.max(
+    0,
+    lines.findIndex((l) => /^Error\b/.test(l)),
+  );
   return new CliError(`Error: ${what} failed: ${lines.slice(start, start + 6).join(' ') || `exit code ${result.code}`}`);
 }
 

@@ -5,7 +5,11 @@ export function formatTable<T extends Record<string, unknown>>(rows: T[], column
   const headers = columns.map((c) => (c.header ?? c.key).toUpperCase());
   const cells = rows.map((row) => columns.map((c) => String(row[c.key] ?? '')));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 

@@ -54,7 +54,10 @@ export class Prompter {
   async input(message: string, options: { default?: string; check?: Check } = {}): Promise<string> {
     if (this.interactive) {
       const { input } = await import('@inquirer/prompts');
-      return input({ message, default: options.default, required: options.default === undefined, validate: asValidate(options.check) }, { output: process.stderr });
+      return input(
+        { message, default: options.default, required: options.default === undefined, validate: asValidate(options.check) },
+        { output: process.stderr },
+      );
     }
     return this.answer(message, options);
   }
@@ -94,7 +97,11 @@ export class Prompter {
       return confirm({ message, default: defaultValue }, { output: process.stderr });
     }
     const check: Check = (v) => (/^(y|yes|n|no)$/i.test(v) ? null : 'answer y or n');
-    const answer = await this.answer(`${message} [${defaultValue ? 'Y/n' : 'y/N'}]`, { default: defaultValue ? 'y' : 'n', check, showDefault: false });
+    const answer = await this.answer(`${message} [${defaultValue ? 'Y/n' : 'y/N'}]`, {
+      default: defaultValue ? 'y' : 'n',
+      check,
+      showDefault: false,
+    });
     return /^y/i.test(answer);
   }
 
@@ -106,7 +113,11 @@ export class Prompter {
   /** The next stdin line as the answer: empty takes the default, a bad answer is an error. */
   private async answer(
     message: string,
-    { default: defaultValue, check, showDefault = true }: { default?: string | undefined; check?: Check | undefined; showDefault?: boolean },
+    {
+      default: defaultValue,
+      check,
+      showDefault = true,
+    }: { default?: string | undefined; check?: Check | undefined; showDefault?: boolean },
   ): Promise<string> {
     process.stderr.write(`${message}${defaultValue === undefined || !showDefault ? '' : ` [${defaultValue}]`}: `);
     this.lines ??= new LineReader();
@@ -114,7 +125,9 @@ export class Prompter {
     process.stderr.write('\n');
     const value = line?.trim() ? line : defaultValue;
     if (value === undefined) {
-      throw new CliError(line === null ? `Error: no answer for "${message}" (standard input is closed)` : `Error: "${message}" needs an answer`);
+      throw new CliError(
+        line === null ? `Error: no answer for "${message}" (standard input is closed)` : `Error: "${message}" needs an answer`,
+      );
     }
     const problem = check?.(value);
     if (problem) throw new CliError(`Error: ${problem}`);

@@ -7,7 +7,12 @@ import { CliError } from './errors.ts';
 
 export type Route = RouteEntry;
 
-const lastLine = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
+const lastLine = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .at(-1) ?? '';
 
 /** The HTTP routes (REST named after their procedures), the tRPC procedures and the WebSocket, as the API lists them. */
 export async function listRoutes(): Promise<Route[]> {

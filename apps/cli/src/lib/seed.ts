@@ -10,7 +10,20 @@ export type SeedResult = { users: number; items: number };
 export const SEED_PASSWORD = 'password123';
 
 const FIRST_NAMES = ['Ada', 'Alan', 'Barbara', 'Claude', 'Donald', 'Edsger', 'Frances', 'Grace', 'Ken', 'Margaret', 'Niklaus', 'Radia'];
-const LAST_NAMES = ['Allen', 'Dijkstra', 'Hamilton', 'Hopper', 'Knuth', 'Liskov', 'Lovelace', 'Perlman', 'Ritchie', 'Shannon', 'Turing', 'Wirth'];
+const LAST_NAMES = [
+  'Allen',
+  'Dijkstra',
+  'Hamilton',
+  'Hopper',
+  'Knuth',
+  'Liskov',
+  'Lovelace',
+  'Perlman',
+  'Ritchie',
+  'Shannon',
+  'Turing',
+  'Wirth',
+];
 const WORDS = ['alpha', 'bravo', 'copper', 'delta', 'ember', 'falcon', 'garnet', 'harbor', 'indigo', 'juniper', 'kestrel', 'lumen'];
 
 const pick = <T>(list: readonly T[]): T => list[randomInt(list.length)]!;
@@ -52,7 +65,10 @@ export async function seed({ db, services }: ServiceContext, options: SeedOption
     if (!options.clear && (await db.item.count()) > 0) log('Items already exist. Use --clear to replace them.');
     else {
       result.items = await repeat('Creating items', options.count, async () => {
-        const item = await services.items.create({ title: `${pick(WORDS)} ${pick(WORDS)} ${letters(4)}`, description: `Sample item: ${pick(WORDS)}.` });
+        const item = await services.items.create({
+          title: `${pick(WORDS)} ${pick(WORDS)} ${letters(4)}`,
+          description: `Sample item: ${pick(WORDS)}.`,
+        });
         if (randomInt(4) === 0) await services.items.update(item.id, { is_active: false }); // 3 in 4 stay active
       });
     }

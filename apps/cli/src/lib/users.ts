@@ -42,7 +42,15 @@ export async function createUser(ctx: ServiceContext, prompts: Prompter, given: 
   // before asking for a password: a taken email (or an unreachable database) is known now
   if (await ctx.services.users.findByEmail(email)) throw new CliError(`User already exists: ${email}`);
   const password = givenPassword ?? parseOrFail(Password, await prompts.newPassword(checkWith(Password, 'password')), 'password');
-  const role = given.role ?? (asksRole ? await prompts.select('Role', ROLES.map((r) => ({ name: r, value: r })), 'user') : 'user');
+  const role =
+    given.role ??
+    (asksRole
+      ? await prompts.select(
+          'Role',
+          ROLES.map((r) => ({ name: r, value: r })),
+          'user',
+        )
+      : 'user');
   try {
     return await ctx.services.users.register({ email, password }, { role, isSuperuser: given.superuser });
   } catch (error) {

@@ -6,7 +6,11 @@ import type { Stoppable } from '@personal-automations/jobs';
  * first: a signal that comes while starting (or right after "running" is printed) still stops
  * the service cleanly instead of killing the process.
  */
-export async function runUntilSignal(start: () => Promise<Stoppable>, onStarted: () => void, onStopping: (signal: string) => void): Promise<void> {
+export async function runUntilSignal(
+  start: () => Promise<Stoppable>,
+  onStarted: () => void,
+  onStopping: (signal: string) => void,
+): Promise<void> {
   const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));

@@ -35,9 +35,11 @@ export function migrationChecksum(sql: Buffer | string): string {
  */
 export async function applyPendingMigrations(db: PGlite, log: (message: string) => void): Promise<string[]> {
   await db.exec(CREATE_MIGRATIONS_TABLE);
-  const history = (await db.query<HistoryRow>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"')).rows;
+  const history = (await db.query<HistoryRow>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"'))
+    .rows;
   const failed = history.find((row) => row.finished_at === null && row.rolled_back_at === null);
-  if (failed) throw new Error(`Migration ${failed.migration_name} failed earlier and is not rolled back; resolve it with prisma migrate resolve`);
+  if (failed)
+    throw new Error(`Migration ${failed.migration_name} failed earlier and is not rolled back; resolve it with prisma migrate resolve`);
   const done = new Map(history.filter((row) => row.rolled_back_at === null).map((row) => [row.migration_name, row.checksum]));
 
   const applied: string[] = [];
@@ -51,7 +53,11 @@ export async function applyPendingMigrations(db: PGlite, log: (message: string) 
     }
     await db.transaction(async (tx) => {
       const id = randomUUID();
-      await tx.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, clock_timestamp())`, [id, checksum, name]);
+      await tx.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, clock_timestamp())`, [
+        id,
+        checksum,
+        name,
+      ]);
       await tx.exec(file.toString('utf8'));
       await tx.query(`UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1`, [id]);
     });

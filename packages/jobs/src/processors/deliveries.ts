@@ -1,6 +1,13 @@
 // Runs one attempt of a webhook delivery. A failed attempt throws, so the job backend retries it
 // with the worker's backoff until WEBHOOK_MAX_ATTEMPTS; a URL refused by the SSRF guard is not retried.
-import { PermanentJobError, type AttemptResult, type DeliveryJobData, type DeliveryService, type RunningJob, type WebhookLogger } from '@personal-automations/services';
+import {
+  PermanentJobError,
+  type AttemptResult,
+  type DeliveryJobData,
+  type DeliveryService,
+  type RunningJob,
+  type WebhookLogger,
+} from '@personal-automations/services';
 
 /** `log` gets what a failed attempt's fixed `error_message` leaves out (addresses, system error text). */
 export function deliveryProcessor(deliveries: DeliveryService, log: WebhookLogger) {

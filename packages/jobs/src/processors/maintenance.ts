@@ -1,7 +1,14 @@
 // The scheduler's periodic jobs.
 import type { Logger } from 'pino';
 import type { Settings } from '@personal-automations/config';
-import { MAINTENANCE_JOBS, PermanentJobError, type DeliveryPrune, type RunningJob, type MaintenanceService, type SessionCleanup } from '@personal-automations/services';
+import {
+  MAINTENANCE_JOBS,
+  PermanentJobError,
+  type DeliveryPrune,
+  type RunningJob,
+  type MaintenanceService,
+  type SessionCleanup,
+} from '@personal-automations/services';
 
 export function maintenanceProcessor(maintenance: MaintenanceService, settings: Settings, logger: Logger) {
   return async (job: RunningJob<unknown>): Promise<SessionCleanup | DeliveryPrune> => {

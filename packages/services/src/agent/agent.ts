@@ -125,14 +125,26 @@ export class Agent {
   }
 
   /** Announces every call, then runs them one by one, reporting each result and adding it to the conversation. */
-  private async callTools(calls: ModelToolCall[], messages: ModelMessage[], { emit, signal, userId }: AgentRunInput): Promise<ToolCallRecord[]> {
+  private async callTools(
+    calls: ModelToolCall[],
+    messages: ModelMessage[],
+    { emit, signal, userId }: AgentRunInput,
+  ): Promise<ToolCallRecord[]> {
     for (const call of calls) emit({ type: 'tool_call', data: { tool_name: call.name, args: call.args, tool_call_id: call.id } });
     const records: ToolCallRecord[] = [];
     for (const call of calls) {
       const startedAt = new Date();
       const outcome = await this.tools.run(call.name, call.args, { userId, signal });
       signal.throwIfAborted();
-      records.push({ toolCallId: call.id, toolName: call.name, args: outcome.args, result: outcome.result, status: outcome.status, startedAt, completedAt: new Date() });
+      records.push({
+        toolCallId: call.id,
+        toolName: call.name,
+        args: outcome.args,
+        result: outcome.result,
+        status: outcome.status,
+        startedAt,
+        completedAt: new Date(),
+      });
       emit({ type: 'tool_result', data: { tool_call_id: call.id, content: outcome.result } });
       messages.push({ role: 'tool', toolCallId: call.id, content: outcome.result });
     }

@@ -175,7 +175,11 @@ export class AgentConnection {
     try {
       if (!(await this.admitTurn())) return;
       signal.throwIfAborted();
-      if (frame.history) this.history = boundHistory(frame.history.map(({ role, content }) => ({ role, content })), limits.history);
+      if (frame.history)
+        this.history = boundHistory(
+          frame.history.map(({ role, content }) => ({ role, content })),
+          limits.history,
+        );
       const conversationId = await this.resolveConversation(frame.conversation_id, prompt, emit);
       signal.throwIfAborted(); // cancelled before it started: nothing of the turn is saved
       emit({ type: 'user_prompt', data: { content: prompt } });
@@ -186,10 +190,18 @@ export class AgentConnection {
       turn.cancellable = false;
       if (conversationId) {
         await this.bestEffort('save the assistant message', () =>
-          conversations.saveAssistantTurn(conversationId, { content: result.output, modelName: agent.model.name, tokensUsed: result.tokensUsed, toolCalls: result.toolCalls }),
+          conversations.saveAssistantTurn(conversationId, {
+            content: result.output,
+            modelName: agent.model.name,
+            tokensUsed: result.tokensUsed,
+            toolCalls: result.toolCalls,
+          }),
         );
       }
-      this.history = boundHistory([...this.history, { role: 'user', content: prompt }, { role: 'assistant', content: result.output }], limits.history);
+      this.history = boundHistory(
+        [...this.history, { role: 'user', content: prompt }, { role: 'assistant', content: result.output }],
+        limits.history,
+      );
       emit({ type: 'complete', data: { conversation_id: conversationId } });
     } catch (error) {
       if (!signal.aborted) this.send(toErrorEvent(error, this.log));

@@ -25,7 +25,10 @@ export interface ChatModel {
   stream(messages: ModelMessage[], tools: ToolDefinition[], signal: AbortSignal): AsyncIterable<ModelChunk>;
 }
 
-export type OpenAIModelConfig = Pick<Settings, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AI_MODEL' | 'AI_TEMPERATURE' | 'AGENT_MAX_OUTPUT_TOKENS'>;
+export type OpenAIModelConfig = Pick<
+  Settings,
+  'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AI_MODEL' | 'AI_TEMPERATURE' | 'AGENT_MAX_OUTPUT_TOKENS'
+>;
 
 /** Chat completions (streaming) on OpenAI or any OpenAI-compatible server. */
 export class OpenAIChatModel implements ChatModel {
@@ -102,7 +105,11 @@ function toOpenAIMessage(message: ModelMessage): OpenAI.Chat.ChatCompletionMessa
       return {
         role: 'assistant',
         content: message.content || null,
-        tool_calls: message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.args } })),
+        tool_calls: message.toolCalls.map((call) => ({
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: call.args },
+        })),
       };
     default:
       return { role: message.role, content: message.content };

@@ -1,12 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import {
-  ArcticFetchError,
-  CodeChallengeMethod,
-  generateCodeVerifier,
-  generateState,
-  OAuth2Client,
-  OAuth2RequestError,
-} from 'arctic';
+import { ArcticFetchError, CodeChallengeMethod, generateCodeVerifier, generateState, OAuth2Client, OAuth2RequestError } from 'arctic';
 import type { Settings } from '@personal-automations/config';
 import { AppError } from '../errors.ts';
 import { AccountExistsError, type UserService } from '../users.ts';
@@ -14,7 +7,13 @@ import type { ClientInfo, SessionService } from './sessions.ts';
 
 export type GoogleOAuthConfig = Pick<
   Settings,
-  'GOOGLE_CLIENT_ID' | 'GOOGLE_CLIENT_SECRET' | 'GOOGLE_REDIRECT_URI' | 'GOOGLE_AUTH_URL' | 'GOOGLE_TOKEN_URL' | 'GOOGLE_USERINFO_URL' | 'FRONTEND_URL'
+  | 'GOOGLE_CLIENT_ID'
+  | 'GOOGLE_CLIENT_SECRET'
+  | 'GOOGLE_REDIRECT_URI'
+  | 'GOOGLE_AUTH_URL'
+  | 'GOOGLE_TOKEN_URL'
+  | 'GOOGLE_USERINFO_URL'
+  | 'FRONTEND_URL'
 >;
 
 /** What the login step hands the browser to keep until the callback (state and PKCE verifier). */
@@ -71,7 +70,13 @@ export class GoogleOAuthService {
   authorizationUrl(): OAuthStart {
     if (!this.isConfigured) return { location: this.failureUrl('Google OAuth is not configured') };
     const flow = { state: generateState(), codeVerifier: generateCodeVerifier() };
-    const url = this.client.createAuthorizationURLWithPKCE(this.config.GOOGLE_AUTH_URL, flow.state, CodeChallengeMethod.S256, flow.codeVerifier, SCOPES);
+    const url = this.client.createAuthorizationURLWithPKCE(
+      this.config.GOOGLE_AUTH_URL,
+      flow.state,
+      CodeChallengeMethod.S256,
+      flow.codeVerifier,
+      SCOPES,
+    );
     return { location: url.toString(), flow };
   }
 

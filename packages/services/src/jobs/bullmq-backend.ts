@@ -181,7 +181,8 @@ export class BullmqJobBackend implements JobBackend {
       lastError = '';
     });
     worker.on('failed', (job, error) => {
-      if (job && !(error instanceof DelayedError)) options.onFailed?.({ id: job.id!, name: job.name, attemptsMade: job.attemptsMade }, error);
+      if (job && !(error instanceof DelayedError))
+        options.onFailed?.({ id: job.id!, name: job.name, attemptsMade: job.attemptsMade }, error);
     });
     worker.on('completed', (job) => options.onCompleted?.({ id: job.id!, name: job.name, attemptsMade: job.attemptsMade }));
     return new BullmqWorker(worker);
@@ -192,13 +193,20 @@ export class BullmqJobBackend implements JobBackend {
     const queue = new Queue(queueName, { connection: queueConnection(this.options.url), prefix: this.options.prefix });
     queue.on('error', () => {});
     this.schedulerQueues.push(queue);
-    await queue.upsertJobScheduler(jobName, { every: everyMs }, { name: jobName, opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } } });
+    await queue.upsertJobScheduler(
+      jobName,
+      { every: everyMs },
+      { name: jobName, opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } } },
+    );
   }
 
   async close(): Promise<void> {
     const queues = [...this.queues.values()];
     this.queues.clear();
-    await Promise.all([...queues.map((queue) => queue.close()), ...this.schedulerQueues.splice(0).map((queue) => queue.close().catch(() => {}))]);
+    await Promise.all([
+      ...queues.map((queue) => queue.close()),
+      ...this.schedulerQueues.splice(0).map((queue) => queue.close().catch(() => {})),
+    ]);
     this.producer?.disconnect();
     this.producer = undefined;
   }

@@ -39,7 +39,10 @@ export class MaintenanceService {
   /** How many rows `deleteStale(cutoff)` would remove now. */
   async countStale(cutoff: Date, now = new Date()): Promise<StaleCounts> {
     const where = staleRows(cutoff, now);
-    const [sessions, deliveries] = await Promise.all([this.db.session.count({ where: where.sessions }), this.db.webhookDelivery.count({ where: where.deliveries })]);
+    const [sessions, deliveries] = await Promise.all([
+      this.db.session.count({ where: where.sessions }),
+      this.db.webhookDelivery.count({ where: where.deliveries }),
+    ]);
     return { sessions, deliveries };
   }
 

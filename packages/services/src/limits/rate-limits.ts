@@ -61,7 +61,12 @@ export class RateLimits {
         ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, rejectIfRedisNotReady: true })
         : new RateLimiterMemory({ keyPrefix, points, duration });
     };
-    this.limiters = { default: limiterOf('default'), auth: limiterOf('auth'), loginFailures: limiterOf('loginFailures'), agentTurns: limiterOf('agentTurns') };
+    this.limiters = {
+      default: limiterOf('default'),
+      auth: limiterOf('auth'),
+      loginFailures: limiterOf('loginFailures'),
+      agentTurns: limiterOf('agentTurns'),
+    };
   }
 
   /** Takes `points` from `key`'s budget (one Redis round trip); over budget when the window's count passes the maximum. */
@@ -84,6 +89,13 @@ export class RateLimits {
   }
 
   private draw(res: RateLimiterRes, allowed: boolean, limit: number, periodSeconds: number): Draw {
-    return { counted: true, allowed, limit, remaining: res.remainingPoints, resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)), periodSeconds };
+    return {
+      counted: true,
+      allowed,
+      limit,
+      remaining: res.remainingPoints,
+      resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+      periodSeconds,
+    };
   }
 }

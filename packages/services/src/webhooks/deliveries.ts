@@ -81,7 +81,14 @@ export class DeliveryService {
     try {
       row = await this.db.webhookDelivery.upsert({
         where: { id: job.deliveryId },
-        create: { id: job.deliveryId, webhookId: webhook.id, eventType: job.eventType, payload: job.body, attemptCount: 0, createdAt: new Date() },
+        create: {
+          id: job.deliveryId,
+          webhookId: webhook.id,
+          eventType: job.eventType,
+          payload: job.body,
+          attemptCount: 0,
+          createdAt: new Date(),
+        },
         update: {},
       });
     } catch (error) {
@@ -90,7 +97,10 @@ export class DeliveryService {
     }
     if (row.success) return { status: 'skipped', reason: 'already delivered' };
 
-    const outcome = await this.sender.send({ url: webhook.url, secret: webhook.secret, eventType: row.eventType, body: row.payload, messageId: row.id }, log);
+    const outcome = await this.sender.send(
+      { url: webhook.url, secret: webhook.secret, eventType: row.eventType, body: row.payload, messageId: row.id },
+      log,
+    );
     try {
       await this.db.webhookDelivery.update({ where: { id: row.id }, data: { ...attemptColumns(outcome), attemptCount: { increment: 1 } } });
     } catch (error) {

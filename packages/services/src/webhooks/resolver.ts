@@ -68,7 +68,9 @@ export class HostResolver {
     // What answered counts even when the other family did not: the connection only goes to checked addresses.
     const addresses = settled.flatMap(({ outcome }) => (outcome && 'addresses' in outcome ? outcome.addresses : []));
     if (addresses.length) return addresses;
-    const codes = settled.map(({ family, outcome }) => `${family === 4 ? 'A' : 'AAAA'} ${outcome && 'code' in outcome ? outcome.code : 'no answer'}`);
+    const codes = settled.map(
+      ({ family, outcome }) => `${family === 4 ? 'A' : 'AAAA'} ${outcome && 'code' in outcome ? outcome.code : 'no answer'}`,
+    );
     const timedOut = settled.some(({ outcome }) => !outcome || ('code' in outcome && outcome.code === 'ETIMEOUT'));
     throw new HostResolutionError(host, timedOut, codes.join(', '));
   }

@@ -45,8 +45,18 @@ function loggedBody(bytes: Buffer): string {
 
 /** No response came: the owner gets the fixed reason, the server log the details. */
 function failure(delivery: OutgoingDelivery, error: unknown, log: WebhookLogger, reason = publicReason(error)): AttemptOutcome {
-  log.warn({ deliveryId: delivery.messageId, event: delivery.eventType, detail: logDetail(error) }, `webhook delivery attempt failed: ${reason}`);
-  return { success: false, statusCode: null, responseBody: null, error: reason, refused: error instanceof BlockedAddressError, respondedAt: null };
+  log.warn(
+    { deliveryId: delivery.messageId, event: delivery.eventType, detail: logDetail(error) },
+    `webhook delivery attempt failed: ${reason}`,
+  );
+  return {
+    success: false,
+    statusCode: null,
+    responseBody: null,
+    error: reason,
+    refused: error instanceof BlockedAddressError,
+    respondedAt: null,
+  };
 }
 
 export class WebhookSender {

@@ -109,7 +109,9 @@ export class WebhookService {
     await this.db.$transaction(async (tx) => {
       // The row lock makes a worker that is about to log a delivery for this webhook wait (and
       // then find it gone), instead of adding a row between the two deletes.
-      const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM webhooks WHERE id = ${webhookId}::uuid AND user_id = ${userId}::uuid FOR UPDATE`;
+      const locked = await tx.$queryRaw<
+        { id: string }[]
+      >`SELECT id FROM webhooks WHERE id = ${webhookId}::uuid AND user_id = ${userId}::uuid FOR UPDATE`;
       if (!locked.length) throw webhookNotFound();
       await tx.webhookDelivery.deleteMany({ where: { webhookId } });
       await tx.webhook.delete({ where: { id: webhookId } });
@@ -129,7 +131,11 @@ export class WebhookService {
     await this.db.webhookDelivery
       .create({ data: { id, webhookId, eventType: TEST_EVENT, payload: body, attemptCount: 1, createdAt, ...attemptColumns(outcome) } })
       .catch(notFoundIfGone);
-    return { success: outcome.success, status_code: outcome.statusCode, message: outcome.statusCode === null ? (outcome.error ?? 'Delivery failed') : 'Delivered successfully' };
+    return {
+      success: outcome.success,
+      status_code: outcome.statusCode,
+      message: outcome.statusCode === null ? (outcome.error ?? 'Delivery failed') : 'Delivered successfully',
+    };
   }
 
   /** A new secret, which takes effect for every later delivery attempt; the only way to read one. */

@@ -4,8 +4,13 @@ import { dryRunLines, seed, SEED_PASSWORD, type SeedResult } from '../../lib/see
 
 export default class Seed extends BaseCommand {
   static override summary = 'Seed the database with sample users and items';
-  static override description = `Creates --count users (random @example.com emails, password "${SEED_PASSWORD}", role user) and --count items (3 in 4 active). A kind that already has rows is skipped unless --clear, which first deletes every non-superuser and every item.`;
-  static override examples = ['<%= config.bin %> cmd seed --count 100', '<%= config.bin %> cmd seed --clear --no-items', '<%= config.bin %> cmd seed --dry-run'];
+  static override description =
+    `Creates --count users (random @example.com emails, password "${SEED_PASSWORD}", role user) and --count items (3 in 4 active). A kind that already has rows is skipped unless --clear, which first deletes every non-superuser and every item.`;
+  static override examples = [
+    '<%= config.bin %> cmd seed --count 100',
+    '<%= config.bin %> cmd seed --clear --no-items',
+    '<%= config.bin %> cmd seed --dry-run',
+  ];
   static override enableJsonFlag = true;
   static override flags = {
     count: Flags.integer({ char: 'c', default: 10, min: 1, max: 100_000, description: 'records to create per kind' }),

@@ -2,7 +2,12 @@ import { BaseCommand } from '../../lib/base.ts';
 import { migrationState } from '../../lib/migrations.ts';
 import { formatTable } from '../../lib/output.ts';
 
-type HistoryEntry = { revision: string; status: 'applied' | 'pending' | 'applied, not in migrations folder'; current: boolean; head: boolean };
+type HistoryEntry = {
+  revision: string;
+  status: 'applied' | 'pending' | 'applied, not in migrations folder';
+  current: boolean;
+  head: boolean;
+};
 
 export default class DbHistory extends BaseCommand {
   static override description = 'List every migration, oldest first, and whether it is applied';
@@ -19,7 +24,13 @@ export default class DbHistory extends BaseCommand {
     }));
     const marks = (e: HistoryEntry) => [e.head && 'head', e.current && 'current'].filter(Boolean).join(', ');
     if (entries.length === 0) this.log('No migrations.');
-    else this.log(formatTable(entries.map((e) => ({ ...e, marks: marks(e) })), [{ key: 'revision' }, { key: 'status' }, { key: 'marks', header: 'note' }]));
+    else
+      this.log(
+        formatTable(
+          entries.map((e) => ({ ...e, marks: marks(e) })),
+          [{ key: 'revision' }, { key: 'status' }, { key: 'marks', header: 'note' }],
+        ),
+      );
     return entries;
   }
 }

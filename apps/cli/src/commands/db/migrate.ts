@@ -18,9 +18,14 @@ export default class DbMigrate extends BaseCommand {
   async run(): Promise<{ created: string | null }> {
     const { flags } = await this.parse(DbMigrate);
     if (this.settings().database.kind === 'pglite') {
-      this.fail('Error: db migrate needs a PostgreSQL server: it replays the migrations in a temporary shadow database. Set DATABASE_URL (a server where databases can be created) and run it again.');
+      this.fail(
+        'Error: db migrate needs a PostgreSQL server: it replays the migrations in a temporary shadow database. Set DATABASE_URL (a server where databases can be created) and run it again.',
+      );
     }
-    const created = await createMigration(await this.databaseUrl(), flags.message, { schema: flags.schema, migrationsDir: flags['migrations-dir'] });
+    const created = await createMigration(await this.databaseUrl(), flags.message, {
+      schema: flags.schema,
+      migrationsDir: flags['migrations-dir'],
+    });
     if (!created) {
       this.log('No schema changes: no migration created.');
       return { created: null };

@@ -15,7 +15,13 @@ export default class UserList extends BaseCommand {
     const page = await services.users.list({ page: 1, size: LIST_LIMIT });
     if (page.items.length === 0) this.log('No users.');
     else {
-      const rows = page.items.map((u) => ({ id: u.id, email: u.email, role: u.role, active: yesNo(u.is_active), superuser: yesNo(u.is_superuser) }));
+      const rows = page.items.map((u) => ({
+        id: u.id,
+        email: u.email,
+        role: u.role,
+        active: yesNo(u.is_active),
+        superuser: yesNo(u.is_superuser),
+      }));
       this.log(formatTable(rows, [{ key: 'id' }, { key: 'email' }, { key: 'role' }, { key: 'active' }, { key: 'superuser' }]));
       if (page.total > page.items.length) this.log(`(${page.items.length} of ${page.total} users shown)`);
     }

@@ -6,7 +6,12 @@ export default class WorkerRun extends BaseCommand {
   static override summary = 'Run the background worker (webhook deliveries, queued tasks)';
   static override description = 'Processes jobs until SIGTERM or Ctrl+C, then finishes the running ones and exits.';
   static override flags = {
-    concurrency: Flags.integer({ min: 1, max: 1000, aliases: ['workers'], description: 'jobs processed at once [default: WORKER_CONCURRENCY, 5]' }),
+    concurrency: Flags.integer({
+      min: 1,
+      max: 1000,
+      aliases: ['workers'],
+      description: 'jobs processed at once [default: WORKER_CONCURRENCY, 5]',
+    }),
   };
 
   async run(): Promise<void> {

@@ -3,7 +3,8 @@ import { runUntilSignal } from '../../lib/worker.ts';
 
 export default class WorkerScheduler extends BaseCommand {
   static override summary = 'Run the scheduler (periodic jobs: expired-session cleanup, old delivery pruning)';
-  static override description = 'Enqueues the periodic jobs on their schedule until SIGTERM or Ctrl+C. Registration is idempotent, so a second scheduler adds no duplicate jobs.';
+  static override description =
+    'Enqueues the periodic jobs on their schedule until SIGTERM or Ctrl+C. Registration is idempotent, so a second scheduler adds no duplicate jobs.';
 
   async run(): Promise<void> {
     await this.parse(WorkerScheduler);

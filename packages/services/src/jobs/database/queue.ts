@@ -28,7 +28,13 @@ export class DatabaseJobQueue<Data, Result> implements JobQueue<Data, Result, Sq
 
   async addBulk(jobs: NewJob<Data>[], options?: AddBulkOptions<SqlClient>): Promise<void> {
     if (!jobs.length) return;
-    const rows = jobs.map((job) => ({ queue: this.name, id: job.options?.jobId ?? randomUUID(), name: job.name, data: job.data, options: job.options }));
+    const rows = jobs.map((job) => ({
+      queue: this.name,
+      id: job.options?.jobId ?? randomUUID(),
+      name: job.name,
+      data: job.data,
+      options: job.options,
+    }));
     await insertJobs(options?.transaction ?? this.db, rows);
     // Inside a transaction the rows are invisible until it commits: the next poll finds them.
     if (!options?.transaction) this.onAdded();

@@ -54,7 +54,6 @@ export async function selectJob(client: SqlClient, queue: string, id: string): P
 
 export type ClaimedJob = { id: string; name: string; data: unknown; attemptsMade: number; maxAttempts: number };
 
-
 /**
  * Takes up to `limit` due jobs of the queue for `token`: waiting ones whose time has come and
  * active ones whose lease expired (their process died). SKIP LOCKED lets concurrent claims pass

@@ -1,7 +1,15 @@
 // A worker of the database job backend: polls its queue, claims due jobs up to its concurrency in
 // one statement, runs them while renewing their lease, and records each try's outcome.
 import { randomUUID } from 'node:crypto';
-import { defaultBackoffMs, PermanentJobError, type JobProcessor, type JobSummary, type JobWorker, type JobWorkerOptions, type RunningJob } from '../backend.ts';
+import {
+  defaultBackoffMs,
+  PermanentJobError,
+  type JobProcessor,
+  type JobSummary,
+  type JobWorker,
+  type JobWorkerOptions,
+  type RunningJob,
+} from '../backend.ts';
 import {
   claimJobs,
   completeJob,
@@ -56,7 +64,14 @@ export class DatabaseJobWorker<Data, Result> implements JobWorker {
   /** The message of the connection error last reported; '' while the database answers. */
   private lastError = '';
 
-  constructor(db: SqlClient, queue: string, processor: JobProcessor<Data, Result>, options: JobWorkerOptions, timing: PollingOptions, hooks: WorkerHooks) {
+  constructor(
+    db: SqlClient,
+    queue: string,
+    processor: JobProcessor<Data, Result>,
+    options: JobWorkerOptions,
+    timing: PollingOptions,
+    hooks: WorkerHooks,
+  ) {
     this.db = db;
     this.queue = queue;
     this.processor = processor;
