@@ -17,15 +17,15 @@
 //   BENCH_ROUNDS             measured turns per socket, after one warm-up turn (default 3)
 // The database server is the one the settings name; a fresh database pa_bench_<random> is
 // created there and dropped at the end.
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import WebSocket, { type RawData } from 'ws';
 import { buildApp } from '@personal-automations/api';
-import { startFakeOpenAI, FAKE_API_KEY, type FakeOpenAI, type RecordedRequest } from '@personal-automations/testing/fake-openai';
 import { getSettings } from '@personal-automations/config';
-import { childSettings, runServer, serve, type ChildMessage } from './lib/child.ts';
+import { FAKE_API_KEY, type FakeOpenAI, type RecordedRequest, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
+import { type ChildMessage, childSettings, runServer, serve } from './lib/child.ts';
 import { benchDatabase } from './lib/database.ts';
 import { intEnv } from './lib/env.ts';
 

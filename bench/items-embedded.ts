@@ -24,14 +24,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { getSettings, SERVER_VARIABLES } from '@personal-automations/config';
 import { openEmbeddedDatabase } from '@personal-automations/db/embedded';
+import { benchDatabase } from './lib/database.ts';
 import { loadSettingsEnv } from './lib/env.ts';
 import { checkItemsParity, ITEMS_PATH, ITEMS_ROWS, login, seedItems } from './lib/items.ts';
-import { load, problemsOf, runRounds, type Round } from './lib/load.ts';
-import { openDatabaseCpuProbe, type DatabaseCpuProbe } from './lib/pg-cpu.ts';
+import { load, problemsOf, type Round, runRounds } from './lib/load.ts';
+import { type DatabaseCpuProbe, openDatabaseCpuProbe } from './lib/pg-cpu.ts';
 import { fmt, mb, mediansByTarget, ratio, roundLine, table } from './lib/report.ts';
 import { runBenchmark } from './lib/run.ts';
-import { benchDatabase } from './lib/database.ts';
-import { apiChildEnv, startServer, stopChild, usageOf, type Server } from './lib/servers.ts';
+import { apiChildEnv, type Server, startServer, stopChild, usageOf } from './lib/servers.ts';
 
 const TARGETS = ['embedded', 'real', 'real-noredis'] as const;
 type TargetName = (typeof TARGETS)[number];

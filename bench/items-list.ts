@@ -25,13 +25,13 @@
 // database pa_bench_<random> is created there and dropped at the end.
 import os from 'node:os';
 import { getSettings } from '@personal-automations/config';
+import { benchDatabase } from './lib/database.ts';
 import { loadSettingsEnv } from './lib/env.ts';
 import { checkItemsParity, ITEMS_PATH, ITEMS_ROWS, login, seedItems } from './lib/items.ts';
-import { load, problemsOf, runRounds, type Round } from './lib/load.ts';
+import { load, problemsOf, type Round, runRounds } from './lib/load.ts';
 import { fmt, mediansByTarget, ratio, roundLine, table } from './lib/report.ts';
 import { runBenchmark } from './lib/run.ts';
-import { benchDatabase } from './lib/database.ts';
-import { apiChildEnv, startServer, stopChild, type Server, type ServerScript } from './lib/servers.ts';
+import { apiChildEnv, type Server, type ServerScript, startServer, stopChild } from './lib/servers.ts';
 
 // The API's rate limit (RATE_LIMIT_REQUESTS per RATE_LIMIT_PERIOD per user) would answer nearly
 // every request of a load test with 429: the stack runs with the limiter on (its per-request

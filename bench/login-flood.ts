@@ -17,13 +17,13 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { getSettings } from '@personal-automations/config';
+import { benchDatabase } from './lib/database.ts';
 import { intEnv, loadSettingsEnv } from './lib/env.ts';
 import { ITEMS_PATH, login, seedItems } from './lib/items.ts';
 import { load, problemsOf, type Round } from './lib/load.ts';
 import { fmt, ratio, table } from './lib/report.ts';
 import { runBenchmark } from './lib/run.ts';
-import { benchDatabase } from './lib/database.ts';
-import { apiChildEnv, startServer, stopChild, type Server } from './lib/servers.ts';
+import { apiChildEnv, type Server, startServer, stopChild } from './lib/servers.ts';
 
 const OUT_OF_REACH = '1000000000';
 const config = {

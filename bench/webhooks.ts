@@ -13,7 +13,7 @@
 //   BENCH_POLL_MS            the worker's OUTBOX_POLL_INTERVAL_MS (default: the setting's, 250)
 //   BENCH_CONCURRENCY        the worker's WORKER_CONCURRENCY (default: the setting's, 5)
 // A fresh database pa_bench_<random> and queue prefix are created and removed at the end.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

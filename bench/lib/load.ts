@@ -2,7 +2,7 @@
 // latency, the server process's CPU time per request and RSS, and optionally the CPU time of
 // other processes that served it (the PostgreSQL backends, see pg-cpu.ts).
 import autocannon from 'autocannon';
-import { usageOf, type Server } from './servers.ts';
+import { type Server, usageOf } from './servers.ts';
 
 /** Starts counting some processes' CPU time; the returned function gives the microseconds since. */
 export type CpuProbe = { start(): Promise<() => Promise<number>> };

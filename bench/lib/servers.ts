@@ -1,6 +1,6 @@
 // The parent's side of the child servers (bench/servers/*.ts): start one in its own process and
 // wait for its port, ask it for its CPU time and memory over IPC, stop it.
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from '@personal-automations/config';

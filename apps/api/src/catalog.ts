@@ -2,7 +2,7 @@
 // plugin, the REST routes, the error handlers and the OpenAPI document all use these.
 import { buildOperations, type RestOperation } from './rest/operations.ts';
 import { appRouter } from './routers/index.ts';
-import { procedureTable, type ProcedureEntry } from './trpc/procedure-table.ts';
+import { type ProcedureEntry, procedureTable } from './trpc/procedure-table.ts';
 
 let procedures: ReadonlyMap<string, ProcedureEntry> | undefined;
 let operations: RestOperation[] | undefined;

@@ -10,11 +10,11 @@ import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { FastifyBaseLogger, FastifyError, FastifyReply } from 'fastify';
 import {
   AppError,
+  type DatabaseOutage,
+  type ErrorCode,
   NotAuthenticatedError,
   RateLimitError,
   ServiceUnavailableError,
-  type DatabaseOutage,
-  type ErrorCode,
 } from '@personal-automations/services';
 import { allowedMethods, type RestOperation } from './rest/operations.ts';
 import { boundedInput, inputIssuesOf, issueToValidationError } from './rest/validation.ts';

@@ -1,6 +1,6 @@
 // Starts the API server: validated settings, then listen on HOST:PORT; SIGTERM/SIGINT stop
 // accepting connections, let in-flight requests finish and close the pools.
-import { getSettings, SettingsError, type Settings } from '@personal-automations/config';
+import { getSettings, type Settings, SettingsError } from '@personal-automations/config';
 import { EmbeddedDatabaseInUseError } from '@personal-automations/db';
 import { buildApp } from './app.ts';
 

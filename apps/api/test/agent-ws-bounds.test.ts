@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_API_KEY, startFakeOpenAI, type ChatMessage } from '@personal-automations/testing/fake-openai';
+import { type ChatMessage, FAKE_API_KEY, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
 import { buildApp } from '../src/app.ts';
 import { AgentSocket, type Closed } from './agent-socket.ts';
-import { signUp, testSettings, useTestApp, type SignedUp, type TestApp } from './helpers.ts';
+import { type SignedUp, signUp, type TestApp, testSettings, useTestApp } from './helpers.ts';
 
 const fake = await startFakeOpenAI();
 afterAll(() => fake.close());

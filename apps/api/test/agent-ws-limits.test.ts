@@ -10,7 +10,7 @@ import type { AgentEvent } from '@personal-automations/contracts';
 import { FAKE_API_KEY, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
 import { buildApp } from '../src/app.ts';
 import { AgentSocket, type Closed } from './agent-socket.ts';
-import { embedded, signUp, testSettings, useTestApp, type SignedUp, type TestApp } from './helpers.ts';
+import { embedded, type SignedUp, signUp, type TestApp, testSettings, useTestApp } from './helpers.ts';
 import { dropProjectKeys } from './rate-limit-support.ts';
 
 const fake = await startFakeOpenAI();

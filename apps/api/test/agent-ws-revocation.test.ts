@@ -2,8 +2,9 @@
 // it with 4001 within 1 s, on whichever API process holds it; so does the expiry of its access
 // token; and every turn re-checks the session before anything of it is saved. A refresh rotates
 // a session without revoking it and leaves the socket open.
-import { performance } from 'node:perf_hooks';
+
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { TokenService } from '@personal-automations/services';
 import { FAKE_API_KEY, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
 import { buildApp } from '../src/app.ts';
 import { AgentSocket, type Closed } from './agent-socket.ts';
-import { embedded, json, login, signUp, testSettings, useTestApp, type SignedUp } from './helpers.ts';
+import { embedded, json, login, type SignedUp, signUp, testSettings, useTestApp } from './helpers.ts';
 
 const fake = await startFakeOpenAI();
 afterAll(() => fake.close());

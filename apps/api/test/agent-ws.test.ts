@@ -1,13 +1,14 @@
 // WS /api/v1/ws/agent end to end: a real WebSocket client, the API, the real `openai` client
 // and a fake OpenAI-compatible server streaming real chat-completions SSE chunks.
-import { Writable } from 'node:stream';
+
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_CHARS, type AgentEvent } from '@personal-automations/contracts';
-import { defaultReply, FAKE_API_KEY, startFakeOpenAI, wordChunks, type ChatMessage } from '@personal-automations/testing/fake-openai';
+import { type AgentEvent, MAX_MESSAGE_CHARS } from '@personal-automations/contracts';
+import { type ChatMessage, defaultReply, FAKE_API_KEY, startFakeOpenAI, wordChunks } from '@personal-automations/testing/fake-openai';
 import { buildApp } from '../src/app.ts';
 import { AgentSocket } from './agent-socket.ts';
-import { signUp, testSettings, useTestApp, type SignedUp, type TestApp } from './helpers.ts';
+import { type SignedUp, signUp, type TestApp, testSettings, useTestApp } from './helpers.ts';
 
 const fake = await startFakeOpenAI();
 afterAll(() => fake.close());

@@ -2,11 +2,11 @@
 // meta), every REST operation is routed and documented, and the access the document declares is
 // what the route enforces.
 import type { AnyRouter } from '@trpc/server';
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { procedureTable } from '../src/trpc/procedure-table.ts';
+import { z } from 'zod';
 import { buildOperations } from '../src/rest/operations.ts';
 import { appRouter } from '../src/routers/index.ts';
+import { procedureTable } from '../src/trpc/procedure-table.ts';
 import { publicProcedure, router } from '../src/trpc/trpc.ts';
 import { useTestApp } from './helpers.ts';
 import { operationsOf } from './openapi-support.ts';

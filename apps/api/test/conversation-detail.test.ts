@@ -1,7 +1,7 @@
 // GET /conversations/{id} carries only the newest CONVERSATION_DETAIL_MAX_MESSAGES messages (here
 // a small value), oldest first; GET /conversations/{id}/messages still pages through all of them.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signUp, useTestApp, type SignedUp } from './helpers.ts';
+import { type SignedUp, signUp, useTestApp } from './helpers.ts';
 import { restAs } from './webhooks-support.ts';
 
 const DETAIL_MAX = 3;

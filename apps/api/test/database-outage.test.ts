@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTcpProxy, useTestDatabase } from '@personal-automations/testing';
 import { buildApp } from '../src/app.ts';
-import { testSettings, type SignedUp, signUp, type TestApp } from './helpers.ts';
+import { type SignedUp, signUp, type TestApp, testSettings } from './helpers.ts';
 
 const database = useTestDatabase();
 const lines: Array<{ level: number; msg: string }> = [];

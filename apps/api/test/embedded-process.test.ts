@@ -1,7 +1,7 @@
 // The API process with no PostgreSQL or Redis configured: it starts on the embedded parts and says
 // so loudly, refuses a second process on the same data directory, and on SIGTERM closes the data
 // directory cleanly (no lock left, the rows there on the next open).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

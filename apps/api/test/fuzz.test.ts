@@ -13,21 +13,21 @@ import { BODY_LIMIT_BYTES } from '../src/app.ts';
 import { buildOpenApiDocument } from '../src/openapi/document.ts';
 import { buildOperations } from '../src/rest/operations.ts';
 import { appRouter } from '../src/routers/index.ts';
-import { login, signUp, testSettings, useTestApp, type SignedUp } from './helpers.ts';
 import {
+  type AuthVariant,
   encodeBody,
+  type FuzzOp,
   flat,
   fuzzOp,
   hostilePlan,
   MAX_PATH_PARAM_LENGTH,
   nestedJson,
+  type Plan,
   validPlan,
   wellFormed,
-  type AuthVariant,
-  type FuzzOp,
-  type Plan,
 } from './fuzz-inputs.ts';
-import { operationsOf, resolveResponse, schemaValidator, type OpenApiDocument, type SchemaValidator } from './openapi-support.ts';
+import { login, type SignedUp, signUp, testSettings, useTestApp } from './helpers.ts';
+import { type OpenApiDocument, operationsOf, resolveResponse, type SchemaValidator, schemaValidator } from './openapi-support.ts';
 
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 24);
 const VALID_RUNS = Math.max(4, Math.ceil(FUZZ_RUNS / 3));

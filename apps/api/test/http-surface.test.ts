@@ -1,8 +1,8 @@
 // CORS as the original did it, and the OpenAPI document generated from the routers.
 import { describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
 import { buildOperations } from '../src/rest/operations.ts';
 import { appRouter } from '../src/routers/index.ts';
-import { buildApp } from '../src/app.ts';
 import { testSettings, useTestApp } from './helpers.ts';
 
 const t = useTestApp();

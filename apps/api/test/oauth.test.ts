@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@personal-automations/testing';
 import { buildApp } from '../src/app.ts';
-import { login, signUp, testSettings, type TestApp } from './helpers.ts';
+import { login, signUp, type TestApp, testSettings } from './helpers.ts';
 
 const CLIENT_ID = 'test-client.apps.example';
 const CLIENT_SECRET = 'test-client-secret';

@@ -8,7 +8,7 @@ import type { JsonSchema } from '../src/openapi/examples.ts';
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
 
-export type { OpenApiDocument, JsonSchema };
+export type { JsonSchema, OpenApiDocument };
 
 export type Parameter = { in: 'path' | 'query' | 'header'; name: string; required?: boolean; schema: JsonSchema; example?: unknown };
 export type MediaType = { schema?: JsonSchema; example?: unknown; examples?: unknown };

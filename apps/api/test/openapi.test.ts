@@ -7,7 +7,7 @@ import { buildOpenApiDocument } from '../src/openapi/document.ts';
 import { buildOperations } from '../src/rest/operations.ts';
 import { appRouter } from '../src/routers/index.ts';
 import { testSettings, useTestApp } from './helpers.ts';
-import { operationsOf, resolveResponse, schemaValidator, type OpenApiDocument } from './openapi-support.ts';
+import { type OpenApiDocument, operationsOf, resolveResponse, schemaValidator } from './openapi-support.ts';
 
 const t = useTestApp();
 let doc: OpenApiDocument;

@@ -2,11 +2,12 @@
 // draws on its own procedure's budget, a batch holds at most TRPC_MAX_BATCH_SIZE calls, the
 // budget is the one of the procedure tRPC really runs (its path decoded as tRPC decodes it), and
 // a path that names no procedure draws on the strictest budget.
+
+import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trpcCallPaths } from '../src/trpc/call-paths.ts';
 import { useTestApp } from './helpers.ts';
 import { AUTH_EXCEEDED, call, freshIp, PASSWORD, useLimitedApps, userOf } from './rate-limit-support.ts';
-import type { FastifyInstance } from 'fastify';
 
 const t = useTestApp();
 const { build } = useLimitedApps(t, 'rate-limit-calls');

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { embedded, testSettings, type TestApp } from './helpers.ts';
+import { embedded, type TestApp, testSettings } from './helpers.ts';
 
 export const LIMITS = {
   RATE_LIMIT_ENABLED: 'true',

@@ -4,4 +4,5 @@ declare global {
     json(): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   }
 }
+
 export {};

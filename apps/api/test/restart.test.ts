@@ -3,9 +3,9 @@
 // mode both live in the PGlite data directory (the API itself runs the jobs); otherwise in
 // PostgreSQL and Redis.
 import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@personal-automations/testing';
-import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { testSettings } from './helpers.ts';
 import { removeQueues, startWorker, waitUntil } from './webhooks-support.ts';

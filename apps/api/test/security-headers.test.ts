@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { json, signUp, testSettings, useTestApp, type SignedUp } from './helpers.ts';
+import { json, type SignedUp, signUp, testSettings, useTestApp } from './helpers.ts';
 
 const t = useTestApp({ WEBHOOK_ALLOW_PRIVATE_URLS: 'true' });
 

@@ -5,7 +5,7 @@
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Revocation } from '@personal-automations/services';
-import { login, signUp, useTestApp, type SignedUp } from './helpers.ts';
+import { login, type SignedUp, signUp, useTestApp } from './helpers.ts';
 
 const t = useTestApp();
 const announced: Revocation[] = [];

@@ -1,6 +1,7 @@
 // /sessions: list with is_current, revoke one (owner only), revoke all (contract section 2, Sessions; section 7).
-import { describe, expect, it } from 'vitest';
+
 import { decodeJwt } from 'jose';
+import { describe, expect, it } from 'vitest';
 import { login, signUp, useTestApp } from './helpers.ts';
 
 const t = useTestApp();

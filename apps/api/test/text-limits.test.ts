@@ -15,7 +15,7 @@ import {
 import { FAKE_API_KEY, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
 import type { AppRouter } from '../src/index.ts';
 import { AgentSocket } from './agent-socket.ts';
-import { signUp, useTestApp, type SignedUp } from './helpers.ts';
+import { type SignedUp, signUp, useTestApp } from './helpers.ts';
 import { restAs } from './webhooks-support.ts';
 
 const fake = await startFakeOpenAI();

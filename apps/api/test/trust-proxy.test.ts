@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rateLimitKeyPrefix } from '@personal-automations/services';
-import { AUTH_EXCEEDED, badLogin, formLogin, freshIp, PASSWORD, useLimitedApps } from './rate-limit-support.ts';
 import { embedded, useTestApp } from './helpers.ts';
+import { AUTH_EXCEEDED, badLogin, formLogin, freshIp, PASSWORD, useLimitedApps } from './rate-limit-support.ts';
 
 const t = useTestApp();
 // One PROJECT_NAME per app, so their Redis counters never mix.

@@ -1,7 +1,7 @@
 // A route that fails unexpectedly (here: a table the code needs is gone, a bug rather than an
 // outage) answers the 500 envelope with its request id and no stack trace or internals.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp, useTestApp, type SignedUp } from './helpers.ts';
+import { type SignedUp, signUp, useTestApp } from './helpers.ts';
 
 const t = useTestApp();
 let user: SignedUp;

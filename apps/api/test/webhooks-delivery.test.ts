@@ -4,17 +4,17 @@ import { createHmac } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdFor } from '@personal-automations/services';
-import { signUp, useTestApp, type SignedUp } from './helpers.ts';
+import { type SignedUp, signUp, useTestApp } from './helpers.ts';
 import {
   deliveryQueue,
   fastWorkerSettings,
+  type Receiver,
   removeQueues,
   restAs,
   startReceiver,
   startWorker,
   waitForJobState,
   waitUntil,
-  type Receiver,
 } from './webhooks-support.ts';
 
 const t = useTestApp(fastWorkerSettings());

@@ -4,16 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, readEnvFile } from '@personal-automations/config';
 import { runWorker } from '@personal-automations/jobs';
-import { signUp, useTestApp, type SignedUp } from './helpers.ts';
+import { type SignedUp, signUp, useTestApp } from './helpers.ts';
 import {
   fastWorkerSettings,
+  type Receiver,
+  type RedisProxy,
   removeQueues,
   restAs,
   startReceiver,
   startRedisProxy,
   waitUntil,
-  type Receiver,
-  type RedisProxy,
 } from './webhooks-support.ts';
 
 // The real queue Redis, from the environment, sits behind the proxy.

@@ -5,17 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBlockedAddress } from '@personal-automations/services';
 import { startFakeDns } from '@personal-automations/testing';
-import { signUp, useTestApp, type SignedUp } from './helpers.ts';
+import { type SignedUp, signUp, useTestApp } from './helpers.ts';
 import {
   deliveryQueue,
   fastWorkerSettings,
+  type Receiver,
   removeQueues,
   restAs,
   startReceiver,
   startWorker,
   waitForJobState,
   waitUntil,
-  type Receiver,
 } from './webhooks-support.ts';
 
 const dns = await startFakeDns({ records: { 'internal.test': ['10.0.0.5'], 'public.test': ['93.184.216.34'] }, silent: ['hang.test'] });

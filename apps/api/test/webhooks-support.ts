@@ -5,7 +5,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { runWorker } from '@personal-automations/jobs';
-import { QUEUE_NAMES, type DeliveryJobData, type JobQueue } from '@personal-automations/services';
+import { type DeliveryJobData, type JobQueue, QUEUE_NAMES } from '@personal-automations/services';
 import { embedded, type SignedUp, type TestApp } from './helpers.ts';
 
 export { removeQueues, waitForJobState, waitUntil } from '@personal-automations/testing';

@@ -5,8 +5,8 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pythonJsonDumps, WebhookSender } from '@personal-automations/services';
 import type { AppRouter } from '../src/index.ts';
-import { signUp, useTestApp, type SignedUp } from './helpers.ts';
-import { restAs, startReceiver, type Receiver } from './webhooks-support.ts';
+import { type SignedUp, signUp, useTestApp } from './helpers.ts';
+import { type Receiver, restAs, startReceiver } from './webhooks-support.ts';
 
 const t = useTestApp({ WEBHOOK_ALLOW_PRIVATE_URLS: 'true', RATE_LIMIT_ENABLED: 'false' });
 let owner: SignedUp;

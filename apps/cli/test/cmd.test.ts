@@ -1,7 +1,7 @@
 // cmd seed and cmd cleanup: their messages, what they write and delete, and confirmation.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestDatabase } from '@personal-automations/testing';
 import { verifyPassword } from '@personal-automations/services';
+import { useTestDatabase } from '@personal-automations/testing';
 import { expectOneLine, query, runCli } from './helpers.ts';
 
 const db = useTestDatabase();

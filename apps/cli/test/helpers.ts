@@ -1,6 +1,6 @@
 // The CLI is tested as users run it: `node bin/run.js …` in a child process, against this test
 // file's own database.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';

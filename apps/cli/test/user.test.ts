@@ -1,7 +1,7 @@
 // user create / create-admin / list / set-role: flags, answers on stdin, validation and exit codes.
 import { describe, expect, it } from 'vitest';
-import { useTestDatabase } from '@personal-automations/testing';
 import { verifyPassword } from '@personal-automations/services';
+import { useTestDatabase } from '@personal-automations/testing';
 import { expectOneLine, query, runCli } from './helpers.ts';
 
 const db = useTestDatabase();

@@ -1,8 +1,8 @@
 // worker run / worker scheduler start the real job runtime (@personal-automations/jobs), run until
 // SIGTERM and exit 0.
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadSettings, readEnvFile } from '@personal-automations/config';
 import { useTestDatabase } from '@personal-automations/testing';
 import { collect, startCli, waitForOutput } from './helpers.ts';

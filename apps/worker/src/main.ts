@@ -1,6 +1,6 @@
 // `node apps/worker/src/main.ts worker|scheduler`: validated settings, then run one of the two
 // until SIGTERM/SIGINT, which lets in-flight jobs finish (see runWorker) and closes the pools.
-import { getSettings, SettingsError, type Settings } from '@personal-automations/config';
+import { getSettings, type Settings, SettingsError } from '@personal-automations/config';
 import { EmbeddedDatabaseInUseError } from '@personal-automations/db';
 import { runScheduler, runWorker } from '@personal-automations/jobs';
 

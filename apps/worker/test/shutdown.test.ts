@@ -1,6 +1,6 @@
 // The real processes (`node src/main.ts worker|scheduler`): SIGTERM lets an in-flight job finish,
 // or, past WORKER_SHUTDOWN_GRACE_SECONDS, returns it to the queue; then the process exits 0.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorker } from '@personal-automations/jobs';

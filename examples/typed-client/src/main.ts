@@ -2,7 +2,7 @@
 //   API_URL=http://localhost:8000 EMAIL=you@example.com PASSWORD='a long password' pnpm start
 // It registers the user when needed, logs in, and creates, lists and deletes an item. Every input
 // and output type below comes from the server's router type; the type check proves it.
-import { createClient, isUnauthorized, TRPCClientError, type ApiInputs, type ApiOutputs, type Tokens } from '@personal-automations/client';
+import { type ApiInputs, type ApiOutputs, createClient, isUnauthorized, type Tokens, TRPCClientError } from '@personal-automations/client';
 
 type Item = ApiOutputs['items']['get'];
 type NewItem = ApiInputs['items']['create'];

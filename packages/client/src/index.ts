@@ -1,6 +1,6 @@
 // The typed client for the API's tRPC endpoint. Its types come from the server's `AppRouter` type
 // alone (`import type`, erased at run time), so no server code ends up in a client bundle.
-import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError, type TRPCClient, type TRPCLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink, type TRPCClient, TRPCClientError, type TRPCLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { observable } from '@trpc/server/observable';
 import type { AppRouter } from '@personal-automations/api';

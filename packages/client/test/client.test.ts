@@ -7,13 +7,13 @@ import { buildApp } from '@personal-automations/api';
 import { loadSettings, readEnvFile, type Settings } from '@personal-automations/config';
 import { useTestDatabase } from '@personal-automations/testing';
 import {
-  createClient,
-  isUnauthorized,
-  TRPCClientError,
   type ApiClient,
   type ApiClientError,
   type ClientOptions,
+  createClient,
+  isUnauthorized,
   type Tokens,
+  TRPCClientError,
 } from '../src/index.ts';
 
 const database = useTestDatabase();

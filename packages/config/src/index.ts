@@ -1,3 +1,3 @@
-export { loadSettings, getSettings, SettingsError, DEFAULT_SECRET_KEY, SERVER_VARIABLES } from './settings.ts';
-export type { Settings, Env, DatabaseTarget } from './settings.ts';
-export { readEnvFile, parseEnv } from './env-file.ts';
+export { parseEnv, readEnvFile } from './env-file.ts';
+export type { DatabaseTarget, Env, Settings } from './settings.ts';
+export { DEFAULT_SECRET_KEY, getSettings, loadSettings, SERVER_VARIABLES, SettingsError } from './settings.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DateTime, idParam, pageOf, PageQuery, stripped, UuidString } from './common.ts';
+import { DateTime, idParam, PageQuery, pageOf, stripped, UuidString } from './common.ts';
 import { DescriptionText } from './limits.ts';
 
 export const ItemRead = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DateTime, idParam, pageOf, PageQuery, stripped, UuidString } from './common.ts';
+import { DateTime, idParam, PageQuery, pageOf, stripped, UuidString } from './common.ts';
 
 export const Role = z.enum(['admin', 'user']).meta({ id: 'UserRole' });
 export type Role = z.infer<typeof Role>;

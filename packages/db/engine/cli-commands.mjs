@@ -1,7 +1,7 @@
 // The engine's one-shot form: `schema-engine --datasource … cli <command>`.
 import { createRequire } from 'node:module';
-import { logError, logStart } from './protocol.mjs';
 import { pgConfig } from './pg-adapter.mjs';
+import { logError, logStart } from './protocol.mjs';
 
 const require = createRequire(import.meta.url);
 const pg = require('pg');

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
+import { runCliCommand } from './cli-commands.mjs';
 // Stands in for Prisma's native `schema-engine` binary (PRISMA_SCHEMA_ENGINE_BINARY points here).
 // It speaks the protocol the Prisma CLI uses (JSON-RPC 2.0, one message per line on stdio) and
 // runs the same engine compiled to WASM (@prisma/schema-engine-wasm, pinned to the CLI's engine
 // commit) over the pg driver adapter, so no engine download is ever needed.
-import { parseArgs, logError, logStart } from './protocol.mjs';
-import { runCliCommand } from './cli-commands.mjs';
+import { logError, logStart, parseArgs } from './protocol.mjs';
 import { startRpcServer } from './rpc-server.mjs';
 
 const args = parseArgs(process.argv.slice(2));

@@ -1,18 +1,18 @@
-export { createPrismaClient } from './client.ts';
+export { dropDatabase, ensureDatabase, withDatabaseName } from './admin.ts';
 export type { Database, DatabaseOptions } from './client.ts';
-export { ensureDatabase, dropDatabase, withDatabaseName } from './admin.ts';
-export { Prisma } from './generated/prisma/client.ts';
+export { createPrismaClient } from './client.ts';
+export type { EmbeddedDatabase, EmbeddedDatabaseOptions } from './embedded/index.ts';
+export { EmbeddedDatabaseInUseError, exportEmbeddedDatabase, openEmbeddedDatabase } from './embedded/index.ts';
+export { isDatabaseUnavailable, isForeignKeyViolation, isRecordNotFound, isUniqueViolation } from './errors.ts';
 export type {
-  User,
-  Session,
-  Item,
   Conversation,
+  Item,
   Message,
+  OutboxEvent,
+  Session,
   ToolCall,
+  User,
   Webhook,
   WebhookDelivery,
-  OutboxEvent,
 } from './generated/prisma/client.ts';
-export { isDatabaseUnavailable, isForeignKeyViolation, isRecordNotFound, isUniqueViolation } from './errors.ts';
-export { openEmbeddedDatabase, exportEmbeddedDatabase, EmbeddedDatabaseInUseError } from './embedded/index.ts';
-export type { EmbeddedDatabase, EmbeddedDatabaseOptions } from './embedded/index.ts';
+export { Prisma } from './generated/prisma/client.ts';

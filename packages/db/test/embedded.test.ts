@@ -13,11 +13,11 @@ import { getSettings } from '@personal-automations/config';
 import { dropDatabase, ensureDatabase, withDatabaseName } from '../src/admin.ts';
 import { createPrismaClient, type Database } from '../src/client.ts';
 import {
+  type EmbeddedDatabase,
   EmbeddedDatabaseInUseError,
   exportEmbeddedDatabase,
   LOCK_FILE_NAME,
   openEmbeddedDatabase,
-  type EmbeddedDatabase,
 } from '../src/embedded/index.ts';
 import { migrationChecksum } from '../src/embedded/migrate.ts';
 import { isUniqueViolation } from '../src/errors.ts';

@@ -2,8 +2,8 @@
 // predicates (409, 404, a skipped delivery), so each must recognise its own failure from a real
 // PostgreSQL and no other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, type Database } from '../src/index.ts';
 import { isDatabaseUnavailable, isForeignKeyViolation, isRecordNotFound, isUniqueViolation } from '../src/errors.ts';
+import { createPrismaClient, type Database } from '../src/index.ts';
 import { createTestDatabase } from './databases.ts';
 
 const MISSING_ID = '5d0b6a2e-0000-4000-8000-000000000000';

@@ -2,8 +2,8 @@
 // run the real CLI commands through it, so a Prisma upgrade that breaks the wrapper fails CI.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from './databases.ts';
 import { appliedMigrations, listMigrations, migrateDeploy, migrateDown, runPrisma, schemaPath } from '../src/migrations.ts';
+import { createTestDatabase } from './databases.ts';
 
 async function tables(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });

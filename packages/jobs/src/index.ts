@@ -2,7 +2,8 @@
 // the CLI's `worker` commands run. Each of the two entry points opens its parts (or takes a
 // process's platform), starts at once and resolves to a handle whose close() lets in-flight jobs
 // finish. The relay, the processors and the runtime stay inside: nothing else starts them alone.
-export { runWorker } from './worker.ts';
-export type { WorkerOptions } from './worker.ts';
-export { runScheduler } from './scheduler.ts';
+
 export type { RuntimeOptions, Stoppable } from './runtime.ts';
+export { runScheduler } from './scheduler.ts';
+export type { WorkerOptions } from './worker.ts';
+export { runWorker } from './worker.ts';

@@ -11,13 +11,13 @@ import type { Logger } from 'pino';
 import type { Settings } from '@personal-automations/config';
 import type { Database, Prisma } from '@personal-automations/db';
 import {
+  type DeliveryJobData,
   deliveryBody,
   deliveryIdFor,
   findSubscribers,
-  receives,
-  type DeliveryJobData,
   type JobQueue,
   type NewJob,
+  receives,
 } from '@personal-automations/services';
 
 type OutboxRow = { id: string; event_type: string; payload: unknown; created_at: Date };

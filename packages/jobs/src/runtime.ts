@@ -1,6 +1,6 @@
 // What the worker and the scheduler share: the platform (database, job backend, services), a
 // logger, and how a job worker is started and logged.
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import type { Settings } from '@personal-automations/config';
 import { openPlatform, type Platform } from '@personal-automations/platform';
 import type { JobProcessor, JobWorker, JobWorkerOptions } from '@personal-automations/services';

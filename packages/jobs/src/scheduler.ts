@@ -2,7 +2,7 @@
 // run) and runs them. Each runs once at start, then every MAINTENANCE_INTERVAL_SECONDS.
 import { MAINTENANCE_JOBS, QUEUE_NAMES } from '@personal-automations/services';
 import { maintenanceProcessor } from './processors/maintenance.ts';
-import { closeOnce, createRuntime, startWorker, type RuntimeOptions, type Stoppable } from './runtime.ts';
+import { closeOnce, createRuntime, type RuntimeOptions, type Stoppable, startWorker } from './runtime.ts';
 
 export async function runScheduler(options: RuntimeOptions): Promise<Stoppable> {
   const { settings } = options;

@@ -1,10 +1,10 @@
 // The worker: the outbox relay, the webhook delivery worker and the example-task worker, in whichever
 // process runs it (apps/worker, the CLI's `worker run`, the API in embedded mode).
-import { QUEUE_NAMES, retryDelayMs, type DeliveryJobData } from '@personal-automations/services';
+import { type DeliveryJobData, QUEUE_NAMES, retryDelayMs } from '@personal-automations/services';
 import { OutboxRelay } from './outbox-relay.ts';
 import { deliveryProcessor } from './processors/deliveries.ts';
 import { taskProcessor } from './processors/tasks.ts';
-import { closeOnce, createRuntime, startWorker, type RuntimeOptions, type Stoppable } from './runtime.ts';
+import { closeOnce, createRuntime, type RuntimeOptions, type Stoppable, startWorker } from './runtime.ts';
 
 export type WorkerOptions = RuntimeOptions & { concurrency?: number };
 

@@ -8,7 +8,7 @@ import type { Database } from '@personal-automations/db';
 import { openPlatform } from '@personal-automations/platform';
 import { queueConnection, type TaskQueue } from '@personal-automations/services';
 
-export { jobsEnv, jobsInTable, useWorkerTest, waitUntil, type WorkerTestContext } from '@personal-automations/testing';
+export { jobsEnv, jobsInTable, useWorkerTest, type WorkerTestContext, waitUntil } from '@personal-automations/testing';
 
 /** One of the BullMQ queues these settings name, to look at Redis itself (close it after use). */
 export const openQueue = (settings: Settings, name: string): Queue =>

@@ -6,11 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Prisma } from '@personal-automations/db';
 import {
   DatabaseJobBackend,
+  type DeliveryJobData,
   deliveryIdFor,
+  type JobQueue,
   publishEvent,
   QUEUE_NAMES,
-  type DeliveryJobData,
-  type JobQueue,
 } from '@personal-automations/services';
 import { OutboxRelay } from '../src/outbox-relay.ts';
 import { createUser, useWorkerTest } from './helpers.ts';

@@ -1,19 +1,20 @@
 // The outbox relay without a delivery worker: what it enqueues, for whom, and that two relays
 // racing over the same rows (or a round repeated) never enqueue a delivery twice.
+
+import type { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Prisma } from '@personal-automations/db';
 import {
   BullmqJobBackend,
+  type DeliveryJobData,
   deliveryIdFor,
   publishEvent,
   QUEUE_NAMES,
   queueLocation,
   receives,
   retryDelayMs,
-  type DeliveryJobData,
 } from '@personal-automations/services';
-import type { Queue } from 'bullmq';
 import { OutboxRelay } from '../src/outbox-relay.ts';
 import { createUser, openQueue, useWorkerTest } from './helpers.ts';
 

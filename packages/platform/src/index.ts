@@ -1,2 +1,2 @@
-export { openDatabaseUrl, openPlatform } from './platform.ts';
 export type { Platform, PlatformParts } from './platform.ts';
+export { openDatabaseUrl, openPlatform } from './platform.ts';

@@ -3,23 +3,23 @@
 // memory). Everything else takes the parts it is handed and never asks which mode is on.
 import { Redis } from 'ioredis';
 import type { Settings } from '@personal-automations/config';
-import { createPrismaClient, openEmbeddedDatabase, type Database, type Prisma } from '@personal-automations/db';
+import { createPrismaClient, type Database, openEmbeddedDatabase, type Prisma } from '@personal-automations/db';
 import {
   agentSocketKeyPrefix,
-  budgetsFrom,
   BullmqJobBackend,
+  budgetsFrom,
   createServices,
   DatabaseJobBackend,
   firstConnection,
+  type JobBackend,
   LocalRevocationBus,
   openAgentSocketSlots,
   queueLocation,
   RateLimits,
-  rateLimitKeyPrefix,
-  RedisRevocationBus,
-  type JobBackend,
   type ReadinessCheck,
+  RedisRevocationBus,
   type RevocationBus,
+  rateLimitKeyPrefix,
   type Services,
 } from '@personal-automations/services';
 

@@ -3,14 +3,22 @@
 // through `createServices()`, and import by name only what they must name themselves. The rest
 // stays internal to this package (its own tests import the modules directly).
 
+export type { AgentConnection, ConnectionEnd } from './agent/connection.ts';
+export type { SocketLogin } from './agent/socket-session.ts';
+export { agentSocketKeyPrefix, openAgentSocketSlots } from './agent/socket-slots.ts';
+// Logins, sessions and the agent socket
+export { TOO_MANY_FAILED_LOGINS } from './auth/auth.ts';
+export type { OAuthFlow } from './auth/oauth.ts';
+export { HASHING_BUSY, hashPassword, verifyPassword } from './auth/passwords.ts';
+export type { Revocation, RevocationBus } from './auth/revocations.ts';
+export { LocalRevocationBus, RedisRevocationBus } from './auth/revocations.ts';
+export type { AccessClaims } from './auth/tokens.ts';
+export { TokenService } from './auth/tokens.ts';
+export type { Services } from './container.ts';
 // The services, built once per process
 export { createServices } from './container.ts';
-export type { Services } from './container.ts';
-export type { ReadinessCheck } from './health.ts';
-export { ItemService } from './items.ts';
-export { toUserRead } from './users.ts';
-export { publishEvent } from './events.ts';
-
+export type { DatabaseOutage, OutageLogger } from './database-outage.ts';
+export type { ErrorCode } from './errors.ts';
 // Typed errors, which the API maps to statuses once
 export {
   AppError,
@@ -23,42 +31,29 @@ export {
   ServiceUnavailableError,
   ValidationError,
 } from './errors.ts';
-export type { ErrorCode } from './errors.ts';
-export type { DatabaseOutage, OutageLogger } from './database-outage.ts';
-
-// Logins, sessions and the agent socket
-export { TOO_MANY_FAILED_LOGINS } from './auth/auth.ts';
-export type { OAuthFlow } from './auth/oauth.ts';
-export { TokenService } from './auth/tokens.ts';
-export type { AccessClaims } from './auth/tokens.ts';
-export { HASHING_BUSY, hashPassword, verifyPassword } from './auth/passwords.ts';
-export { LocalRevocationBus, RedisRevocationBus } from './auth/revocations.ts';
-export type { Revocation, RevocationBus } from './auth/revocations.ts';
-export type { AgentConnection, ConnectionEnd } from './agent/connection.ts';
-export type { SocketLogin } from './agent/socket-session.ts';
-export { agentSocketKeyPrefix, openAgentSocketSlots } from './agent/socket-slots.ts';
-
-// Rate limits
-export { budgetsFrom, RateLimits, rateLimitKeyPrefix } from './limits/rate-limits.ts';
-export type { Draw } from './limits/rate-limits.ts';
-
-// Webhooks: the worker delivers, the relay fans events out
-export { deliveryIdFor, retryDelayMs } from './webhooks/deliveries.ts';
-export type { AttemptResult, DeliveryService } from './webhooks/deliveries.ts';
-export { WebhookSender } from './webhooks/sender.ts';
-export { deliveryBody, pythonJsonDumps } from './webhooks/payload.ts';
-export { isBlockedAddress } from './webhooks/url-guard.ts';
-export type { WebhookLogger } from './webhooks/failures.ts';
-export { findSubscribers, receives } from './webhooks/subscribers.ts';
-
-// Jobs: the backends, queues and processors' inputs
-export { MAINTENANCE_JOBS, QUEUE_NAMES } from './jobs/queue-names.ts';
-export type { DeliveryJobData, TaskData, TaskName, TaskResult } from './jobs/payloads.ts';
-export { firstConnection, queueConnection, queueLocation } from './jobs/redis-connection.ts';
-export { TaskQueue } from './jobs/tasks.ts';
-export type { TaskStatus } from './jobs/tasks.ts';
-export { PermanentJobError } from './jobs/backend.ts';
+export { publishEvent } from './events.ts';
+export type { ReadinessCheck } from './health.ts';
+export { ItemService } from './items.ts';
 export type { JobBackend, JobProcessor, JobQueue, JobWorker, JobWorkerOptions, NewJob, RunningJob } from './jobs/backend.ts';
+export { PermanentJobError } from './jobs/backend.ts';
 export { BullmqJobBackend } from './jobs/bullmq-backend.ts';
 export { DatabaseJobBackend } from './jobs/database-backend.ts';
 export type { DeliveryPrune, MaintenanceService, SessionCleanup, StaleCounts } from './jobs/maintenance.ts';
+export type { DeliveryJobData, TaskData, TaskName, TaskResult } from './jobs/payloads.ts';
+// Jobs: the backends, queues and processors' inputs
+export { MAINTENANCE_JOBS, QUEUE_NAMES } from './jobs/queue-names.ts';
+export { firstConnection, queueConnection, queueLocation } from './jobs/redis-connection.ts';
+export type { TaskStatus } from './jobs/tasks.ts';
+export { TaskQueue } from './jobs/tasks.ts';
+export type { Draw } from './limits/rate-limits.ts';
+// Rate limits
+export { budgetsFrom, RateLimits, rateLimitKeyPrefix } from './limits/rate-limits.ts';
+export { toUserRead } from './users.ts';
+export type { AttemptResult, DeliveryService } from './webhooks/deliveries.ts';
+// Webhooks: the worker delivers, the relay fans events out
+export { deliveryIdFor, retryDelayMs } from './webhooks/deliveries.ts';
+export type { WebhookLogger } from './webhooks/failures.ts';
+export { deliveryBody, pythonJsonDumps } from './webhooks/payload.ts';
+export { WebhookSender } from './webhooks/sender.ts';
+export { findSubscribers, receives } from './webhooks/subscribers.ts';
+export { isBlockedAddress } from './webhooks/url-guard.ts';

@@ -1,5 +1,5 @@
 import type { ItemCreate, ItemRead, ItemUpdate, Page, PageQuery } from '@personal-automations/contracts';
-import { isRecordNotFound, type Database, type Item } from '@personal-automations/db';
+import { type Database, type Item, isRecordNotFound } from '@personal-automations/db';
 import { NotFoundError } from './errors.ts';
 import { publishEvent } from './events.ts';
 import { listPage } from './pagination.ts';

@@ -1,5 +1,5 @@
 import type { Page, PageQuery, UserCreate, UserRead, UserUpdate } from '@personal-automations/contracts';
-import { isRecordNotFound, isUniqueViolation, type Database, type Prisma, type User } from '@personal-automations/db';
+import { type Database, isRecordNotFound, isUniqueViolation, type Prisma, type User } from '@personal-automations/db';
 import type { PasswordHasher } from './auth/passwords.ts';
 import type { SessionService } from './auth/sessions.ts';
 import { AlreadyExistsError, AuthenticationError, NotFoundError } from './errors.ts';

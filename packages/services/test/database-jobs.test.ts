@@ -1,9 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type Database } from '@personal-automations/db';
-import { PermanentJobError, type JobProcessor, type JobWorkerOptions } from '../src/jobs/backend.ts';
-import { DatabaseJobBackend, type DatabaseJobBackendOptions } from '../src/jobs/database-backend.ts';
-import { MAX_STALLS } from '../src/jobs/database/statements.ts';
 import { openTcpProxy, useTestDatabase } from '@personal-automations/testing';
+import { type JobProcessor, type JobWorkerOptions, PermanentJobError } from '../src/jobs/backend.ts';
+import { MAX_STALLS } from '../src/jobs/database/statements.ts';
+import { DatabaseJobBackend, type DatabaseJobBackendOptions } from '../src/jobs/database-backend.ts';
 
 const database = useTestDatabase();
 const FAST = { pollIntervalMs: 20 };

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type Database, type Prisma } from '@personal-automations/db';
 import { useTestDatabase } from '@personal-automations/testing';
-import { TransactionalEnqueueError, type JobBackend } from '../src/jobs/backend.ts';
+import { type JobBackend, TransactionalEnqueueError } from '../src/jobs/backend.ts';
 import { BullmqJobBackend } from '../src/jobs/bullmq-backend.ts';
 import { DatabaseJobBackend } from '../src/jobs/database-backend.ts';
 

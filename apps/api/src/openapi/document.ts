@@ -3,12 +3,12 @@
 // operation can answer with its body, security from the access its base procedure declares, and examples.
 import type { AnyRouter } from '@trpc/server';
 import { generateOpenApiDocument } from 'trpc-to-openapi';
-import { ErrorEnvelope, HTTPError, HTTPValidationError } from '@personal-automations/contracts';
 import type { Settings } from '@personal-automations/config';
+import { ErrorEnvelope, HTTPError, HTTPValidationError } from '@personal-automations/contracts';
 import type { RestOperation } from '../rest/operations.ts';
 import type { Access, Meta } from '../trpc/trpc.ts';
 import { exampleOf, type JsonSchema, type SchemaLookup } from './examples.ts';
-import { ERROR_RESPONSES, RESPONSE, responseRef, type ResponseName } from './responses.ts';
+import { ERROR_RESPONSES, RESPONSE, type ResponseName, responseRef } from './responses.ts';
 
 type MediaType = { schema?: JsonSchema; example?: unknown; examples?: unknown };
 type ResponseObject = { description: string; content?: Record<string, MediaType>; headers?: Record<string, unknown> } | { $ref: string };

@@ -4,9 +4,9 @@
 // budget, idle time, sockets per user) are the services' AgentConnection.
 import websocket from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import type { RawData, WebSocket } from 'ws';
 import fp from 'fastify-plugin';
-import { BadRequestError, type AgentConnection, type ConnectionEnd, type Services, type SocketLogin } from '@personal-automations/services';
+import type { RawData, WebSocket } from 'ws';
+import { type AgentConnection, BadRequestError, type ConnectionEnd, type Services, type SocketLogin } from '@personal-automations/services';
 import { AUTH_FAILED_CLOSE_CODE, authenticateSocket, type SocketAuth } from './agent-ws-auth.ts';
 
 export const AGENT_WS_PATH = '/ws/agent';

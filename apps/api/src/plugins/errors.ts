@@ -3,8 +3,8 @@
 // framework answer ends in errors.ts.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { httpErrorOf, notFoundAnswer, sendHttpError, type RestCall } from '../errors.ts';
 import { restOperations } from '../catalog.ts';
+import { httpErrorOf, notFoundAnswer, type RestCall, sendHttpError } from '../errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -6,7 +6,7 @@
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { RateLimitError, type AccessClaims, type Draw, type RateLimits, type Services } from '@personal-automations/services';
+import { type AccessClaims, type Draw, RateLimitError, type RateLimits, type Services } from '@personal-automations/services';
 import { bearerToken } from '../credentials.ts';
 import type { RateLimitPolicy } from '../trpc/trpc.ts';
 

@@ -1,12 +1,12 @@
 // The tRPC endpoint for TypeScript clients at /trpc: the same procedures as REST, in tRPC's own
 // error format and codes.
-import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { RateLimitError, ServiceUnavailableError } from '@personal-automations/services';
 import { appProcedures } from '../catalog.ts';
 import { appErrorOf, sendHttpError, toTrpcError, trpcRequestError } from '../errors.ts';
-import { appRouter, type AppRouter } from '../routers/index.ts';
+import { type AppRouter, appRouter } from '../routers/index.ts';
 import { trpcCallPaths } from '../trpc/call-paths.ts';
 import { createContext } from '../trpc/context.ts';
 import { cacheHeadersFor, type RateLimitPolicy } from '../trpc/trpc.ts';

@@ -2,9 +2,9 @@
 // the 404/405/307 answers and the OpenAPI document, so the two surfaces cannot drift.
 import type { AnyRouter } from '@trpc/server';
 import { normalizePath } from 'trpc-to-openapi';
-import { procedureTable, type ProcedureEntry, type ProcedureType } from '../trpc/procedure-table.ts';
+import { type ProcedureEntry, type ProcedureType, procedureTable } from '../trpc/procedure-table.ts';
 import type { Access, DeclaredMeta, RateLimitPolicy } from '../trpc/trpc.ts';
-import { fieldsOf, takesInput, type FieldKind } from './zod-shapes.ts';
+import { type FieldKind, fieldsOf, takesInput } from './zod-shapes.ts';
 
 export type { FieldKind } from './zod-shapes.ts';
 

@@ -1,7 +1,7 @@
 // The route table of `server routes` is the API's own listing (apps/api/src/route-table.ts): the
 // API program prints it as JSON, built from a server that is never started and connects nowhere,
 // so it lists what the server really serves without the CLI importing the API.
-import { RouteTable, type RouteEntry } from '@personal-automations/contracts';
+import { type RouteEntry, RouteTable } from '@personal-automations/contracts';
 import { runApiEntry } from './api.ts';
 import { CliError } from './errors.ts';
 

@@ -1,10 +1,11 @@
 // User creation shared by `user create` and `user create-admin`: missing values are asked for,
 // and everything goes through the same contract schemas and service as registration.
-import type { Role, UserRead } from '@personal-automations/contracts';
+
 import type { z } from 'zod';
+import type { Role, UserRead } from '@personal-automations/contracts';
+import type { ServiceContext } from './base.ts';
 import { CliError } from './errors.ts';
 import type { Check, Prompter } from './prompts.ts';
-import type { ServiceContext } from './base.ts';
 
 export const ROLES = ['user', 'admin'] as const satisfies readonly Role[];
 

@@ -1,10 +1,10 @@
 // Runs one attempt of a webhook delivery. A failed attempt throws, so the job backend retries it
 // with the worker's backoff until WEBHOOK_MAX_ATTEMPTS; a URL refused by the SSRF guard is not retried.
 import {
-  PermanentJobError,
   type AttemptResult,
   type DeliveryJobData,
   type DeliveryService,
+  PermanentJobError,
   type RunningJob,
   type WebhookLogger,
 } from '@personal-automations/services';

@@ -2,11 +2,11 @@
 import type { Logger } from 'pino';
 import type { Settings } from '@personal-automations/config';
 import {
-  MAINTENANCE_JOBS,
-  PermanentJobError,
   type DeliveryPrune,
-  type RunningJob,
+  MAINTENANCE_JOBS,
   type MaintenanceService,
+  PermanentJobError,
+  type RunningJob,
   type SessionCleanup,
 } from '@personal-automations/services';
 

@@ -4,14 +4,14 @@
 // is bounded, and an idle socket is ended. The transport hands it decoded frames, sends the
 // events it emits and closes the socket when it ends.
 import { z } from 'zod';
-import { AgentCancelFrame, AgentMessageFrame, type AgentEvent, type HistoryEntry } from '@personal-automations/contracts';
+import { AgentCancelFrame, type AgentEvent, AgentMessageFrame, type HistoryEntry } from '@personal-automations/contracts';
 import type { ConversationService } from '../conversations.ts';
 import { BadRequestError, RateLimitError } from '../errors.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
 import type { Agent, EmitEvent } from './agent.ts';
-import { toErrorEvent, type AgentLogger } from './errors.ts';
+import { type AgentLogger, toErrorEvent } from './errors.ts';
 import { boundHistory, type HistoryBounds } from './history.ts';
-import { SocketSession, type SocketLogin, type SocketSessionDeps } from './socket-session.ts';
+import { type SocketLogin, SocketSession, type SocketSessionDeps } from './socket-session.ts';
 import type { SocketSlot } from './socket-slots.ts';
 
 export const EMPTY_MESSAGE = 'Empty message';

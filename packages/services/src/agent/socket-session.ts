@@ -3,9 +3,10 @@
 // this a logged-out, revoked or expired login would keep talking to the model. The socket ends
 // when its session is revoked (the revocation news reaches every API process), when its access
 // token expires, or when a turn's re-check finds the session gone.
-import { AuthenticationError } from '../errors.ts';
-import { revokes, type RevocationBus } from '../auth/revocations.ts';
+
+import { type RevocationBus, revokes } from '../auth/revocations.ts';
 import type { SessionService } from '../auth/sessions.ts';
+import { AuthenticationError } from '../errors.ts';
 
 /** Who opened the socket: the checked access token and what it says. */
 export type SocketLogin = {

@@ -7,7 +7,7 @@
 // while it is active, or once rotated by a refresh until it is revoked (revoked_at): the access
 // tokens it issued before the refresh then stay good until they expire.
 import { PrismaAdapter } from '@lucia-auth/adapter-prisma';
-import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from 'lucia';
+import { type Adapter, type DatabaseSession, type DatabaseUser, Lucia, TimeSpan } from 'lucia';
 import type { Database, Session as SessionRow, User as UserRow } from '@personal-automations/db';
 
 type SessionAttributes = Omit<SessionRow, 'id' | 'userId' | 'expiresAt'>;

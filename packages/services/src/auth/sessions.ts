@@ -7,7 +7,7 @@ import { isoOffset } from '../serialize.ts';
 import { parseDevice } from './device.ts';
 import type { SessionLucia } from './lucia.ts';
 import type { Revocation, RevocationBus } from './revocations.ts';
-import { hashToken, type AccessClaims, type TokenService } from './tokens.ts';
+import { type AccessClaims, hashToken, type TokenService } from './tokens.ts';
 
 /** Where a login comes from (stored on its session). */
 export type ClientInfo = { ip?: string | null; userAgent?: string | null };

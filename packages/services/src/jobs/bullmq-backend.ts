@@ -1,13 +1,11 @@
 // The job-queue interface on BullMQ and Redis: producers fail fast while Redis is away (the
 // outbox keeps the events, an API call gets an error), workers wait for it and reconnect.
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { DelayedError, type Job, type JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AppError, ExternalServiceError } from '../errors.ts';
 import {
-  defaultBackoffMs,
-  PermanentJobError,
-  TransactionalEnqueueError,
   type AddBulkOptions,
+  defaultBackoffMs,
   type JobBackend,
   type JobInfo,
   type JobOptions,
@@ -17,6 +15,8 @@ import {
   type JobWorker,
   type JobWorkerOptions,
   type NewJob,
+  PermanentJobError,
+  TransactionalEnqueueError,
 } from './backend.ts';
 import { createProducerRedis, firstConnection, queueConnection, withQueueTimeout } from './redis-connection.ts';
 

@@ -5,7 +5,7 @@
 // uncounted (the readiness probe reports the outage).
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Settings } from '@personal-automations/config';
 
 export type BudgetName = 'default' | 'auth' | 'loginFailures' | 'agentTurns';

@@ -3,7 +3,7 @@
 // repeats a job, every attempt lands on the same row, and a delivered row is never sent again.
 import { createHash } from 'node:crypto';
 import type { WebhookDeliveryRead } from '@personal-automations/contracts';
-import { isForeignKeyViolation, isRecordNotFound, type Database, type WebhookDelivery } from '@personal-automations/db';
+import { type Database, isForeignKeyViolation, isRecordNotFound, type WebhookDelivery } from '@personal-automations/db';
 import type { DeliveryJobData } from '../jobs/payloads.ts';
 import { isoOffset, isoOffsetOrNull } from '../serialize.ts';
 import type { WebhookLogger } from './failures.ts';

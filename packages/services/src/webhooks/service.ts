@@ -9,13 +9,13 @@ import type {
   WebhookTestResult,
   WebhookUpdate,
 } from '@personal-automations/contracts';
-import { isForeignKeyViolation, isRecordNotFound, type Database, type Prisma, type Webhook } from '@personal-automations/db';
+import { type Database, isForeignKeyViolation, isRecordNotFound, type Prisma, type Webhook } from '@personal-automations/db';
 import { NotFoundError } from '../errors.ts';
 import { listWindow } from '../pagination.ts';
 import { isoOffset, isoOffsetOrNull } from '../serialize.ts';
 import { attemptColumns, toDeliveryRead } from './deliveries.ts';
-import { deliveryBody, TEST_DATA, TEST_EVENT } from './payload.ts';
 import type { WebhookLogger } from './failures.ts';
+import { deliveryBody, TEST_DATA, TEST_EVENT } from './payload.ts';
 import type { WebhookSender } from './sender.ts';
 import type { UrlGuard } from './url-guard.ts';
 

@@ -5,7 +5,7 @@
 import type { LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { ValidationError } from '../errors.ts';
-import { DELIVERY_FAILURE, WebhookTargetError, type WebhookLogger } from './failures.ts';
+import { DELIVERY_FAILURE, type WebhookLogger, WebhookTargetError } from './failures.ts';
 import type { HostResolver } from './resolver.ts';
 
 const BLOCKED_V4: [string, number][] = [

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand } from '../../lib/base.ts';
 import type { StaleCounts } from '@personal-automations/services';
+import { BaseCommand } from '../../lib/base.ts';
 
 type CleanupResult = StaleCounts & { dry_run: boolean; cutoff: string; deleted: boolean };
 

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../lib/base.ts';
-import { dryRunLines, seed, SEED_PASSWORD, type SeedResult } from '../../lib/seed.ts';
+import { dryRunLines, SEED_PASSWORD, type SeedResult, seed } from '../../lib/seed.ts';
 
 export default class Seed extends BaseCommand {
   static override summary = 'Seed the database with sample users and items';

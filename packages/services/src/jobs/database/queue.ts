@@ -2,7 +2,7 @@
 // so a stable id dedupes, through the caller's transaction when it gives one.
 import { randomUUID } from 'node:crypto';
 import type { AddBulkOptions, JobInfo, JobOptions, JobQueue, NewJob } from '../backend.ts';
-import { insertJobs, selectJob, type SqlClient } from './statements.ts';
+import { insertJobs, type SqlClient, selectJob } from './statements.ts';
 
 /** A queue of the `jobs` table. The transaction addBulk can join is a Prisma transaction client (SqlClient) on the same database. */
 export class DatabaseJobQueue<Data, Result> implements JobQueue<Data, Result, SqlClient> {

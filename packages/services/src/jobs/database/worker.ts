@@ -3,24 +3,24 @@
 import { randomUUID } from 'node:crypto';
 import {
   defaultBackoffMs,
-  PermanentJobError,
   type JobProcessor,
   type JobSummary,
   type JobWorker,
   type JobWorkerOptions,
+  PermanentJobError,
   type RunningJob,
 } from '../backend.ts';
 import {
+  type Claim,
+  type ClaimedJob,
   claimJobs,
   completeJob,
   failTry,
   releaseClaim,
   releaseJob,
   renewLease,
-  setProgress,
-  type Claim,
-  type ClaimedJob,
   type SqlClient,
+  setProgress,
 } from './statements.ts';
 
 export type PollingOptions = {
