@@ -24,7 +24,9 @@ const t = useTestApp({
   AGENT_PING_INTERVAL_SECONDS: '0.25',
 });
 let user: SignedUp;
-beforeAll(async () => void (user = await signUp(t)));
+beforeAll(async () => {
+  user = await signUp(t);
+});
 afterEach(() => fake.reset());
 
 const sockets: AgentSocket[] = [];

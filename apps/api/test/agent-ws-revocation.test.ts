@@ -78,7 +78,9 @@ const answers = (status: number, request: () => Promise<Response>) => async () =
 };
 
 let admin: SignedUp;
-beforeAll(async () => void (admin = await signUp(t, { role: 'admin' })));
+beforeAll(async () => {
+  admin = await signUp(t, { role: 'admin' });
+});
 
 describe('a revoked session closes its socket with 4001 within 1 s', () => {
   it('logout', async () => {

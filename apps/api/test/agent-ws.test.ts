@@ -15,7 +15,9 @@ afterAll(() => fake.close());
 const MODEL = 'fake-model';
 const t = useTestApp({ OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: FAKE_API_KEY, AI_MODEL: MODEL, AI_TEMPERATURE: '0.3' });
 let user: SignedUp;
-beforeAll(async () => void (user = await signUp(t)));
+beforeAll(async () => {
+  user = await signUp(t);
+});
 afterEach(() => fake.reset());
 
 const SYSTEM = { role: 'system', content: 'You are a helpful assistant.' };

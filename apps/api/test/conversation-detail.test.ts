@@ -7,7 +7,9 @@ import { restAs } from './webhooks-support.ts';
 const DETAIL_MAX = 3;
 const t = useTestApp({ CONVERSATION_DETAIL_MAX_MESSAGES: String(DETAIL_MAX) });
 let user: SignedUp;
-beforeAll(async () => void (user = await signUp(t)));
+beforeAll(async () => {
+  user = await signUp(t);
+});
 const api = restAs(t, () => user);
 
 const newConversation = async () => (await (await api('POST', '/conversations', { title: 'detail' })).json()).id as string;

@@ -11,7 +11,12 @@ const t = useTestApp();
 describe('the log', () => {
   it('holds no password, token, cookie or webhook secret, even at trace level', async () => {
     let output = '';
-    const stream = new Writable({ write: (chunk, _encoding, done) => done(void (output += String(chunk))) });
+    const stream = new Writable({
+      write: (chunk, _encoding, done) => {
+        output += String(chunk);
+        done();
+      },
+    });
     const app = await buildApp({ settings: testSettings(t.databaseUrl), logger: { level: 'trace', stream } });
     try {
       const password = 'a password that must not be logged';

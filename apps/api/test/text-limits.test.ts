@@ -26,7 +26,9 @@ const t = useTestApp({
   WEBHOOK_ALLOW_PRIVATE_URLS: 'true', // no name is resolved here; the URL below is never delivered to
 });
 let user: SignedUp;
-beforeAll(async () => void (user = await signUp(t)));
+beforeAll(async () => {
+  user = await signUp(t);
+});
 const api = restAs(t, () => user);
 
 /** `n` characters of text. */

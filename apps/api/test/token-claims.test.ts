@@ -9,7 +9,9 @@ import { type SignedUp, signUp, useTestApp } from './helpers.ts';
 
 const t = useTestApp();
 let user: SignedUp;
-beforeAll(async () => void (user = await signUp(t)));
+beforeAll(async () => {
+  user = await signUp(t);
+});
 
 /** A token with exactly these claims, signed as the API signs (HS256, SECRET_KEY). */
 const sign = (claims: Record<string, unknown>) =>

@@ -26,7 +26,8 @@ export class EmbeddedDatabaseInUseError extends Error {
 // so "already open here" is known even then. Worker threads have their own globalThis.
 const registryKey = Symbol.for('personal-automations.db.embedded.openDirs');
 const globalRegistry = globalThis as unknown as Record<symbol, Set<string> | undefined>;
-const openHere: Set<string> = (globalRegistry[registryKey] ??= new Set<string>());
+const openHere: Set<string> = globalRegistry[registryKey] ?? new Set<string>();
+globalRegistry[registryKey] = openHere;
 
 function isAlive(pid: number): boolean {
   try {

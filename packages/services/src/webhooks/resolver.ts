@@ -55,8 +55,12 @@ export class HostResolver {
     const families: Family[] = [{ family: 4 }, { family: 6 }];
     const queries = families.map((entry) =>
       (entry.family === 4 ? channel.resolve4(host) : channel.resolve6(host)).then(
-        (found) => void (entry.outcome = { addresses: found.map((address) => ({ address, family: entry.family })) }),
-        (error: NodeJS.ErrnoException) => void (entry.outcome = { code: error.code ?? 'EUNKNOWN' }),
+        (found) => {
+          entry.outcome = { addresses: found.map((address) => ({ address, family: entry.family })) };
+        },
+        (error: NodeJS.ErrnoException) => {
+          entry.outcome = { code: error.code ?? 'EUNKNOWN' };
+        },
       ),
     );
     let timer: NodeJS.Timeout | undefined;
