@@ -15,7 +15,9 @@ export class AgentSocket {
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
-    const wake = () => this.waiters.splice(0).forEach((resolve) => resolve());
+    const wake = () => {
+      for (const resolve of this.waiters.splice(0)) resolve();
+    };
     ws.on('message', (data: RawData) => {
       this.events.push(JSON.parse(String(data)) as AgentEvent);
       wake();

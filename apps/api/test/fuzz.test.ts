@@ -159,8 +159,10 @@ function buildRequest(op: FuzzOp, plan: Plan): InjectOptions {
     else if (m.kind === 'replaceField' && target) target[field] = m.value;
     else if (m.kind === 'unknownFields' && target) Object.assign(target, m.extra);
     else if (m.kind === 'replaceQuery') query.set(queryName, m.value);
-    else if (m.kind === 'repeatQuery') query.delete(queryName), m.values.forEach((v) => query.append(queryName, v));
-    else if (m.kind === 'extraQuery') query.append(m.name, m.value);
+    else if (m.kind === 'repeatQuery') {
+      query.delete(queryName);
+      for (const v of m.values) query.append(queryName, v);
+    } else if (m.kind === 'extraQuery') query.append(m.name, m.value);
     else if (m.kind === 'badPath') pathValues[m.index % pathValues.length] = m.value;
     else if (m.kind === 'rawJson') raw = m.text;
     else if (m.kind === 'contentType') contentType = m.type;

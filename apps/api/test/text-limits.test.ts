@@ -87,7 +87,9 @@ describe('message content: 32,000 characters', () => {
 
   describe('over the agent socket', () => {
     const sockets: AgentSocket[] = [];
-    afterEach(() => sockets.splice(0).forEach((s) => s.ws.terminate()));
+    afterEach(() => {
+      for (const s of sockets.splice(0)) s.ws.terminate();
+    });
     const open = async () => {
       const socket = await AgentSocket.open(t.baseUrl, `?token=${user.access_token}`);
       sockets.push(socket);

@@ -40,9 +40,15 @@ function startChild(args: string[]) {
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`child not ready in time; stderr: ${stderr}`)), CHILD_DEADLINE_MS);
     child.stdout.on('data', () => {
-      if (stdout.includes('READY\n')) clearTimeout(timer), resolve();
+      if (stdout.includes('READY\n')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    void exit.then((r) => (clearTimeout(timer), reject(new Error(`child exited (${r.code}) before READY: ${r.stderr}`))));
+    void exit.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`child exited (${r.code}) before READY: ${r.stderr}`));
+    });
   });
   ready.catch(() => {}); // observed by the tests that wait for it
   return { child, ready, exit };

@@ -275,7 +275,7 @@ describe('DatabaseJobBackend across processes', () => {
     const runs = new Map<string, number>();
     const byProcess = [0, 0];
     const processes = [openBackend(), openBackend()];
-    processes.forEach(({ backend: process }, index) =>
+    for (const [index, { backend: process }] of processes.entries()) {
       startWorker(
         process,
         name,
@@ -285,8 +285,8 @@ describe('DatabaseJobBackend across processes', () => {
           await sleep(5);
         },
         { concurrency: 4 },
-      ),
-    );
+      );
+    }
     await backend
       .queue(name)
       .addBulk(Array.from({ length: 100 }, (_, i) => ({ name: 'shared', data: { i }, options: { jobId: `s${i}` } })));
@@ -393,7 +393,7 @@ describe('DatabaseJobBackend across processes', () => {
       (await backend.queue(name).getJob(`tick:${firstPeriod}`)) ?? (await backend.queue(name).getJob(`tick:${firstPeriod + 1}`));
     expect(registered).toMatchObject({ name: 'tick' });
 
-    processes.forEach(({ backend: process }) => startWorker(process, name, async (job) => void runs.push({ id: job.id, at: Date.now() })));
+    for (const { backend: process } of processes) startWorker(process, name, async (job) => void runs.push({ id: job.id, at: Date.now() }));
     await waitFor(() => runs.length >= 3, 'three runs');
     const periodsSeen = Math.floor(Date.now() / everyMs) - firstPeriod + 1;
     const ids = runs.map((run) => run.id);
