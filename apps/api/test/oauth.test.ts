@@ -89,9 +89,15 @@ class FakeGoogle {
   }
 
   private userinfo(req: IncomingMessage, res: ServerResponse): void {
-    if (this.userinfoFails) return send(res, 503, { error: 'unavailable' });
+    if (this.userinfoFails) {
+      send(res, 503, { error: 'unavailable' });
+      return;
+    }
     const profile = this.accessTokens.get(req.headers.authorization?.replace(/^Bearer /, '') ?? '');
-    if (!profile) return send(res, 401, { error: 'invalid_token' });
+    if (!profile) {
+      send(res, 401, { error: 'invalid_token' });
+      return;
+    }
     send(res, 200, profile);
   }
 }

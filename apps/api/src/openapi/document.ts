@@ -119,7 +119,10 @@ function markOptionalBody(operation: OperationObject, lookup: SchemaLookup) {
 function referencedComponents(doc: OpenApiDocument): Set<string> {
   const seen = new Set<string>();
   const visit = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(visit);
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
     if (!value || typeof value !== 'object') return;
     for (const [key, inner] of Object.entries(value)) {
       if (key === '$ref' && typeof inner === 'string' && !seen.has(inner)) {

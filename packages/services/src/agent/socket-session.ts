@@ -80,7 +80,10 @@ export class SocketSession {
 
   private armExpiry(): void {
     const remainingMs = this.login.expiresAt * 1000 - Date.now();
-    if (remainingMs <= 0) return this.end(TOKEN_EXPIRED);
+    if (remainingMs <= 0) {
+      this.end(TOKEN_EXPIRED);
+      return;
+    }
     this.expiryTimer = setTimeout(() => this.armExpiry(), Math.min(remainingMs, MAX_TIMER_MS));
   }
 
