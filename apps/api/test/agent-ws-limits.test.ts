@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '@personal-automations/contracts';
 import { FAKE_API_KEY, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
 import { buildApp } from '../src/app.ts';

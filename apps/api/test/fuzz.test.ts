@@ -90,11 +90,11 @@ async function primePool(op: FuzzOp) {
   if (!list) return;
   const res = await t.app.inject({ method: 'GET', url: `/api/v1${key}`, headers: authHeader(op, 'principal') });
   pools.set(key, []);
-  if (res.statusCode === 200) harvest(list, 200, res.json());
+  if (res.statusCode === 200) harvest(list, res.json());
 }
 
 /** Remembers ids that 2xx answers reveal, so path parameters can name resources that exist. */
-function harvest(op: FuzzOp, status: number, body: unknown) {
+function harvest(op: FuzzOp, body: unknown) {
   for (const key of pools.keys()) {
     const rest = op.path.slice(key.length);
     if (!op.path.startsWith(key) || rest.split('/').length > 2) continue;
@@ -142,7 +142,7 @@ function buildRequest(op: FuzzOp, plan: Plan): InjectOptions {
   const fieldNames = op.body?.schema.properties ? Object.keys(op.body.schema.properties) : Object.keys((body as object) ?? {});
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(plan.query)) if (value !== undefined) query.append(name, flat(value));
-  const pathValues = op.pathParams.map((p, i) => {
+  const pathValues = op.pathParams.map((_param, i) => {
     const ids = pools.get(poolKey(op.path)) ?? [];
     const pick = plan.pathPicks[i] ?? 0;
     return ids.length && pick % 3 !== 0 ? ids[pick % ids.length]! : crypto.randomUUID();
@@ -184,12 +184,6 @@ function buildRequest(op: FuzzOp, plan: Plan): InjectOptions {
   }
   return request;
 }
-
-type DetailItem = { type?: string; input?: unknown };
-const detailItems = (res: LightMyRequestResponse): DetailItem[] => {
-  const detail = res.statusCode === 422 ? (JSON.parse(res.body) as { detail?: unknown }).detail : undefined;
-  return Array.isArray(detail) ? (detail as DetailItem[]) : [];
-};
 
 /** What is wrong with an answer, measured against the document. */
 function problemsWith(op: FuzzOp, res: LightMyRequestResponse): string[] {
@@ -241,7 +235,7 @@ async function send(op: FuzzOp, plan: Plan, mode: 'valid' | 'hostile') {
     const shown = { ...request, url: clip(request.url), payload: clip(request.payload) };
     throw new Error(`${op.key}\nrequest: ${JSON.stringify(shown)}\n${problems.join('\n')}`);
   }
-  if (ok && res.body) harvest(op, res.statusCode, JSON.parse(res.body));
+  if (ok && res.body) harvest(op, JSON.parse(res.body));
   if (res.statusCode === 204 && op.method === 'DELETE' && op.pathParams.length) {
     const ids = pools.get(poolKey(op.path)) ?? [];
     pools.set(
