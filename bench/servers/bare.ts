@@ -32,8 +32,8 @@ type Claims = { sub?: unknown; sid?: unknown; type?: unknown; exp?: unknown };
 /** The claims of a valid, unexpired HS256 access token that names a session, or null. */
 function verifyAccessToken(header: unknown, key: Buffer): { sub: string; sid: string } | null {
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  const parts = match?.[1]!.split('.');
-  if (!parts || parts.length !== 3) return null;
+  const parts = match?.[1]?.split('.');
+  if (parts?.length !== 3) return null;
   const [head, body, signature] = parts as [string, string, string];
   const expected = createHmac('sha256', key).update(`${head}.${body}`).digest();
   const given = Buffer.from(signature, 'base64url');

@@ -14,7 +14,7 @@ export function parseArgs(argv) {
   return out;
 }
 
-const log = (level, fields) => process.stderr.write(JSON.stringify({ level, target: 'schema_engine::logger', fields }) + '\n');
+const log = (level, fields) => process.stderr.write(`${JSON.stringify({ level, target: 'schema_engine::logger', fields })}\n`);
 
 /** The CLI reads engine errors from stderr as JSON log lines. */
 export const logError = (errorCode, message) => log('ERROR', { error_code: errorCode, message });

@@ -24,7 +24,7 @@ async function loadEngine() {
 const errorCodeFor = (message) =>
   /Can't reach database server/.test(message) ? 'P1001' : /does not exist/.test(message) ? 'P1003' : 'P1000';
 
-const send = (message) => process.stdout.write(JSON.stringify(message) + '\n');
+const send = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
 function errorResponse(id, error) {
   const isPanic = error instanceof WebAssembly.RuntimeError;
@@ -50,7 +50,7 @@ export async function startRpcServer({ url, shadowDatabaseUrl, datamodelFiles })
   const datamodels = datamodelFiles.map((file) => [file, fs.readFileSync(file, 'utf8')]);
   const adapter = bindMigrationAwareSqlAdapterFactory(new MigrationPgAdapter(url, shadowDatabaseUrl));
   const log = (line) => {
-    if (process.env.SCHEMA_ENGINE_DEBUG) process.stderr.write(String(line) + '\n');
+    if (process.env.SCHEMA_ENGINE_DEBUG) process.stderr.write(`${String(line)}\n`);
   };
   // Like the native engine, a failed connection is reported in answer to each request (the CLI
   // ignores an engine that quits at start-up), with the native error codes.

@@ -1,6 +1,6 @@
 // The example tasks through the typed enqueue API and the real worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExternalServiceError, TaskQueue, type TaskStatus, ValidationError } from '@personal-automations/services';
+import { ExternalServiceError, type TaskQueue, type TaskStatus, ValidationError } from '@personal-automations/services';
 import { runWorker } from '../src/index.ts';
 import { jobsInTable, openTaskQueue, useWorkerTest, waitUntil } from './helpers.ts';
 

@@ -3,7 +3,7 @@
 // (socket-session.ts), each turn draws on the user's turn budget, the history sent to the model
 // is bounded, and an idle socket is ended. The transport hands it decoded frames, sends the
 // events it emits and closes the socket when it ends.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AgentCancelFrame, type AgentEvent, AgentMessageFrame, type HistoryEntry } from '@personal-automations/contracts';
 import type { ConversationService } from '../conversations.ts';
 import { BadRequestError, RateLimitError } from '../errors.ts';

@@ -82,7 +82,7 @@ export class SessionService {
    */
   async rotate(refreshToken: string): Promise<SessionRow> {
     const payload = await this.tokens.verify(refreshToken).catch(() => null);
-    if (!payload || payload.type !== 'refresh') throw new AuthenticationError(INVALID_REFRESH);
+    if (payload?.type !== 'refresh') throw new AuthenticationError(INVALID_REFRESH);
     const hash = hashToken(refreshToken);
     const now = new Date();
     const rotated = await this.db.session.updateManyAndReturn({

@@ -114,7 +114,7 @@ export class DatabaseJobWorker<Data, Result> implements JobWorker {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined = undefined;
+      let timer: NodeJS.Timeout | undefined;
       const done = () => {
         clearTimeout(timer);
         this.wakeUp = null;
