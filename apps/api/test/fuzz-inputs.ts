@@ -90,7 +90,7 @@ const EDGE_STRINGS = [
   '../../etc/passwd',
   '%00',
   '%2F',
-  '${jndi:ldap://127.0.0.1/x}',
+  `\${jndi:ldap://127.0.0.1/x}`,
   '<script>alert(1)</script>',
   'null',
   'true',

@@ -71,7 +71,7 @@ const refusalOf = (env: Record<string, string | undefined>): string[] => {
 describe('docker-compose.yml', () => {
   it('runs the API, the worker and the scheduler with ENVIRONMENT=production unless told otherwise', () => {
     for (const service of APP_SERVICES) {
-      expect(compose.services[service]?.environment?.ENVIRONMENT, service).toBe('${ENVIRONMENT:-production}');
+      expect(compose.services[service]?.environment?.ENVIRONMENT, service).toBe(`\${ENVIRONMENT:-production}`);
       expect(composeEnvironment(service, { SECRET_KEY: GOOD_KEY }).ENVIRONMENT, service).toBe('production');
       expect(composeEnvironment(service, { ENVIRONMENT: 'development', SECRET_KEY: GOOD_KEY }).ENVIRONMENT).toBe('development');
     }
