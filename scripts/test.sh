@@ -11,9 +11,12 @@ task=test
 [ "${1:-}" = "--coverage" ] && task=test:cov
 find "$ROOT/apps" "$ROOT/packages" -maxdepth 2 -name 'test-results*.json' -delete 2>/dev/null || true
 status=0
-# Lint first: the committed OpenAPI document against Redocly's recommended rules (redocly.yaml).
+# Lint first: the committed OpenAPI document against Redocly's recommended rules (redocly.yaml),
+# then the code's format, import order and lint rules with Biome (biome.jsonc), writing nothing.
 echo "==> lint: OpenAPI document"
 REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true pnpm --silent lint:openapi || status=1
+echo "==> lint: Biome (format, imports, lint rules)"
+pnpm --silent lint || status=1
 # test:embedded: the API suite again, on the embedded parts (PGlite, no Redis); test:jobs-table:
 # the job runtime's suites again, with their jobs in the database's jobs table (no Redis).
 turbo run typecheck "$task" test:embedded test:jobs-table --continue --concurrency=2 --output-logs=full || status=$?
