@@ -1,4 +1,5 @@
-// CORS as the original did it, and the OpenAPI document generated from the routers.
+// CORS (listed origins echoed with credentials, other origins' preflights refused with 400), and
+// the OpenAPI document generated from the routers.
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { buildOperations } from '../src/rest/operations.ts';

@@ -1,6 +1,7 @@
 // The documented maximum lengths of free text (docs/api.md#limits): one character past the
-// maximum is a FastAPI-style 422 (an `error` event on the agent socket, which stays usable), and
-// exactly the maximum passes. Also the one number bound added with them (tokens_used, int4).
+// maximum is a 422 with a `string_too_long` item (an `error` event on the agent socket, which
+// stays usable), and exactly the maximum passes. Also the one number bound added with them
+// (tokens_used, int4).
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -34,7 +35,7 @@ const api = restAs(t, () => user);
 /** `n` characters of text. */
 const text = (n: number) => 'x'.repeat(n);
 
-/** The FastAPI 422 item for a string past `max` at `loc`. */
+/** The 422 `detail` item for a string past `max` at `loc`. */
 const tooLong = (loc: (string | number)[], input: string, max: number) => ({
   type: 'string_too_long',
   loc,

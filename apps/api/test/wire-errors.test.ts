@@ -1,4 +1,4 @@
-// Bad input gets the contract's error, never a 500: FastAPI's 422 detail list, 404/405/307,
+// Bad input gets the contract's error, never a 500: the 422 `detail` list, 404/405/307,
 // 413 for oversized bodies, and nothing half-written in the database.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { json, signUp, useTestApp } from './helpers.ts';

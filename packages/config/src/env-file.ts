@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /**
- * Reads `.env` from the current directory or the nearest parent that has one, as the original
- * backend did. Lines are KEY=VALUE; quotes around the value are removed; `#` starts a comment.
+ * Reads `.env` from the current directory or the nearest parent that has one, so a command run
+ * from any folder of the checkout (`apps/cli`, `packages/db`) finds the root's `.env`. Lines are
+ * KEY=VALUE; quotes around the value are removed; `#` starts a comment.
  * Variables already present in the environment win over the file.
  */
 export function readEnvFile(startDir: string = process.cwd()): Record<string, string> {

@@ -70,7 +70,10 @@ const trustProxy = z.string().transform((v, ctx): false | number | string[] => {
   return z.NEVER;
 });
 
-/** Every variable the backend reads, with the original backend's defaults (contract section 4). */
+/**
+ * Every variable the backend reads, with its default. Names and defaults are the original's, so an
+ * existing `.env` or deployment keeps working (docs/configuration.md; contract section 4).
+ */
 const EnvSchema = z.object({
   PROJECT_NAME: z.string().default('my_project'),
   API_V1_STR: z.string().startsWith('/').default('/api/v1'),
@@ -232,7 +235,8 @@ function describeIssue(name: string, message: string, raw: Record<string, string
 
 /**
  * Validates the environment (plus `.env`) and returns the settings, or throws one SettingsError
- * that lists every bad variable. Empty values count as unset, as in the original backend.
+ * that lists every bad variable. Empty values count as unset, so `KEY=` in `.env` and compose's
+ * `${KEY:-}` leave the default in force.
  */
 export function loadSettings(source: Record<string, string | undefined> = { ...readEnvFile(), ...process.env }): Settings {
   const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));

@@ -1,7 +1,7 @@
 // Shapes shared by every resource: ids, timestamps, the two pagination styles and the error bodies.
 import { z } from 'zod';
 
-/** A UUID in any version, as FastAPI accepts; normalised to lower case. */
+/** A UUID of any version (only the form is checked: an id nobody holds is a 404, not a 422); normalised to lower case. */
 export const Uuid = z
   .guid()
   .overwrite((s) => s.toLowerCase())
@@ -26,7 +26,7 @@ export const stripped = (max: number) => withoutNul(z.string().trim().max(max));
 /** `{<name>: uuid}`: the path parameter of a resource route. */
 export const idParam = <K extends string>(name: K) => z.object({ [name]: Uuid } as { [P in K]: typeof Uuid });
 
-// ---- page style (fastapi-pagination Page): GET /items, GET /users
+// ---- page style (`page`, `size`, `pages`: how clients of the original page): GET /items, GET /users
 export const PageQuery = z.object({
   page: z.number().int().gte(1).default(1).meta({ description: 'Page number, from 1' }),
   size: z.number().int().gte(1).lte(100).default(50).meta({ description: 'Page size, 1..100' }),

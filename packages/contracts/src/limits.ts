@@ -20,8 +20,9 @@ export const MAX_TOKEN_CHARS = 4_096;
 export const MAX_TOKENS_USED = 2_147_483_647;
 
 /**
- * The bound's message in pydantic's words: tRPC callers and the agent socket's `error` event
- * read as the REST 422 does (which builds its own from the issue, apps/api/src/rest/validation.ts).
+ * The bound's message in the REST 422's words ("String should have at most 100 characters"), so
+ * tRPC callers and the agent socket's `error` event read what REST callers read (the REST 422 builds
+ * its own from the issue, apps/api/src/rest/validation.ts).
  */
 export const maxChars = (max: number) => ({ error: `String should have at most ${max} characters` });
 export const maxItems = (max: number) => ({ error: `List should have at most ${max} items` });

@@ -4,7 +4,7 @@ import { DateTime, idParam, PageQuery, pageOf, stripped, UuidString } from './co
 export const Role = z.enum(['admin', 'user']).meta({ id: 'UserRole' });
 export type Role = z.infer<typeof Role>;
 
-/** Email as the original's validator accepted it: trimmed, ≤ 255, the domain part lower-cased. */
+/** Email: trimmed, ≤ 255 (the column), the domain part lower-cased since domains ignore case (`a@Example.COM` is `a@example.com`). */
 export const Email = stripped(255)
   .pipe(z.email())
   .overwrite((email) => {
@@ -13,7 +13,10 @@ export const Email = stripped(255)
   })
   .meta({ format: 'email', example: 'user@example.com' });
 
-/** 8..128 characters after stripping surrounding whitespace, as the original did. */
+/**
+ * 8..128 characters after stripping surrounding whitespace: the bcrypt hashes a database of the
+ * original holds were made from the stripped password, so those logins keep working.
+ */
 export const Password = z.string().trim().min(8).max(128).meta({ format: 'password', example: 'correct horse battery' });
 
 export const UserRead = z

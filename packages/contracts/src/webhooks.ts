@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DateTime, idParam, listOf, skipLimitQuery, Text, UuidString } from './common.ts';
 import { boundedText, DescriptionText, MAX_EVENT_NAME_CHARS, MAX_WEBHOOK_EVENTS, maxItems } from './limits.ts';
 
-/** The column is varchar(2048); pydantic's HttpUrl would allow a little more, the database would not. */
+/** The column is varchar(2048): a longer URL is refused here (422), before it would fail in the database (500). */
 const MAX_URL_LENGTH = 2048;
 
 const normalizeUrl = (value: string): string => {
@@ -13,7 +13,7 @@ const normalizeUrl = (value: string): string => {
   }
 };
 
-/** An http(s) URL, stored normalised as pydantic's HttpUrl writes it (`https://example.com` → `https://example.com/`). */
+/** An http(s) URL, stored normalised (`https://example.com` → `https://example.com/`), the form the URLs already stored have. */
 export const WebhookUrl = z
   .url({ protocol: /^https?$/, hostname: /./ })
   .max(MAX_URL_LENGTH)
@@ -21,7 +21,10 @@ export const WebhookUrl = z
   .meta({ format: 'uri', example: 'https://example.com/hooks/personal-automations' });
 
 const Name = Text.min(1).max(255).meta({ example: 'My integration' });
-/** Event names are not checked against the known list, as in the original; each is logged as a delivery's event_type (varchar(100)). */
+/**
+ * Event names are not checked against the known list, so a client of the original that subscribes
+ * to other names is not refused; each is logged as a delivery's event_type (varchar(100)).
+ */
 const Events = z
   .array(boundedText(MAX_EVENT_NAME_CHARS))
   .min(1)

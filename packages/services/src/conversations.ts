@@ -246,8 +246,8 @@ export class ConversationService {
     return toConversationRead(row);
   }
 
-  // The seed's method names (its ConversationService), kept so code written against it still
-  // works; `addMessage` is the same in both.
+  // The original's ConversationService method names, camelCased, kept as aliases so code written
+  // against them still works (test/seed-names.test.ts); `addMessage` is the same in both.
   /** `create_conversation`: {@link ConversationService.create}. */
   readonly createConversation = this.create;
   /** `get_conversation`: {@link ConversationService.get}. */

@@ -47,7 +47,10 @@ export class AlreadyExistsError extends errorClass('ALREADY_EXISTS', 'Resource a
 /** A domain rule was broken (not request-shape validation, which the API reports itself). */
 export class ValidationError extends errorClass('VALIDATION_ERROR', 'Validation error') {}
 export class AuthenticationError extends errorClass('AUTHENTICATION_ERROR', 'Authentication failed') {}
-/** No credentials were presented at all (the API answers FastAPI's `{"detail": "Not authenticated"}`). */
+/**
+ * No credentials were presented at all: the API answers 401 `{"detail": "Not authenticated"}`, the
+ * body the frontend's auth handling reads (docs/compatibility.md).
+ */
 export class NotAuthenticatedError extends errorClass('AUTHENTICATION_ERROR', 'Not authenticated') {}
 export class AuthorizationError extends errorClass('AUTHORIZATION_ERROR', 'Insufficient permissions') {}
 export class BadRequestError extends errorClass('BAD_REQUEST', 'Bad request') {}

@@ -14,7 +14,10 @@ export const toItemRead = (item: Item): ItemRead => ({
   updated_at: isoOffsetOrNull(item.updatedAt),
 });
 
-/** The example CRUD resource. Items are global (no owner), as in the original backend. */
+/**
+ * The example CRUD resource. Items are global (no owner): the items table has no owner column, as
+ * the tables are kept as the original created them, so its databases keep working.
+ */
 export class ItemService {
   private readonly db: Database;
   constructor(db: Database) {

@@ -21,7 +21,7 @@ export type ListSource<Row> = {
 /** A skip/limit list's answer (the contracts' `listOf`). */
 export type List<T> = { items: T[]; total: number };
 
-/** fastapi-pagination's page count: ceil(total / size), 0 for an empty table. */
+/** The page count (`pages`): ceil(total / size), 0 for an empty table. */
 export const pageCount = (total: number, size: number): number => Math.ceil(total / size);
 
 /** A skip/limit list: the rows from `skip`, at most `limit`, each in the contract's shape. */
@@ -34,7 +34,7 @@ export async function listWindow<Row, Read>(
   return { items: rows.map(toRead), total };
 }
 
-/** A page/size list (fastapi-pagination's Page): page `page` of `size` rows, with the page count. */
+/** A page/size list (`items`, `total`, `page`, `size`, `pages`): page `page` of `size` rows, with the page count. */
 export async function listPage<Row, Read>(
   source: ListSource<Row>,
   { page, size }: PageQuery,

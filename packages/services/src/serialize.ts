@@ -1,3 +1,3 @@
-/** Timestamps go out as ISO-8601 with an explicit +00:00 offset, as the original's base schema wrote them. */
+/** Timestamps go out as ISO-8601 with an explicit +00:00 offset (not `Z`), the form the frontend reads (docs/compatibility.md). */
 export const isoOffset = (date: Date): string => date.toISOString().replace(/Z$/, '+00:00');
 export const isoOffsetOrNull = (date: Date | null): string | null => (date ? isoOffset(date) : null);

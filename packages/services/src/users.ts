@@ -205,8 +205,9 @@ export class UserService {
   async delete(userId: string): Promise<UserRead> {
     try {
       const read = await this.db.$transaction(async (tx) => {
-        // webhooks and deliveries have no ON DELETE in the original schema; lock the webhooks
-        // first so a delivery cannot be recorded between the two deletes
+        // webhooks and webhook_deliveries have no ON DELETE CASCADE (the tables are kept as the
+        // original created them, so its databases work unchanged); lock the webhooks first so a
+        // delivery cannot be recorded between the two deletes
         await tx.$queryRaw`SELECT id FROM webhooks WHERE user_id = ${userId}::uuid FOR UPDATE`;
         await tx.webhookDelivery.deleteMany({ where: { webhook: { userId } } });
         await tx.webhook.deleteMany({ where: { userId } });
@@ -226,7 +227,8 @@ export class UserService {
     return this.db.user.findUnique({ where: { email } });
   }
 
-  // The seed's method names (its UserService), kept so code written against it still works.
+  // The original's UserService method names, camelCased, kept as aliases so code written against
+  // them still works (test/seed-names.test.ts).
   /** `get_by_id`: {@link UserService.get}. */
   readonly getById = this.get;
   /** `get_by_email`: {@link UserService.findByEmail}. */

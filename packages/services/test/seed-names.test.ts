@@ -1,6 +1,7 @@
-// Code written against the seed backend's services calls them by the seed's method names
-// (camelCased). Those names are aliases of the services' own list/get/create/... methods: the
-// same functions, so they cannot drift apart, and a seed-style flow works end to end.
+// Code written against the original backend's services calls them by its method names
+// (camelCased: get_by_id is getById). Those names are aliases of the services' own
+// list/get/create/... methods: the same functions, so they cannot drift apart, and a flow written
+// with the old names works end to end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type Database } from '@personal-automations/db';
 import { useTestDatabase } from '@personal-automations/testing';

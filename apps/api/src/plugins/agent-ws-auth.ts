@@ -5,7 +5,11 @@ import type { Settings } from '@personal-automations/config';
 import { AuthenticationError, type Services, type SocketLogin } from '@personal-automations/services';
 import { cookieValue } from '../credentials.ts';
 
-/** Close code for a refused socket (the original's), sent before any event; also for a socket whose login ends while it is open. */
+/**
+ * Close code for a refused socket, sent before any event; also for a socket whose login ends while
+ * it is open. 4001 is the code the frontend's chat view expects for a refused login
+ * (docs/compatibility.md).
+ */
 export const AUTH_FAILED_CLOSE_CODE = 4001;
 /** Close code for a cookie-authenticated socket opened from an origin outside CORS_ORIGINS. */
 export const ORIGIN_REFUSED_CLOSE_CODE = 4003;

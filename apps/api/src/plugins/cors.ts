@@ -3,8 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
 /**
- * CORS as the original (Starlette) did it: listed origins are echoed with credentials, a preflight
- * from a listed origin gets 200 and one from any other origin gets 400 "Disallowed CORS origin".
+ * CORS for the browsers on CORS_ORIGINS: a listed origin is echoed back with credentials allowed, a
+ * preflight from a listed origin gets 200 and one from any other origin gets 400 "Disallowed CORS
+ * origin": the answers the frontend on those origins was written against (docs/compatibility.md).
  */
 async function corsPolicy(app: FastifyInstance) {
   const { settings } = app.platform;

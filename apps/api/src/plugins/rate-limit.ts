@@ -33,7 +33,7 @@ export const UNKNOWN_CALL_POLICY: RateLimitPolicy = 'auth';
 
 const NAMED_PERIODS: Record<number, string> = { 1: '1 second', 60: '1 minute', 3600: '1 hour', 86400: '1 day' };
 
-/** The limit as slowapi words it: "100 per 1 minute", "10 per 30 seconds". */
+/** The limit as the 429's message states it: "100 per 1 minute", "10 per 30 seconds" (a named period when there is one). */
 export const limitText = (max: number, periodSeconds: number): string =>
   `${max} per ${NAMED_PERIODS[periodSeconds] ?? `${periodSeconds} seconds`}`;
 

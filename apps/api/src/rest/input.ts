@@ -1,13 +1,14 @@
-// Builds a procedure's input from a Fastify request the way FastAPI reads parameters:
-// path parameters from the path, query parameters (coerced from strings) for GET/DELETE,
-// the JSON or form body otherwise.
+// Builds a procedure's input from a Fastify request: path parameters from the path, query
+// parameters (coerced from strings to the field's type) for GET/DELETE, the JSON or form body
+// otherwise. The REST surface reads its input as clients of the original send it
+// (docs/compatibility.md).
 import type { FastifyRequest } from 'fastify';
 import type { FieldKind, RestOperation } from './operations.ts';
 
 const TRUE = new Set(['true', '1', 'yes', 'on', 't', 'y']);
 const FALSE = new Set(['false', '0', 'no', 'off', 'f', 'n']);
 const NUMERIC = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
-/** pydantic parses integer strings strictly: "1e3" and "1.0" are not integers. */
+/** An integer field takes digits only: "1e3" and "1.0" stay strings and get the 422 `int_parsing` item. */
 const INTEGER = /^\s*[+-]?\d+\s*$/;
 
 /** A query string value as the field's kind wants it; left as a string when it does not parse (→ 422). */
@@ -36,7 +37,8 @@ export function queryInput(op: RestOperation, query: Record<string, unknown>, pa
   const raw: Record<string, unknown> = {};
   const input: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(query)) {
-    // A repeated parameter that is not a list: FastAPI takes the last value.
+    // A repeated parameter that is not a list: the last value counts (`?size=10&size=20` is 20),
+    // the answer clients of the original get.
     const single = Array.isArray(value) && op.fields[key] !== 'array' ? value.at(-1) : value;
     raw[key] = single;
     input[key] = typeof single === 'string' ? coerce(op.fields[key], single) : single;
@@ -59,7 +61,8 @@ export function bodyInput(op: RestOperation, request: FastifyRequest, params: Re
     // A form operation reads only form fields; anything else is an empty form.
     if (!isFormContentType(contentType)) body = {};
   } else if (body !== undefined && !isJsonContentType(contentType)) {
-    // Sent, but not as JSON: FastAPI cannot read it as an object either, so it fails validation as text.
+    // Sent, but not as JSON: validated as the text it is, so the answer is the usual 422 (the body
+    // is not an object), not a 415.
     body = typeof body === 'string' ? body : new URLSearchParams(body as Record<string, string>).toString();
   }
   if (body === undefined || body === null) body = op.pathParams.length || op.hasInput ? {} : undefined;

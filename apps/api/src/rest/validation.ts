@@ -1,4 +1,6 @@
-// zod issues rewritten as FastAPI/pydantic v2 validation errors: {type, loc, msg, input, ctx?}.
+// zod issues rewritten as the items of the 422 `detail` list: {type, loc, msg, input, ctx?}, with
+// pydantic v2's type names and messages, since clients of the original show these messages and
+// branch on `type` (docs/compatibility.md).
 import type { ValidationErrorItem } from '@personal-automations/contracts';
 import type { RestOperation } from './operations.ts';
 
@@ -83,7 +85,7 @@ function typeError(issue: Issue, at: Located, op: RestOperation | undefined): Va
 }
 
 /**
- * One zod issue as FastAPI reports it. `raw` is the input as received (query values stay
+ * One zod issue as one 422 `detail` item. `raw` is the input as received (query values stay
  * strings); `bodyless` says whether non-path fields came from the query string.
  */
 export function issueToValidationError(issue: Issue, raw: unknown, op: RestOperation | undefined, bodyless: boolean): ValidationErrorItem {
@@ -94,7 +96,8 @@ export function issueToValidationError(issue: Issue, raw: unknown, op: RestOpera
     case 'invalid_value':
     case 'invalid_union': {
       if (value === undefined) {
-        // FastAPI echoes the whole body object for a missing body field, null for query/path/form fields.
+        // A missing body field echoes the whole body object as `input`; a missing query, path or
+        // form field echoes null.
         const perField = at.where !== 'body' || op?.formOnly;
         const parent = perField ? null : (valueAt(raw, issue.path.slice(0, -1)) ?? null);
         return { type: 'missing', loc, msg: 'Field required', input: stripPathParams(parent, op) };
@@ -131,7 +134,7 @@ export function issueToValidationError(issue: Issue, raw: unknown, op: RestOpera
   return { type: 'value_error', loc, msg: issue.message, input: value ?? null };
 }
 
-/** Number, string and list bounds in pydantic's words (min or max, inclusive or not). */
+/** Number, string and list bounds in the 422's words ("Input should be greater than 0"), min or max, inclusive or not. */
 function boundError(issue: Issue, loc: Located['loc'], value: unknown): ValidationErrorItem | undefined {
   const isMin = issue.code === 'too_small';
   const bound = (isMin ? issue.minimum : issue.maximum)!;

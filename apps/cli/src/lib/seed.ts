@@ -29,7 +29,7 @@ const WORDS = ['alpha', 'bravo', 'copper', 'delta', 'ember', 'falcon', 'garnet',
 const pick = <T>(list: readonly T[]): T => list[randomInt(list.length)]!;
 const letters = (n: number) => Array.from({ length: n }, () => String.fromCharCode(97 + randomInt(26))).join('');
 
-/** What a dry run would do, as the original printed it. */
+/** What a dry run would do: one `[DRY RUN]` line per step a real run would take, and nothing written. */
 export function dryRunLines({ count, clear, users, items }: SeedOptions): string[] {
   return [
     `[DRY RUN] Would create ${count} sample records per entity`,

@@ -1,5 +1,6 @@
-// The example tasks (the original's Taskiq tasks), run by the worker process. The long-running
-// task honours cancellation: when shutdown outlasts its grace period it goes back to the queue.
+// The example tasks (the template for a new task; docs/webhooks.md), run by the worker process.
+// The long-running task honours cancellation: when shutdown outlasts its grace period it goes
+// back to the queue.
 import type { Logger } from 'pino';
 import { PermanentJobError, type RunningJob, type TaskData, type TaskName, type TaskResult } from '@personal-automations/services';
 

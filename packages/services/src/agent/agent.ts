@@ -80,7 +80,10 @@ export class Agent {
     throw new ExternalServiceError(`The model kept calling tools: stopped after ${this.maxModelRequests} requests`);
   }
 
-  /** One model request, streamed: parts are numbered in the order they start, as pydantic-ai numbers them. */
+  /**
+   * One model request, streamed: each part (the text, each tool call) gets the next index in the order
+   * it starts, and its `part_start` and deltas carry it, as the frontend's chat view reads the events.
+   */
   private async streamResponse(messages: ModelMessage[], tools: ToolDefinition[], { emit, signal }: AgentRunInput): Promise<ModelResponse> {
     let nextIndex = 0;
     let text = '';

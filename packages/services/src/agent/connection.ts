@@ -213,8 +213,8 @@ export class AgentConnection {
 
   /**
    * The conversation this turn is saved in. A requested id is used when it is one of the
-   * caller's conversations (anything else is ignored for saving, as in the original, and the
-   * turn is not saved); without one, the connection's conversation, created on first use.
+   * caller's conversations; anything else (another user's, an unknown one) is no error: the turn is
+   * answered, just not saved. Without one, the connection's conversation, created on first use.
    */
   private async resolveConversation(requested: string | null | undefined, prompt: string, emit: EmitEvent): Promise<string | null> {
     if (requested) {
@@ -231,7 +231,7 @@ export class AgentConnection {
     return created.id;
   }
 
-  /** Saving is best-effort, as in the original: a database failure is logged and the turn goes on unsaved. */
+  /** Saving is best-effort: a database failure is logged and the turn goes on unsaved, since the answer matters more than its record. */
   private async bestEffort<T>(what: string, action: () => Promise<T>): Promise<T | null> {
     try {
       return await action();

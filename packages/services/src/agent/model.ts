@@ -119,7 +119,7 @@ function toOpenAIMessage(message: ModelMessage): OpenAI.Chat.ChatCompletionMessa
 /**
  * A failed model request as the error the client is shown. Upstream bodies can hold account
  * details (a masked key, quota messages), so only the kind of failure is passed on; the
- * original error stays attached as `cause` for the server log.
+ * underlying error stays attached as `cause` for the server log.
  */
 function upstreamError(error: unknown): unknown {
   if (!(error instanceof OpenAI.OpenAIError)) return error;

@@ -22,7 +22,7 @@ export const defineTool = <Args extends z.ZodType>(tool: AgentTool<Args>): Agent
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** The server's local date and time, as the original agent's tool gave it. */
+/** The server's local date and time: the model has no clock, so "what day is it" needs this tool. */
 export const currentDatetimeTool = defineTool({
   name: 'current_datetime',
   description: 'Get the current date and time.',

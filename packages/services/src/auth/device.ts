@@ -1,4 +1,8 @@
-/** The original's User-Agent parsing, checks in its order (so an Edge UA reads as Chrome). */
+/**
+ * A session's device from its User-Agent: substring checks in a fixed order, first match wins (so an
+ * Edge UA, which also says "chrome", reads as Chrome). The same checks as the original's, so sessions
+ * it recorded and new ones name devices alike in the session list.
+ */
 export function parseDevice(userAgent: string | null | undefined): { deviceName: string | null; deviceType: string | null } {
   if (!userAgent) return { deviceName: null, deviceType: null };
   const ua = userAgent.toLowerCase();

@@ -9,7 +9,7 @@ const ARGON2_OPTIONS = { algorithm: 2 } as const;
 /** One argon2id hash, unbounded: for tools and tests. Request paths go through a PasswordHasher. */
 export const hashPassword = (password: string): Promise<string> => hash(password, ARGON2_OPTIONS);
 
-/** bcrypt hashes come from a database created by the original backend. */
+/** bcrypt hashes are in databases the original created: they still verify, and are replaced at the next login. */
 const isBcrypt = (stored: string) => /^\$2[aby]\$/.test(stored);
 
 export type PasswordCheck = { ok: boolean; needsRehash: boolean };

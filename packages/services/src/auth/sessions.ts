@@ -121,7 +121,7 @@ export class SessionService {
     return user?.isActive === false;
   }
 
-  /** Active sessions (expired ones included, as in the original), most recently used first. */
+  /** Sessions not revoked, most recently used first; an expired one is listed until the session cleanup deletes it. */
   async list(userId: string, currentSessionId?: string): Promise<SessionList> {
     const rows = await this.db.session.findMany({ where: { userId, isActive: true }, orderBy: { lastUsedAt: 'desc' } });
     return { sessions: rows.map((row) => toSessionRead(row, currentSessionId)), total: rows.length };
@@ -180,7 +180,8 @@ export class SessionService {
     return this.lucia.deleteExpiredSessions();
   }
 
-  // The seed's method names (its SessionService), kept so code written against it still works.
+  // The original's SessionService method names, camelCased, kept as aliases so code written
+  // against them still works (test/seed-names.test.ts).
   /** `create_session`: {@link SessionService.create}. */
   readonly createSession = this.create;
   /** `get_user_sessions`: {@link SessionService.list}. */

@@ -39,8 +39,9 @@ function missingClaimError(payload: JWTPayload, type: TokenType | undefined): Au
 }
 
 /**
- * HS256 JWTs with the original's claims (sub, exp, type) plus a random jti, so no two tokens are
- * ever equal, and on access tokens the session id (sid), so revoking a session revokes them.
+ * HS256 JWTs with the claims the frontend already decodes (sub, exp, type) plus a random jti, so
+ * no two tokens are ever equal, and on access tokens the session id (sid), so revoking a session
+ * revokes them.
  */
 export class TokenService {
   /** Imported once: handing jose the raw bytes would re-import the key on every call (~2x slower). */

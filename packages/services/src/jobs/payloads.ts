@@ -11,7 +11,7 @@ export type DeliveryJobData = {
   body: string;
 };
 
-/** The example tasks (the original's Taskiq tasks) by name: payload and result. */
+/** The example tasks by name, payload and result: the template for a new task (docs/webhooks.md, "Example tasks"). */
 export type TaskJobs = {
   example_task: { data: { message: string }; result: { status: 'completed'; message: string } };
   long_running_task: { data: { duration: number }; result: { status: 'completed'; duration: number } };

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import type { Settings } from '@personal-automations/config';
 import { ExternalServiceError } from '../errors.ts';
 
-/** Where the queues live: TASKIQ_BROKER_URL (the original's name for the job broker) and the key prefix. */
+/** Where the queues live: TASKIQ_BROKER_URL (the name deployments of the original already set) and the key prefix. */
 export const queueLocation = (settings: Settings) => ({ url: settings.TASKIQ_BROKER_URL, prefix: settings.JOB_QUEUE_PREFIX });
 
 /** Reconnect quickly after an outage (BullMQ's own default backs off to 20 s between tries). */

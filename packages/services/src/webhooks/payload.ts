@@ -1,6 +1,6 @@
-// The outgoing body, byte for byte as the original wrote it: Python's json.dumps with its
-// defaults (", " and ": " separators, every non-ASCII character as \uXXXX). Receivers that
-// verify the signature over the exact bytes see the same text either implementation sends.
+// The outgoing body, byte for byte in the original's format: Python's json.dumps with its
+// defaults (", " and ": " separators, every non-ASCII character as \uXXXX), because receivers
+// written for the original verify the signature over these exact bytes (docs/compatibility.md).
 import { isoOffset } from '../serialize.ts';
 
 const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };

@@ -37,7 +37,7 @@ export type AttemptOutcome = {
   respondedAt: Date | null;
 };
 
-/** PostgreSQL text cannot hold NUL; the log keeps the first characters by code point, as Python slices. */
+/** PostgreSQL text cannot hold NUL; the log keeps the first characters by code point, so a cut never splits a surrogate pair. */
 function loggedBody(bytes: Buffer): string {
   const text = bytes.toString('utf8').replaceAll('\u0000', '\uFFFD');
   return text.length <= RESPONSE_BODY_CHARS ? text : [...text].slice(0, RESPONSE_BODY_CHARS).join('');

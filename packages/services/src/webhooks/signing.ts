@@ -13,7 +13,7 @@ export type SignatureInput = {
   timestamp: number;
 };
 
-/** `X-Webhook-Signature: sha256=<hex>` (the original's scheme). */
+/** `X-Webhook-Signature: sha256=<hex>`, the signature receivers written for the original verify. */
 export const legacySignature = (secret: string, body: string): string =>
   `sha256=${createHmac('sha256', Buffer.from(secret, 'utf8')).update(body, 'utf8').digest('hex')}`;
 

@@ -2,7 +2,7 @@ import type { UserRead } from '@personal-automations/contracts';
 import { BaseCommand } from '../../lib/base.ts';
 import { formatTable } from '../../lib/output.ts';
 
-/** As in the original: the first 100 users, oldest first. */
+/** The first 100 users, oldest first: a quick look from the shell; the admin API's `GET /users` pages through all. */
 const LIST_LIMIT = 100;
 
 export default class UserList extends BaseCommand {
