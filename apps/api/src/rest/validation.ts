@@ -113,22 +113,14 @@ export function issueToValidationError(issue: Issue, raw: unknown, op: RestOpera
         const error = uuidError(value);
         return { type: 'uuid_parsing', loc, msg: `Input should be a valid UUID, ${error}`, input: value, ctx: { error } };
       }
-      if (issue.format === 'email')
-        return {
-          type: 'value_error',
-          loc,
-          msg: 'value is not a valid email address: An email address must have an @-sign.',
-          input: value,
-          ctx: { reason: 'An email address must have an @-sign.' },
-        };
-      if (issue.format === 'url')
-        return {
-          type: 'url_parsing',
-          loc,
-          msg: 'Input should be a valid URL, relative URL without a base',
-          input: value,
-          ctx: { error: 'relative URL without a base' },
-        };
+      if (issue.format === 'email') {
+        const reason = 'An email address must have an @-sign.';
+        return { type: 'value_error', loc, msg: `value is not a valid email address: ${reason}`, input: value, ctx: { reason } };
+      }
+      if (issue.format === 'url') {
+        const error = 'relative URL without a base';
+        return { type: 'url_parsing', loc, msg: `Input should be a valid URL, ${error}`, input: value, ctx: { error } };
+      }
       break;
   }
   return { type: 'value_error', loc, msg: issue.message, input: value ?? null };

@@ -28,7 +28,8 @@ export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return !!value && !['0', 'false', 'no', 'off'].includes(value);
 }
 
-const lastLine = (text: string) =>
+/** The last non-blank line of a message or of a child's stderr, trimmed: the part a one-line error shows. */
+export const lastLine = (text: string) =>
   text
     .split('\n')
     .map((l) => l.trim())

@@ -3,16 +3,9 @@
 // so it lists what the server really serves without the CLI importing the API.
 import { type RouteEntry, RouteTable } from '@personal-automations/contracts';
 import { runApiEntry } from './api.ts';
-import { CliError } from './errors.ts';
+import { CliError, lastLine } from './errors.ts';
 
 export type Route = RouteEntry;
-
-const lastLine = (text: string) =>
-  text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .at(-1) ?? '';
 
 /** The HTTP routes (REST named after their procedures), the tRPC procedures and the WebSocket, as the API lists them. */
 export async function listRoutes(): Promise<Route[]> {
