@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '@personal-automations/config';
+import { appRouter } from '@personal-automations/router';
 import { restOperations } from '../src/catalog.ts';
 import { buildOpenApiDocument } from '../src/openapi/document.ts';
-import { appRouter } from '../src/routers/index.ts';
 
 export const COMMITTED_DOCUMENT = fileURLToPath(new URL('../openapi.json', import.meta.url));
 

@@ -1,8 +1,8 @@
 // The app's procedures and REST operations, read from appRouter once per process: the tRPC
 // plugin, the REST routes, the error handlers and the OpenAPI document all use these.
+
+import { appRouter, type ProcedureEntry, procedureTable } from '@personal-automations/router';
 import { buildOperations, type RestOperation } from './rest/operations.ts';
-import { appRouter } from './routers/index.ts';
-import { type ProcedureEntry, procedureTable } from './trpc/procedure-table.ts';
 
 let procedures: ReadonlyMap<string, ProcedureEntry> | undefined;
 let operations: RestOperation[] | undefined;

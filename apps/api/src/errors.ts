@@ -4,12 +4,11 @@
 // Fastify's own request errors; unknown routes (404, 405 + Allow, 307); outages (503); and the
 // 500 of anything unexpected. plugins/errors.ts installs the one error handler and the one
 // not-found handler that use it.
-import { TRPCError } from '@trpc/server';
-import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { FastifyBaseLogger, FastifyError, FastifyReply } from 'fastify';
+import { appErrorOf } from '@personal-automations/router';
 import {
-  AppError,
+  type AppError,
   type DatabaseOutage,
   type ErrorCode,
   NotAuthenticatedError,
@@ -31,30 +30,6 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };
-
-const TRPC_CODE_BY_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
-  NOT_FOUND: 'NOT_FOUND',
-  ALREADY_EXISTS: 'CONFLICT',
-  VALIDATION_ERROR: 'UNPROCESSABLE_CONTENT',
-  AUTHENTICATION_ERROR: 'UNAUTHORIZED',
-  AUTHORIZATION_ERROR: 'FORBIDDEN',
-  RATE_LIMIT_EXCEEDED: 'TOO_MANY_REQUESTS',
-  BAD_REQUEST: 'BAD_REQUEST',
-  EXTERNAL_SERVICE_ERROR: 'SERVICE_UNAVAILABLE',
-  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
-  INTERNAL_ERROR: 'INTERNAL_SERVER_ERROR',
-};
-
-/** The AppError behind an error, whether thrown directly or wrapped by tRPC. */
-export function appErrorOf(error: unknown): AppError | undefined {
-  if (error instanceof AppError) return error;
-  if (error instanceof TRPCError && error.cause instanceof AppError) return error.cause;
-  return undefined;
-}
-
-export function toTrpcError(error: AppError): TRPCError {
-  return new TRPCError({ code: TRPC_CODE_BY_CODE[error.code], message: error.message, cause: error });
-}
 
 /** An answer to send: status, headers and a JSON body (none for redirects). */
 export type HttpError = { status: number; headers: Record<string, string>; body?: unknown };

@@ -4,9 +4,9 @@
 // `personal_automations server routes` shows it, through print-routes.ts.
 import type { Settings } from '@personal-automations/config';
 import type { RouteEntry } from '@personal-automations/contracts';
+import type { ProcedureType } from '@personal-automations/router';
 import { buildApp } from './app.ts';
 import { appProcedures, restOperations } from './catalog.ts';
-import type { ProcedureType } from './trpc/procedure-table.ts';
 
 /** The agent's WebSocket (relative to API_V1_STR); Fastify shows it as a GET route. */
 export const AGENT_WEBSOCKET_PATH = '/ws/agent';

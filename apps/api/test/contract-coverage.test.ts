@@ -4,10 +4,8 @@
 import type { AnyRouter } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { appRouter, procedureTable, publicProcedure, router } from '@personal-automations/router';
 import { buildOperations } from '../src/rest/operations.ts';
-import { appRouter } from '../src/routers/index.ts';
-import { procedureTable } from '../src/trpc/procedure-table.ts';
-import { publicProcedure, router } from '../src/trpc/trpc.ts';
 import { useTestApp } from './helpers.ts';
 import { operationsOf } from './openapi-support.ts';
 

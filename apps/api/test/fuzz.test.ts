@@ -8,11 +8,11 @@
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '@personal-automations/router';
 import { hashPassword } from '@personal-automations/services';
 import { BODY_LIMIT_BYTES } from '../src/app.ts';
 import { buildOpenApiDocument } from '../src/openapi/document.ts';
 import { buildOperations } from '../src/rest/operations.ts';
-import { appRouter } from '../src/routers/index.ts';
 import {
   type AuthVariant,
   encodeBody,

@@ -1,9 +1,9 @@
 // CORS (listed origins echoed with credentials, other origins' preflights refused with 400), and
 // the OpenAPI document generated from the routers.
 import { describe, expect, it } from 'vitest';
+import { appRouter } from '@personal-automations/router';
 import { buildApp } from '../src/app.ts';
 import { buildOperations } from '../src/rest/operations.ts';
-import { appRouter } from '../src/routers/index.ts';
 import { testSettings, useTestApp } from './helpers.ts';
 
 const t = useTestApp();

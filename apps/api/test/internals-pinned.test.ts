@@ -1,11 +1,9 @@
-// The two modules that read inside libraries pin what they read: zod schemas through their
-// public getters (rest/zod-shapes.ts) and tRPC's router definitions (trpc/procedure-table.ts).
-// A zod or tRPC upgrade that changes either fails here, not silently in the API.
+// rest/zod-shapes.ts reads zod schemas through their public getters; this pins what it reads,
+// so a zod upgrade that changes it fails here, not silently in the REST surface. (What the
+// router package reads of tRPC is pinned in packages/router/test/procedure-table.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fieldKind, fieldsOf, takesInput, unwrapSchema } from '../src/rest/zod-shapes.ts';
-import { procedureTable } from '../src/trpc/procedure-table.ts';
-import { adminProcedure, authedProcedure, credentialsProcedure, probeProcedure, publicProcedure, router } from '../src/trpc/trpc.ts';
 
 describe('zod-shapes', () => {
   it('sees through optional, default, nullable, prefault, readonly and catch', () => {
@@ -44,37 +42,5 @@ describe('zod-shapes', () => {
     expect(fieldsOf(z.object({ page: z.number().int().default(1), q: z.string().optional() }))).toEqual({ page: 'integer', q: 'string' });
     expect(fieldsOf(z.string())).toEqual({});
     expect([takesInput(z.void()), takesInput(undefined), takesInput(z.object({}))]).toEqual([false, false, true]);
-  });
-});
-
-describe('procedure-table', () => {
-  const input = z.object({ id: z.string() });
-  const testRouter = router({
-    open: publicProcedure
-      .meta({ openapi: { method: 'GET', path: '/open' } })
-      .input(input)
-      .query(() => 1),
-    nested: router({
-      login: credentialsProcedure.mutation(() => 2),
-      probe: probeProcedure.query(() => 3),
-      mine: authedProcedure.meta({ noStore: true }).query(() => 4),
-      admin: adminProcedure.mutation(() => 5),
-    }),
-  });
-
-  it('lists every procedure by dotted path, with its type, its input and its declared meta', () => {
-    const table = procedureTable(testRouter);
-    expect([...table.keys()]).toEqual(['open', 'nested.login', 'nested.probe', 'nested.mine', 'nested.admin']);
-    expect([...table.values()].map(({ type, meta }) => [type, meta.access, meta.rateLimit])).toEqual([
-      ['query', 'public', 'default'],
-      ['mutation', 'public', 'auth'],
-      ['query', 'public', 'none'],
-      ['query', 'user', 'default'],
-      ['mutation', 'admin', 'default'],
-    ]);
-    expect(table.get('open')!.input).toBe(input);
-    expect(table.get('open')!.meta.openapi).toEqual({ method: 'GET', path: '/open' });
-    // a router's own meta is merged with its base procedure's, not put in its place
-    expect(table.get('nested.mine')!.meta).toMatchObject({ access: 'user', rateLimit: 'default', noStore: true });
   });
 });

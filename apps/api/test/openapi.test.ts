@@ -3,9 +3,9 @@
 // examples that satisfy their schemas.
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '@personal-automations/router';
 import { buildOpenApiDocument } from '../src/openapi/document.ts';
 import { buildOperations } from '../src/rest/operations.ts';
-import { appRouter } from '../src/routers/index.ts';
 import { testSettings, useTestApp } from './helpers.ts';
 import { type OpenApiDocument, operationsOf, resolveResponse, schemaValidator } from './openapi-support.ts';
 

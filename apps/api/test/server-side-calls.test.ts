@@ -1,8 +1,8 @@
 // Server-side code calls the procedures in-process with createCaller (tRPC's createCallerFactory)
 // and a context of its own making: the same guards, contracts and services as over HTTP.
 import { describe, expect, it } from 'vitest';
+import { createContext } from '@personal-automations/router';
 import { createCaller } from '../src/index.ts';
-import { createContext } from '../src/trpc/context.ts';
 import { signUp, useTestApp } from './helpers.ts';
 
 const t = useTestApp();

@@ -3,7 +3,7 @@
 import { createTRPCClient, httpBatchLink, httpLink, type TRPCClient, TRPCClientError, type TRPCLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { observable } from '@trpc/server/observable';
-import type { AppRouter } from '@personal-automations/api';
+import type { AppRouter } from '@personal-automations/router';
 
 export type { AppRouter };
 export { TRPCClientError };

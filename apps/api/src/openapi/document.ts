@@ -5,8 +5,8 @@ import type { AnyRouter } from '@trpc/server';
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { Settings } from '@personal-automations/config';
 import { ErrorEnvelope, HTTPError, HTTPValidationError } from '@personal-automations/contracts';
+import type { Access, Meta } from '@personal-automations/router';
 import type { RestOperation } from '../rest/operations.ts';
-import type { Access, Meta } from '../trpc/trpc.ts';
 import { exampleOf, type JsonSchema, type SchemaLookup } from './examples.ts';
 import { ERROR_RESPONSES, RESPONSE, type ResponseName, responseRef } from './responses.ts';
 

@@ -2,8 +2,8 @@
 // cookie, checked exactly as REST checks a bearer token. Also keeps that token out of the logs.
 import type { FastifyRequest } from 'fastify';
 import type { Settings } from '@personal-automations/config';
+import { cookieValue } from '@personal-automations/router';
 import { AuthenticationError, type Services, type SocketLogin } from '@personal-automations/services';
-import { cookieValue } from '../credentials.ts';
 
 /**
  * Close code for a refused socket, sent before any event; also for a socket whose login ends while

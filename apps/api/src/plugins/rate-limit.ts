@@ -6,9 +6,8 @@
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { bearerToken, type RateLimitPolicy } from '@personal-automations/router';
 import { type AccessClaims, type Draw, RateLimitError, type RateLimits, type Services } from '@personal-automations/services';
-import { bearerToken } from '../credentials.ts';
-import type { RateLimitPolicy } from '../trpc/trpc.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

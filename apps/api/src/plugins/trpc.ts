@@ -3,13 +3,19 @@
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import {
+  type AppRouter,
+  appErrorOf,
+  appRouter,
+  cacheHeadersFor,
+  createContext,
+  type RateLimitPolicy,
+  toTrpcError,
+} from '@personal-automations/router';
 import { RateLimitError, ServiceUnavailableError } from '@personal-automations/services';
 import { appProcedures } from '../catalog.ts';
-import { appErrorOf, sendHttpError, toTrpcError, trpcRequestError } from '../errors.ts';
-import { type AppRouter, appRouter } from '../routers/index.ts';
+import { sendHttpError, trpcRequestError } from '../errors.ts';
 import { trpcCallPaths } from '../trpc/call-paths.ts';
-import { createContext } from '../trpc/context.ts';
-import { cacheHeadersFor, type RateLimitPolicy } from '../trpc/trpc.ts';
 import { UNKNOWN_CALL_POLICY } from './rate-limit.ts';
 
 export const TRPC_PREFIX = '/trpc';

@@ -2,8 +2,14 @@
 // the 404/405/307 answers and the OpenAPI document, so the two surfaces cannot drift.
 import type { AnyRouter } from '@trpc/server';
 import { normalizePath } from 'trpc-to-openapi';
-import { type ProcedureEntry, type ProcedureType, procedureTable } from '../trpc/procedure-table.ts';
-import type { Access, DeclaredMeta, RateLimitPolicy } from '../trpc/trpc.ts';
+import {
+  type Access,
+  type DeclaredMeta,
+  type ProcedureEntry,
+  type ProcedureType,
+  procedureTable,
+  type RateLimitPolicy,
+} from '@personal-automations/router';
 import { type FieldKind, fieldsOf, takesInput } from './zod-shapes.ts';
 
 export type { FieldKind } from './zod-shapes.ts';

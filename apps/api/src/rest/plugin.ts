@@ -6,11 +6,10 @@ import multipart from '@fastify/multipart';
 import { callTRPCProcedure } from '@trpc/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { appRouter, createContext } from '@personal-automations/router';
 import { restOperations } from '../catalog.ts';
 import { JSON_TYPE } from '../errors.ts';
 import { buildOpenApiDocument } from '../openapi/document.ts';
-import { appRouter } from '../routers/index.ts';
-import { createContext } from '../trpc/context.ts';
 import { bodyInput, queryInput } from './input.ts';
 import type { RestOperation } from './operations.ts';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { LoginForm, RefreshTokenRequest, Token, UserCreate, UserRead } from '@personal-automations/contracts';
 import { toUserRead } from '@personal-automations/services';
-import { clientInfo } from '../trpc/context.ts';
-import { authedProcedure, credentialsProcedure, publicProcedure, router } from '../trpc/trpc.ts';
+import { clientInfo } from '../context.ts';
+import { authedProcedure, credentialsProcedure, publicProcedure, router } from '../trpc.ts';
 
 const tags = ['auth'];
 

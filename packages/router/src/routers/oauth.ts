@@ -3,9 +3,9 @@
 // browser that started the flow (a cookie-less state store would not stop login CSRF).
 import { z } from 'zod';
 import type { OAuthFlow } from '@personal-automations/services';
+import { type Context, clientInfo } from '../context.ts';
 import { cookieValue } from '../credentials.ts';
-import { type Context, clientInfo } from '../trpc/context.ts';
-import { publicProcedure, router } from '../trpc/trpc.ts';
+import { publicProcedure, router } from '../trpc.ts';
 
 const tags = ['oauth'];
 const FLOW_COOKIE = 'google_oauth_flow';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LogoutAllResponse, SessionIdParam, SessionList } from '@personal-automations/contracts';
-import { authedProcedure, router } from '../trpc/trpc.ts';
+import { authedProcedure, router } from '../trpc.ts';
 
 const tags = ['sessions'];
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HealthStatus, LiveStatus, ReadyStatus } from '@personal-automations/contracts';
-import { type Meta, probeProcedure, router } from '../trpc/trpc.ts';
+import { type Meta, probeProcedure, router } from '../trpc.ts';
 
 const readiness = (meta: Meta) =>
   probeProcedure

@@ -1,9 +1,9 @@
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { AuthorizationError, NotAuthenticatedError } from '@personal-automations/services';
-import { bearerToken } from '../credentials.ts';
-import { appErrorOf, toTrpcError } from '../errors.ts';
 import type { Context } from './context.ts';
+import { bearerToken } from './credentials.ts';
+import { appErrorOf, toTrpcError } from './errors.ts';
 
 /** Who may call a procedure: anyone, a logged-in user, or an admin. */
 export type Access = 'public' | 'user' | 'admin';

@@ -11,7 +11,7 @@ import {
   WebhookTestResult,
   WebhookUpdateInput,
 } from '@personal-automations/contracts';
-import { authedProcedure, router } from '../trpc/trpc.ts';
+import { authedProcedure, router } from '../trpc.ts';
 
 const tags = ['webhooks'];
 

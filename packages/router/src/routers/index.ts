@@ -1,4 +1,4 @@
-import { createCallerFactory, router } from '../trpc/trpc.ts';
+import { createCallerFactory, router } from '../trpc.ts';
 import { authRouter } from './auth.ts';
 import { conversationsRouter } from './conversations.ts';
 import { healthRouter } from './health.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ItemCreate, ItemIdParam, ItemListQuery, ItemPage, ItemRead, ItemUpdateInput } from '@personal-automations/contracts';
-import { authedProcedure, router } from '../trpc/trpc.ts';
+import { authedProcedure, router } from '../trpc.ts';
 
 const tags = ['items'];
 

@@ -12,7 +12,7 @@ import {
   MessageListInput,
   MessageRead,
 } from '@personal-automations/contracts';
-import { authedProcedure, router } from '../trpc/trpc.ts';
+import { authedProcedure, router } from '../trpc.ts';
 
 const tags = ['conversations'];
 const byId = '/conversations/{conversation_id}';

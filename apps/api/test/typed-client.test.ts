@@ -3,9 +3,6 @@
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { buildApp } from '@personal-automations/api';
-import { loadSettings, readEnvFile, type Settings } from '@personal-automations/config';
-import { useTestDatabase } from '@personal-automations/testing';
 import {
   type ApiClient,
   type ApiClientError,
@@ -14,7 +11,10 @@ import {
   isUnauthorized,
   type Tokens,
   TRPCClientError,
-} from '../src/index.ts';
+} from '@personal-automations/client';
+import { loadSettings, readEnvFile, type Settings } from '@personal-automations/config';
+import { useTestDatabase } from '@personal-automations/testing';
+import { buildApp } from '../src/app.ts';
 
 const database = useTestDatabase();
 let app: Awaited<ReturnType<typeof buildApp>>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UserIdParam, UserListQuery, UserPage, UserRead, UserUpdate, UserUpdateInput } from '@personal-automations/contracts';
 import { toUserRead } from '@personal-automations/services';
-import { adminProcedure, authedProcedure, router } from '../trpc/trpc.ts';
+import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 
 const tags = ['users'];
 

@@ -1,0 +1,3 @@
+import { testConfig } from '@personal-automations/testing/vitest-config';
+
+export default testConfig();
