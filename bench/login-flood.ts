@@ -37,15 +37,10 @@ const TARGETS = {
 type TargetName = keyof typeof TARGETS;
 
 const settings = getSettings();
-const apiPrefix = settings.API_V1_STR;
 const database = benchDatabase(settings.databaseUrl);
-const databaseUrl = database.url;
-const servers: Server[] = [];
-
-async function cleanup(): Promise<void> {
-  await Promise.all(servers.map((s) => stopChild(s.child)));
-  await database.drop();
-}
+/** The API process being measured (one at a time), stopped at the end whatever happens. */
+let running: Server | undefined;
+const apiPrefix = settings.API_V1_STR;
 
 type Flood = { requests: number; statusCodes: Record<string, number>; errors: number };
 
@@ -86,10 +81,10 @@ async function main(): Promise<number> {
   );
 
   await database.create();
-  await seedItems(databaseUrl);
+  await seedItems(database.url);
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: database.url,
     REDIS_URL: settings.redisUrl,
     ...apiChildEnv(settings, runMinutes),
     PROJECT_NAME: `login-flood-${randomBytes(4).toString('hex')}`,
@@ -102,11 +97,12 @@ async function main(): Promise<number> {
   let bad = false;
   for (const name of Object.keys(TARGETS) as TargetName[]) {
     const server = await startServer(name, { script: 'servers/stack.ts', env: TARGETS[name].env }, childEnv);
-    servers.push(server);
+    running = server;
     const measured = await measure(server, await login(server, apiPrefix, `bench-${name}@example.com`));
     results.set(name, measured);
     for (const round of [measured.alone, measured.flooded]) if (problemsOf(round)) bad = true;
     await stopChild(server.child);
+    running = undefined;
   }
 
   console.log(
@@ -133,4 +129,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
-await runBenchmark('login-flood', main, cleanup, 'stopping the servers and dropping the database');
+await runBenchmark(
+  'login-flood',
+  main,
+  async () => {
+    if (running) await stopChild(running.child);
+    await database.drop();
+  },
+  'stopping the server and dropping the database',
+);
