@@ -58,7 +58,7 @@ describe('PostgreSQL unreachable', () => {
     await proxy.stop();
 
     for (let i = 0; i < 5; i++) {
-      for (const res of [await rest('/api/v1/items'), await rest('/api/v1/auth/me'), await passwordLogin()]) {
+      for (const res of [await rest('/api/v1/items'), await rest('/api/v1/sessions'), await passwordLogin()]) {
         expect(res.statusCode, res.body).toBe(503);
         expect(res.json()).toEqual(ENVELOPE);
         expect(res.headers['retry-after']).toBe('5');

@@ -4,11 +4,11 @@
 // those sessions close, agent-ws tests) and refuses the sessions' access and refresh tokens.
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Revocation } from '@personal-automations/services';
+import type { SessionNews } from '@personal-automations/services';
 import { login, type SignedUp, signUp, useTestApp } from './helpers.ts';
 
 const t = useTestApp();
-const announced: Revocation[] = [];
+const announced: SessionNews[] = [];
 beforeAll(() => {
   t.app.platform.services.revocations.subscribe((revocation) => announced.push(revocation));
 });

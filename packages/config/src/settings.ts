@@ -121,6 +121,8 @@ const EnvSchema = z.object({
   LOGIN_FAILURE_WINDOW_SECONDS: int(1).default(900),
   PASSWORD_HASH_CONCURRENCY: int(1, 64).default(2),
   PASSWORD_HASH_QUEUE_TIMEOUT_SECONDS: float(0.01, 300).default(5),
+  AUTH_CACHE_SIZE: int(1, 1_000_000).default(10_000),
+  AUTH_CACHE_TTL_SECONDS: float(0, 3600).default(30),
   TRUST_PROXY: trustProxy.default(false),
 
   TASKIQ_BROKER_URL: z.string().default('redis://localhost:6379/1'),

@@ -6,6 +6,7 @@ import { AgentService, type AgentServiceDeps } from './agent/service.ts';
 import type { AgentSocketSlots } from './agent/socket-slots.ts';
 import { defaultTools, ToolRegistry } from './agent/tools.ts';
 import { AuthService } from './auth/auth.ts';
+import { LoginCache } from './auth/login-cache.ts';
 import { createLucia } from './auth/lucia.ts';
 import { GoogleOAuthService } from './auth/oauth.ts';
 import { HashingGate, PasswordHasher } from './auth/passwords.ts';
@@ -50,8 +51,10 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
     secretKey: settings.SECRET_KEY,
     accessTokenMinutes: settings.ACCESS_TOKEN_EXPIRE_MINUTES,
     refreshTokenMinutes: settings.REFRESH_TOKEN_EXPIRE_MINUTES,
+    verifiedCacheSize: settings.AUTH_CACHE_TTL_SECONDS > 0 ? settings.AUTH_CACHE_SIZE : 0,
   });
-  const sessions = new SessionService(db, createLucia(db, settings.REFRESH_TOKEN_EXPIRE_MINUTES), tokens, revocations);
+  const logins = new LoginCache({ news: revocations, maxEntries: settings.AUTH_CACHE_SIZE, ttlMs: settings.AUTH_CACHE_TTL_SECONDS * 1000 });
+  const sessions = new SessionService(db, createLucia(db, settings.REFRESH_TOKEN_EXPIRE_MINUTES), tokens, revocations, logins);
   const passwords = new PasswordHasher(
     new HashingGate({
       concurrency: settings.PASSWORD_HASH_CONCURRENCY,

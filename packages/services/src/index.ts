@@ -10,7 +10,7 @@ export { agentSocketKeyPrefix, openAgentSocketSlots } from './agent/socket-slots
 export { TOO_MANY_FAILED_LOGINS } from './auth/auth.ts';
 export type { OAuthFlow } from './auth/oauth.ts';
 export { HASHING_BUSY, hashPassword, verifyPassword } from './auth/passwords.ts';
-export type { Revocation, RevocationBus } from './auth/revocations.ts';
+export type { Revocation, RevocationBus, SessionNews } from './auth/revocations.ts';
 export { LocalRevocationBus, RedisRevocationBus } from './auth/revocations.ts';
 export type { AccessClaims } from './auth/tokens.ts';
 export { TokenService } from './auth/tokens.ts';

@@ -120,7 +120,7 @@ export class UserService {
       if (!identity.emailVerified) throw new AuthenticationError('Email already registered and not verified by the provider');
       activeOrRefused(byEmail);
       if (byEmail.hashedPassword && !this.linkExistingAccounts) throw new AccountExistsError();
-      return this.db.$transaction(async (tx) => {
+      const linked = await this.db.$transaction(async (tx) => {
         const user = await tx.user.update({
           where: { id: byEmail.id },
           data: { oauthProvider: provider, oauthId: subject, updatedAt: new Date() },
@@ -128,6 +128,8 @@ export class UserService {
         await publishEvent(tx, 'user.updated', toUserRead(user));
         return user;
       });
+      await this.sessions.announce({ userChanged: linked.id });
+      return linked;
     }
     try {
       return await this.db.$transaction(async (tx) => {
@@ -192,7 +194,8 @@ export class UserService {
         await publishEvent(tx, 'user.updated', updated);
         return updated;
       });
-      if (revokes) await this.sessions.announce({ userId, ...(keep && { exceptSessionId: keep }) });
+      // every process drops what it keeps of this account; a revocation also ends its sessions
+      await this.sessions.announce(revokes ? { userId, ...(keep && { exceptSessionId: keep }) } : { userChanged: userId });
       return read;
     } catch (error) {
       if (isRecordNotFound(error)) throw userNotFound(userId);

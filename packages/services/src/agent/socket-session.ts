@@ -61,7 +61,8 @@ export class SocketSession {
   async stillValid(): Promise<boolean> {
     if (this.ended) return false;
     try {
-      await this.deps.sessions.authenticate(this.login.accessToken);
+      // from the database, not the login cache: a change made there behind the news still counts
+      await this.deps.sessions.authenticate(this.login.accessToken, undefined, { fresh: true });
       return !this.ended;
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;

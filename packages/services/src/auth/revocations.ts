@@ -1,6 +1,8 @@
-// Session revocations as news: the database row is what refuses a revoked session's tokens, and
-// this is how every API process hears of it at once, so an agent socket it holds on that session
-// can be closed (Redis pub/sub with Redis, in-process listeners without).
+// News about logins: the database row is what refuses a revoked session's tokens, and this is
+// how every API process hears of it at once, so an agent socket it holds on that session can be
+// closed and the validated logins it keeps in memory (login-cache.ts) dropped (Redis pub/sub
+// with Redis, in-process listeners without). Besides revocations it carries `userChanged`: an
+// account's details changed (role, email, ...), so a kept copy of it is stale.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
@@ -8,11 +10,14 @@ import type { Redis } from 'ioredis';
 /** Which sessions were revoked: by id, or every session of a user (but one, when the caller keeps theirs). */
 export type Revocation = { sessionIds: string[] } | { userId: string; exceptSessionId?: string };
 
-export type RevocationListener = (revocation: Revocation) => void;
+/** A revocation, or a change to an account that ends no session. */
+export type SessionNews = Revocation | { userChanged: string };
+
+export type RevocationListener = (news: SessionNews) => void;
 
 export interface RevocationBus {
-  /** Tells every listener of every process; never throws (the database already holds the revocation). */
-  publish(revocation: Revocation): Promise<void>;
+  /** Tells every listener of every process; never throws (the database already holds the change). */
+  publish(news: SessionNews): Promise<void>;
   /** Returns the function that removes the listener. */
   subscribe(listener: RevocationListener): () => void;
   /**
@@ -21,14 +26,26 @@ export interface RevocationBus {
    * revocation published before its first socket subscribed goes unheard.
    */
   listen(): Promise<void>;
+  /**
+   * Whether what other processes publish reaches this one now; `epoch` changes each time it stops
+   * doing so, since news published in between is lost. A memory of logins is only kept while
+   * live, and only from the current epoch.
+   */
+  readonly live: boolean;
+  readonly epoch: number;
   close(): Promise<void>;
 }
 
-/** Does this revocation end the session `sessionId` of `userId`? */
-export function revokes(revocation: Revocation, userId: string, sessionId: string): boolean {
-  if ('sessionIds' in revocation) return revocation.sessionIds.includes(sessionId);
-  return revocation.userId === userId && revocation.exceptSessionId !== sessionId;
+/** Does this news end the session `sessionId` of `userId`? */
+export function revokes(news: SessionNews, userId: string, sessionId: string): boolean {
+  if ('sessionIds' in news) return news.sessionIds.includes(sessionId);
+  if ('userChanged' in news) return false;
+  return news.userId === userId && news.exceptSessionId !== sessionId;
 }
+
+/** The account the news is about, when it is about all of one account's sessions. */
+export const userOf = (news: SessionNews): string | undefined =>
+  'userChanged' in news ? news.userChanged : 'userId' in news ? news.userId : undefined;
 
 const EVENT = 'revocation';
 /** How long start-up waits for the subscription while Redis does not answer (it goes on trying). */
@@ -38,8 +55,17 @@ const SUBSCRIBE_WAIT_MS = 2000;
 export class LocalRevocationBus implements RevocationBus {
   protected readonly emitter = new EventEmitter().setMaxListeners(0);
 
-  async publish(revocation: Revocation): Promise<void> {
-    this.emitter.emit(EVENT, revocation);
+  /** In one process, news is never lost. */
+  get live(): boolean {
+    return true;
+  }
+
+  get epoch(): number {
+    return 0;
+  }
+
+  async publish(news: SessionNews): Promise<void> {
+    this.emitter.emit(EVENT, news);
   }
 
   subscribe(listener: RevocationListener): () => void {
@@ -54,7 +80,7 @@ export class LocalRevocationBus implements RevocationBus {
   }
 }
 
-type Envelope = { origin: string; revocation: Revocation };
+type Envelope = { origin: string; revocation: SessionNews };
 
 /**
  * Every process on one Redis channel. A process tells its own listeners directly (also while
@@ -67,6 +93,8 @@ export class RedisRevocationBus extends LocalRevocationBus {
   private readonly channel: string;
   private subscriber: Redis | undefined;
   private ready: Promise<unknown> = Promise.resolve();
+  private subscribed = false;
+  private lostCount = 0;
 
   /**
    * `publisher` is shared and not closed here. The subscriber connection is opened by the first
@@ -77,6 +105,15 @@ export class RedisRevocationBus extends LocalRevocationBus {
     this.publisher = publisher;
     this.openSubscriber = openSubscriber;
     this.channel = channel;
+  }
+
+  /** Subscribed to the channel on a connection that is up. */
+  override get live(): boolean {
+    return this.subscribed;
+  }
+
+  override get epoch(): number {
+    return this.lostCount;
   }
 
   override listen(): Promise<void> {
@@ -101,14 +138,33 @@ export class RedisRevocationBus extends LocalRevocationBus {
       const envelope = parseEnvelope(message);
       if (envelope && envelope.origin !== this.origin) this.emitter.emit(EVENT, envelope.revocation);
     });
-    // ioredis subscribes again by itself after a reconnection
-    this.ready = subscriber.subscribe(this.channel).catch(() => undefined);
+    // A lost connection loses the news published meanwhile: a new epoch until subscribed again.
+    subscriber.on('close', () => {
+      if (this.subscribed) this.lostCount++;
+      this.subscribed = false;
+    });
+    // ioredis subscribes again by itself after a reconnection; asking again tells when it is done
+    subscriber.on('ready', () => {
+      if (!this.subscribed) this.ready = this.joinChannel();
+    });
     this.subscriber = subscriber;
+    this.ready = this.joinChannel();
   }
 
-  override async publish(revocation: Revocation): Promise<void> {
-    await super.publish(revocation);
-    const envelope: Envelope = { origin: this.origin, revocation };
+  private joinChannel(): Promise<unknown> {
+    const subscriber = this.subscriber;
+    if (!subscriber) return Promise.resolve();
+    return subscriber.subscribe(this.channel).then(
+      () => {
+        if (this.subscriber === subscriber && subscriber.status === 'ready') this.subscribed = true;
+      },
+      () => undefined,
+    );
+  }
+
+  override async publish(news: SessionNews): Promise<void> {
+    await super.publish(news);
+    const envelope: Envelope = { origin: this.origin, revocation: news };
     await this.publisher.publish(this.channel, JSON.stringify(envelope)).catch(() => undefined);
   }
 

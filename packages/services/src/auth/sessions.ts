@@ -5,8 +5,9 @@ import type { Database, Prisma, Session as SessionRow, User as UserRow } from '@
 import { AuthenticationError, NotFoundError } from '../errors.ts';
 import { isoOffset } from '../serialize.ts';
 import { parseDevice } from './device.ts';
+import type { LoginCache } from './login-cache.ts';
 import type { SessionLucia } from './lucia.ts';
-import type { Revocation, RevocationBus } from './revocations.ts';
+import type { RevocationBus, SessionNews } from './revocations.ts';
 import { type AccessClaims, hashToken, type TokenService } from './tokens.ts';
 
 /** Where a login comes from (stored on its session). */
@@ -33,11 +34,13 @@ export class SessionService {
   private readonly lucia: SessionLucia;
   private readonly tokens: TokenService;
   private readonly revocations: RevocationBus;
-  constructor(db: Database, lucia: SessionLucia, tokens: TokenService, revocations: RevocationBus) {
+  private readonly logins: LoginCache | undefined;
+  constructor(db: Database, lucia: SessionLucia, tokens: TokenService, revocations: RevocationBus, logins?: LoginCache) {
     this.db = db;
     this.lucia = lucia;
     this.tokens = tokens;
     this.revocations = revocations;
+    this.logins = logins;
   }
 
   /**
@@ -102,10 +105,15 @@ export class SessionService {
 
   /**
    * The user behind an access token, if its session is still active and the user may sign in.
-   * `verified`: the same token's claims when the caller has already checked its signature.
+   * `verified`: the same token's claims when the caller has already checked its signature. A
+   * login validated recently is taken from the login cache (kept only while every change to it
+   * is heard of, login-cache.ts); `fresh` asks the database whatever the cache holds.
    */
-  async authenticate(accessToken: string, verified?: AccessClaims): Promise<Authenticated> {
+  async authenticate(accessToken: string, verified?: AccessClaims, { fresh = false }: { fresh?: boolean } = {}): Promise<Authenticated> {
     const claims = verified ?? (await this.tokens.verifyAccessToken(accessToken));
+    const kept = fresh ? undefined : this.logins?.get(claims.sid);
+    if (kept && kept.user.id === claims.sub) return { user: kept.user, sessionId: kept.sessionId };
+    const readStartedAt = Date.now();
     const { session, user } = await this.lucia.validateSession(claims.sid);
     if (!session || !user || session.userId !== claims.sub) {
       // Deactivation revokes every session too; the account's state is the more useful answer.
@@ -113,7 +121,9 @@ export class SessionService {
       throw new AuthenticationError('Invalid or expired token');
     }
     if (!user.isActive) throw new AuthenticationError(USER_DISABLED);
-    return { user: { ...user, id: user.id } as UserRow, sessionId: session.id };
+    const login = { user: { ...user, id: user.id } as UserRow, sessionId: session.id };
+    this.logins?.keep({ ...login, sessionExpiresAt: session.expiresAt.getTime() }, readStartedAt);
+    return login;
   }
 
   private async isDisabledUser(userId: string): Promise<boolean> {
@@ -151,9 +161,9 @@ export class SessionService {
     return this.revokeWhere(store, { userId, ...(exceptSessionId && { id: { not: exceptSessionId } }) });
   }
 
-  /** Tells every API process (this one included) that sessions were revoked. */
-  announce(revocation: Revocation): Promise<void> {
-    return this.revocations.publish(revocation);
+  /** Tells every API process (this one included) that sessions were revoked or an account changed. */
+  announce(news: SessionNews): Promise<void> {
+    return this.revocations.publish(news);
   }
 
   /**

@@ -1,11 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { AuthenticationError } from '../errors.ts';
 
 export type TokenType = 'access' | 'refresh';
 export type AccessClaims = { sub: string; sid: string; jti: string; exp: number; type: 'access' };
 
-export type TokenSettings = { secretKey: string; accessTokenMinutes: number; refreshTokenMinutes: number };
+/** `verifiedCacheSize`: how many verified access tokens this process remembers (0: none). */
+export type TokenSettings = { secretKey: string; accessTokenMinutes: number; refreshTokenMinutes: number; verifiedCacheSize?: number };
 
 /** sha256 hex of a refresh token: what the sessions table stores. */
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -47,10 +49,17 @@ export class TokenService {
   /** Imported once: handing jose the raw bytes would re-import the key on every call (~2x slower). */
   private readonly key: ReturnType<typeof crypto.subtle.importKey>;
   private readonly settings: TokenSettings;
+  /**
+   * Access tokens already verified, by their text: a client sends the same token with every
+   * request until it refreshes, and its signature and claims cannot change; only its expiry is
+   * checked again. A bounded LRU, so a flood of distinct tokens cannot grow it.
+   */
+  private readonly verified: LRUCache<string, AccessClaims> | undefined;
   constructor(settings: TokenSettings) {
     this.settings = settings;
     const raw = new TextEncoder().encode(settings.secretKey);
     this.key = crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    if (settings.verifiedCacheSize) this.verified = new LRUCache({ max: settings.verifiedCacheSize });
   }
 
   private async sign(claims: Record<string, unknown>, minutes: number): Promise<string> {
@@ -88,7 +97,14 @@ export class TokenService {
   }
 
   /** An access token's claims, in the order of the contract's checks. */
-  verifyAccessToken(token: string): Promise<AccessClaims> {
-    return this.verify(token, 'access') as Promise<AccessClaims>;
+  async verifyAccessToken(token: string): Promise<AccessClaims> {
+    const known = this.verified?.get(token);
+    if (known) {
+      if (known.exp * 1000 > Date.now()) return known;
+      this.verified?.delete(token);
+    }
+    const claims = (await this.verify(token, 'access')) as AccessClaims;
+    this.verified?.set(token, claims);
+    return claims;
   }
 }
