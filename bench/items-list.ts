@@ -32,6 +32,7 @@ import { load, problemsOf, type Round, runRounds } from './lib/load.ts';
 import { fmt, mediansByTarget, ratio, roundLine, table } from './lib/report.ts';
 import { runBenchmark } from './lib/run.ts';
 import { apiChildEnv, type Server, type ServerScript, startServer, stopChild } from './lib/servers.ts';
+import { measureBatch } from './lib/trpc-batch.ts';
 
 // The API's rate limit (RATE_LIMIT_REQUESTS per RATE_LIMIT_PERIOD per user) would answer nearly
 // every request of a load test with 429: the stack runs with the limiter on (its per-request
@@ -40,8 +41,8 @@ const UNREACHABLE_LIMIT = '1000000000';
 
 type TargetName = 'stack' | 'stack-nolimit' | 'bare' | 'bare-auth' | 'bare-tx' | 'prisma';
 const TARGET_SCRIPTS: Record<TargetName, ServerScript & { label: string }> = {
-  stack: { script: 'servers/stack.ts', label: 'stack (apps/api)', env: { RATE_LIMIT_REQUESTS: UNREACHABLE_LIMIT } },
-  'stack-nolimit': { script: 'servers/stack.ts', label: 'stack, no rate limit', env: { RATE_LIMIT_ENABLED: 'false' } },
+  stack: { script: 'servers/stack.ts', label: 'stack (apps/api)', env: { RATE_LIMIT_REQUESTS: UNREACHABLE_LIMIT, LOG_LEVEL: 'info' } },
+  'stack-nolimit': { script: 'servers/stack.ts', label: 'stack, no rate limit', env: { RATE_LIMIT_ENABLED: 'false', LOG_LEVEL: 'info' } },
   bare: { script: 'servers/bare.ts', label: 'bare fastify + pg' },
   'bare-auth': { script: 'servers/bare.ts', args: ['--auth'], label: 'bare + auth' },
   'bare-tx': { script: 'servers/bare.ts', args: ['--tx'], label: 'bare + BEGIN/COMMIT' },
@@ -143,19 +144,7 @@ async function main(): Promise<number> {
       }),
     ),
   );
-  const throughput = bare.rps > 0 ? stack.rps / bare.rps : 0;
-  const verdict = bad ? 'INVALID: requests failed' : throughput >= 0.8 ? 'met' : 'NOT met';
-  console.log(
-    `\nstack ÷ bare: ${fmt(throughput, 3)} of the requests/s (goal >= 0.8: ${verdict}); ` +
-      `latency p50 x${ratio(stack.p50, bare.p50)}, p99 x${ratio(stack.p99, bare.p99)}; CPU per request x${ratio(stack.cpuPerRequest, bare.cpuPerRequest)}`,
-  );
-  const bareAuth = medians.get('bare-auth');
-  if (bareAuth) {
-    console.log(
-      `stack ÷ bare-auth (the same SQL per request): ${ratio(stack.rps, bareAuth.rps, 3)} of the requests/s; ` +
-        `latency p50 x${ratio(stack.p50, bareAuth.p50)}, p99 x${ratio(stack.p99, bareAuth.p99)}; CPU per request x${ratio(stack.cpuPerRequest, bareAuth.cpuPerRequest)}`,
-    );
-  }
+  reportGoals(stack, bare, medians.get('bare-auth'), bad);
   for (const name of ['stack-nolimit', 'bare-auth', 'bare-tx', 'prisma'] as const) {
     const extra = medians.get(name);
     if (extra)
@@ -163,12 +152,36 @@ async function main(): Promise<number> {
         `${name} ÷ bare: ${ratio(extra.rps, bare.rps, 3)} of the requests/s, CPU per request x${ratio(extra.cpuPerRequest, bare.cpuPerRequest, 2)}`,
       );
   }
+  const stackServer = servers.find((s) => s.name === 'stack')!;
+  const { single, batch } = await measureBatch(stackServer, config.duration, authorization);
+  if (problemsOf(single) || problemsOf(batch)) bad = true;
+  const batchRatio = single.mean > 0 ? batch.mean / single.mean : 0;
+  console.log(
+    `\ntRPC, one connection: items.list alone ${fmt(single.mean, 2)} ms mean (p99 ${fmt(single.p99)} ms); ` +
+      `a batch of 10 (pages 1-10) ${fmt(batch.mean, 2)} ms mean (p99 ${fmt(batch.p99)} ms): x${fmt(batchRatio, 2)} (goal <= 1.5: ${batchRatio <= 1.5 ? 'met' : 'NOT met'})`,
+  );
   console.log(`load average at the end ${fmt(os.loadavg()[0]!, 2)}`);
   if (bad) {
     console.log('\n!! some requests failed (non-2xx, errors or timeouts): the figures above are not a valid measurement');
     return 1;
   }
   return 0;
+}
+
+/** The issue's goals for the stack, each against the target it names, in one run. */
+function reportGoals(stack: Round, bare: Round, bareAuth: Round | undefined, bad: boolean): void {
+  const verdict = (met: boolean) => (bad ? 'INVALID: requests failed' : met ? 'met' : 'NOT met');
+  console.log(
+    `\nstack ÷ bare: ${ratio(stack.rps, bare.rps, 3)} of the requests/s (goal >= 0.8: ${verdict(stack.rps >= 0.8 * bare.rps)}); ` +
+      `latency p50 x${ratio(stack.p50, bare.p50)}, p99 x${ratio(stack.p99, bare.p99)}; ` +
+      `CPU per request x${ratio(stack.cpuPerRequest, bare.cpuPerRequest)} (goal <= 1.5: ${verdict(stack.cpuPerRequest <= 1.5 * bare.cpuPerRequest)})`,
+  );
+  if (!bareAuth) return;
+  console.log(
+    `stack ÷ bare-auth (the same SQL per request): ${ratio(stack.rps, bareAuth.rps, 3)} of the requests/s (goal >= 1.0: ${verdict(stack.rps >= bareAuth.rps)}); ` +
+      `latency p50 x${ratio(stack.p50, bareAuth.p50)}, p99 x${ratio(stack.p99, bareAuth.p99)} (goal <= 1.0: ${verdict(stack.p99 <= bareAuth.p99)}); ` +
+      `CPU per request x${ratio(stack.cpuPerRequest, bareAuth.cpuPerRequest)}`,
+  );
 }
 
 await runBenchmark('items-list', main, cleanup, 'stopping the servers and dropping the database');

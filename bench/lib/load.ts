@@ -22,6 +22,8 @@ export type Round = {
   rps: number;
   p50: number;
   p99: number;
+  /** Mean latency, ms (to two decimals, where p50 and p99 are whole milliseconds). */
+  mean: number;
   requests: number;
   ok: number;
   non2xx: number;
@@ -65,6 +67,7 @@ export async function load(server: Server, seconds: number, options: LoadOptions
     target: server.name,
     rps: result.requests.average,
     p50: result.latency.p50,
+    mean: result.latency.mean,
     p99: result.latency.p99,
     requests: total,
     ok: result['2xx'],

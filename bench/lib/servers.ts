@@ -33,9 +33,9 @@ export function apiChildEnv(settings: Settings, runMinutes: number): Record<stri
   };
 }
 
-/** Forks `script` with `env` (plus the script's own overrides) and resolves once it listens. */
+/** Forks `script` with `env` (plus the script's own overrides) and resolves once it listens; its stdout (logs) is discarded. */
 export function startServer(name: string, { script, args = [], env: overrides }: ServerScript, env: NodeJS.ProcessEnv): Promise<Server> {
-  const child = fork(path.join(benchDir, script), args, { env: { ...env, ...overrides }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(benchDir, script), args, { env: { ...env, ...overrides }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => fail(new Error(`${name}: server did not start within ${CHILD_START_TIMEOUT_MS / 1000} s`)),

@@ -19,6 +19,7 @@ import rateLimit from './plugins/rate-limit.ts';
 import requestId, { requestIdFor } from './plugins/request-id.ts';
 import securityHeaders, { withSecurityHeaders } from './plugins/security-headers.ts';
 import trpc from './plugins/trpc.ts';
+import { OneLinePerRequest } from './request-log.ts';
 import rest from './rest/plugin.ts';
 import { trustProxyOption } from './trust-proxy.ts';
 
@@ -53,6 +54,7 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
   const app = Fastify({
     logger: loggerOptions(settings, logger),
     genReqId: requestIdFor,
+    logController: new OneLinePerRequest(),
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
     // Long path parameters reach validation (422) rather than the router's 414.

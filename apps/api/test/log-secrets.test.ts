@@ -45,7 +45,7 @@ describe('the log', () => {
       const refreshed = (await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token } })).json();
       await app.inject({ method: 'GET', url: '/api/v1/items', headers: { authorization: `Bearer ${refreshed.access_token}` } });
 
-      expect(output).toContain('incoming request'); // the requests were logged
+      expect(output).toContain('request completed'); // the requests were logged
       for (const value of [password, access_token, refresh_token, secret, refreshed.access_token, refreshed.refresh_token]) {
         expect(typeof value === 'string' && value.length > 8, 'a value to look for').toBe(true);
         expect(output).not.toContain(value);

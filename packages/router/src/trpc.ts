@@ -58,10 +58,21 @@ const t = initTRPC
   });
 
 /**
- * Domain errors leave every procedure as TRPCErrors with the matching code, and so does an
- * unreachable database (SERVICE_UNAVAILABLE, logged once per outage, not per call).
+ * The headers a response needs for the procedures it answers: a token or a secret (`meta.noStore`)
+ * must not stay in a browser's or a proxy's cache. REST gets them through the context (below);
+ * the tRPC plugin asks before the calls run, since a streamed batch sends its headers first.
  */
-const mapDomainErrors = t.middleware(async ({ ctx, next }) => {
+export const cacheHeadersFor = (metas: readonly (Meta | undefined)[]): Record<string, string> =>
+  metas.some((meta) => meta?.noStore) ? { 'cache-control': 'no-store' } : {};
+
+/**
+ * What every procedure runs first, in one middleware (each one costs a context copy per call):
+ * the cache headers its meta asks for, then, when it fails, its domain error as a TRPCError with
+ * the matching code, and an unreachable database likewise (SERVICE_UNAVAILABLE, logged once per
+ * outage, not per call).
+ */
+const baseMiddleware = t.middleware(async ({ meta, ctx, next }) => {
+  if (meta?.noStore) Object.assign(ctx.response.headers, cacheHeadersFor([meta]));
   const result = await next();
   if (!result.ok) {
     const appError = appErrorOf(result.error) ?? ctx.services.databaseOutage.unavailable(result.error.cause, ctx.log);
@@ -70,24 +81,10 @@ const mapDomainErrors = t.middleware(async ({ ctx, next }) => {
   return result;
 });
 
-/**
- * The headers a response needs for the procedures it answers: a token or a secret (`meta.noStore`)
- * must not stay in a browser's or a proxy's cache. REST gets them through the context (below);
- * the tRPC plugin asks before the calls run, since a streamed batch sends its headers first.
- */
-export const cacheHeadersFor = (metas: readonly (Meta | undefined)[]): Record<string, string> =>
-  metas.some((meta) => meta?.noStore) ? { 'cache-control': 'no-store' } : {};
-
-const noStoreSecrets = t.middleware(({ meta, ctx, next }) => {
-  Object.assign(ctx.response.headers, cacheHeadersFor([meta]));
-  return next();
-});
-
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** What every procedure runs first: domain errors mapped, cache headers for secrets. */
-const baseProcedure = t.procedure.use(mapDomainErrors).use(noStoreSecrets);
+const baseProcedure = t.procedure.use(baseMiddleware);
 
 // The named base procedures: each declares its access and budget in its meta, next to the guard
 // that enforces them, and every reader (REST, the OpenAPI document, the rate limiter) takes them

@@ -24,12 +24,23 @@ export class ItemService {
     this.db = db;
   }
 
+  /**
+   * A page of items. The busiest read of the API: the page and the total come from one statement
+   * (the count as an init-plan subquery, computed once), one database round trip instead of two.
+   */
   list(query: PageQuery): Promise<Page<ItemRead>> {
     return listPage(
       {
         // created_at, id: a stable order, so pages neither repeat nor skip rows
         rows: (window) => this.db.item.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...window }),
         count: () => this.db.item.count(),
+        rowsAndTotal: async ({ skip, take }) => {
+          const rows = await this.db.$queryRaw<Array<Item & { total: number }>>`
+            SELECT (SELECT count(*) FROM items)::int AS total, id, title, description,
+                   is_active AS "isActive", created_at AS "createdAt", updated_at AS "updatedAt"
+            FROM items ORDER BY created_at, id LIMIT ${take} OFFSET ${skip}`;
+          return { rows, total: rows[0]?.total };
+        },
       },
       query,
       toItemRead,

@@ -14,11 +14,13 @@ async function corsPolicy(app: FastifyInstance) {
   const isAllowed = (origin: string | undefined) => !!origin && (anyOrigin || allowed.has(origin));
   const list = (values: string[]) => (values.includes('*') ? undefined : values);
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const origin = request.headers.origin;
     if (request.method === 'OPTIONS' && origin && request.headers['access-control-request-method'] && !isAllowed(origin)) {
-      return reply.code(400).type('text/plain; charset=utf-8').send('Disallowed CORS origin');
+      reply.code(400).type('text/plain; charset=utf-8').send('Disallowed CORS origin');
+      return;
     }
+    done();
   });
   await app.register(cors, {
     origin: (origin, done) => done(null, isAllowed(origin)),

@@ -13,8 +13,9 @@ export function requestIdFor(req: RawRequestDefaultExpression): string {
 
 /** Every response, errors included, carries the request's id. */
 async function requestId(app: FastifyInstance) {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 }
 

@@ -66,9 +66,9 @@ async function rest(app: FastifyInstance) {
     async (api) => {
       await bodyParsers(api);
       // Fastify appends `; charset=utf-8` to JSON types on send; the wire format has plain application/json.
-      api.addHook('onSend', async (_request, reply, payload) => {
+      api.addHook('onSend', (_request, reply, payload, done) => {
         if (reply.getHeader('content-type') === 'application/json; charset=utf-8') reply.header('content-type', JSON_TYPE);
-        return payload;
+        done(null, payload);
       });
       if (settings.docsEnabled) api.get('/openapi.json', async () => openApiDocument);
       for (const op of operations)
