@@ -2,12 +2,15 @@
 // and its resident memory once idle, on PostgreSQL + Redis (the deployed setup). Each run starts
 // `node apps/api/src/main.ts` as its own process (as a container would), polls the health route,
 // then waits a moment and reads the process's RSS from /proc; the median of the runs is printed.
+// The process runs as deployed: ENVIRONMENT=production (no docs UI, a secret key of its own, a
+// named CORS origin), logging at info.
 //
 // Settings (environment): BENCH_RUNS (default 5), BENCH_IDLE_MS (how long after the first 200 the
 // RSS is read, default 2000).
 // The database server is the one the settings name; a fresh database pa_bench_<random> is
 // created and migrated first (its migration is not part of the start), and dropped at the end.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -38,6 +41,8 @@ function rssBytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
+const PRODUCTION_SECRET_KEY = randomBytes(32).toString('hex');
+
 type Run = { firstOkMs: number; rssBytes: number };
 
 async function oneRun(): Promise<Run> {
@@ -50,6 +55,10 @@ async function oneRun(): Promise<Run> {
     PORT: String(port),
     LOG_LEVEL: 'info',
     NODE_ENV: 'production',
+    ENVIRONMENT: 'production',
+    SECRET_KEY: PRODUCTION_SECRET_KEY,
+    BACKEND_CORS_ORIGINS: 'https://app.example.com',
+    FRONTEND_URL: 'https://app.example.com',
   };
   const startedAt = performance.now();
   child = spawn(process.execPath, [API_MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });

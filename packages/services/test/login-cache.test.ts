@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { User as UserRow } from '@personal-automations/db';
 import { openTcpProxy } from '@personal-automations/testing';
 import { LoginCache } from '../src/auth/login-cache.ts';
-import { LocalRevocationBus, type RevocationBus, RedisRevocationBus } from '../src/auth/revocations.ts';
+import { LocalRevocationBus, RedisRevocationBus, type RevocationBus } from '../src/auth/revocations.ts';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379/0';
 const HOUR_MS = 3_600_000;
@@ -56,7 +56,13 @@ describe('in one process', () => {
   it('drops a login on news of its session, or of its account (revoked or changed)', async () => {
     const bus = new LocalRevocationBus();
     const cache = cacheOn(bus);
-    for (const [sid, user] of [['a', 'u1'], ['b', 'u2'], ['c', 'u2'], ['d', 'u3'], ['e', 'u4']] as const) {
+    for (const [sid, user] of [
+      ['a', 'u1'],
+      ['b', 'u2'],
+      ['c', 'u2'],
+      ['d', 'u3'],
+      ['e', 'u4'],
+    ] as const) {
       cache.keep(login(sid, user), Date.now());
     }
     await bus.publish({ sessionIds: ['a'] });
@@ -81,7 +87,11 @@ describe('in one process', () => {
 describe('across processes (Redis)', () => {
   async function redisBus(subscriberUrl = REDIS_URL, channel = `login-cache-test:${randomUUID()}`) {
     const publisher = new Redis(REDIS_URL);
-    const bus = new RedisRevocationBus({ publisher, openSubscriber: () => new Redis(subscriberUrl, { maxRetriesPerRequest: null }), channel });
+    const bus = new RedisRevocationBus({
+      publisher,
+      openSubscriber: () => new Redis(subscriberUrl, { maxRetriesPerRequest: null }),
+      channel,
+    });
     closers.push(() => publisher.quit());
     closers.push(() => bus.close());
     await bus.listen();

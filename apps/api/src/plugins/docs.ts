@@ -2,7 +2,6 @@
 // The UI's script is served from the installed package, and fonts are the browser's own, so the
 // page works with no internet access. Like the document, it exists only outside production.
 import { createHash } from 'node:crypto';
-import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { API_CSP, cspHeader } from './security-headers.ts';
@@ -40,6 +39,8 @@ function docsPagePolicy(html: string): string {
 async function docs(app: FastifyInstance) {
   const { settings } = app.platform;
   if (!settings.docsEnabled) return;
+  // Imported only where the docs are served: the UI's bundle is several MB of code.
+  const { default: scalar } = await import('@scalar/fastify-api-reference');
   // A scope of its own holds only Scalar's routes: the page gets its own policy instead of the API's.
   await app.register(async (page) => {
     page.addHook('onSend', async (_request, reply, payload) => {

@@ -1,7 +1,6 @@
 // The REST operation table, read from the procedures' OpenAPI meta. It drives the Fastify routes,
 // the 404/405/307 answers and the OpenAPI document, so the two surfaces cannot drift.
 import type { AnyRouter } from '@trpc/server';
-import { normalizePath } from 'trpc-to-openapi';
 import {
   type Access,
   type DeclaredMeta,
@@ -43,6 +42,9 @@ export type RestOperation = {
 };
 
 const ANY_SEGMENT = '[^/]+';
+
+/** `/a/b` from `a/b/` etc.: the rule trpc-to-openapi applies to the document's paths, so routes and document agree (route-table.test.ts). */
+const normalizePath = (path: string): string => `/${path.replace(/^\/|\/$/g, '')}`;
 
 function toOperation(entry: ProcedureEntry): RestOperation | undefined {
   const { openapi, successStatus, alsoReturns, access, rateLimit } = entry.meta;

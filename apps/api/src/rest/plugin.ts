@@ -9,7 +9,6 @@ import fp from 'fastify-plugin';
 import { appRouter, createContext } from '@personal-automations/router';
 import { restOperations } from '../catalog.ts';
 import { JSON_TYPE } from '../errors.ts';
-import { buildOpenApiDocument } from '../openapi/document.ts';
 import { bodyInput, queryInput } from './input.ts';
 import type { RestOperation } from './operations.ts';
 
@@ -60,7 +59,13 @@ function handlerOf(op: RestOperation) {
 async function rest(app: FastifyInstance) {
   const { settings } = app.platform;
   const operations = restOperations();
-  const openApiDocument = buildOpenApiDocument(appRouter, operations, settings);
+  // Built on first request (trpc-to-openapi and the zod-to-JSON-Schema work are costly to load),
+  // so the API starts without them; once built it is kept.
+  let openApiDocument: Promise<unknown> | undefined;
+  const documentOnce = () =>
+    (openApiDocument ??= import('../openapi/document.ts').then(({ buildOpenApiDocument }) =>
+      buildOpenApiDocument(appRouter, operations, settings),
+    ));
   // A scope of its own under the prefix: the body parsers and the charset hook are for these routes only.
   await app.register(
     async (api) => {
@@ -70,7 +75,7 @@ async function rest(app: FastifyInstance) {
         if (reply.getHeader('content-type') === 'application/json; charset=utf-8') reply.header('content-type', JSON_TYPE);
         done(null, payload);
       });
-      if (settings.docsEnabled) api.get('/openapi.json', async () => openApiDocument);
+      if (settings.docsEnabled) api.get('/openapi.json', documentOnce);
       for (const op of operations)
         api.route({ method: op.method, url: op.fastifyPath, config: { rateLimitPolicy: op.rateLimit }, handler: handlerOf(op) });
     },

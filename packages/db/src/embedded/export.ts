@@ -3,8 +3,6 @@
 // multi-statement query loads. INSERTs rather than COPY … FROM stdin, which only psql can feed.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { pgDump } from '@electric-sql/pglite-tools/pg_dump';
 import { acquireDataDirLock } from './lock.ts';
 
 const PG_DUMP_ARGS = ['--no-owner', '--no-privileges', '--column-inserts', '--rows-per-insert=100'];
@@ -36,6 +34,8 @@ export async function exportEmbeddedDatabase(dataDir: string): Promise<string> {
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) throw new Error(`${dir} holds no embedded database (no PG_VERSION)`);
   const releaseLock = acquireDataDirLock(dir);
   try {
+    // Loaded on use: pg_dump's WASM build is for this command only.
+    const [{ PGlite }, { pgDump }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-tools/pg_dump')]);
     const db = await PGlite.create({ dataDir: dir });
     try {
       const file = await pgDump({ pg: db, args: PG_DUMP_ARGS });

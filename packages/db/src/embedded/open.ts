@@ -2,8 +2,8 @@
 // 127.0.0.1 over the wire protocol, so the rest of the code keeps using a postgresql:// URL.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { acquireDataDirLock } from './lock.ts';
 import { applyPendingMigrations } from './migrate.ts';
 
@@ -47,6 +47,8 @@ export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions): Pr
   let db: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
   try {
+    // Loaded here, not at import: a process on PostgreSQL never pays for the WASM build.
+    const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
     db = await PGlite.create({ dataDir });
     const appliedMigrations = await applyPendingMigrations(db, log);
     server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: SOCKET_MAX_CONNECTIONS });

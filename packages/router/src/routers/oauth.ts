@@ -61,8 +61,8 @@ export const oauthRouter = router({
     })
     .input(z.void())
     .output(z.void())
-    .query(({ ctx }) => {
-      const { location, flow } = ctx.services.googleOAuth.authorizationUrl();
+    .query(async ({ ctx }) => {
+      const { location, flow } = await ctx.services.googleOAuth.authorizationUrl();
       redirect(ctx, location, flow && flowCookie(ctx, `${flow.state}.${flow.codeVerifier}`, FLOW_MAX_AGE_SECONDS));
     }),
   googleCallback: publicProcedure

@@ -1,6 +1,6 @@
 // The chat model behind the agent, reduced to what the agent loop needs: send the
 // conversation and the tools, get the answer back as a stream of small pieces.
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { Settings } from '@personal-automations/config';
 import { ExternalServiceError } from '../errors.ts';
 import type { ToolDefinition } from './tools.ts';
@@ -41,13 +41,17 @@ export class OpenAIChatModel implements ChatModel {
     this.name = config.AI_MODEL;
   }
 
-  /** Built on first use, so the API starts without a key; only the settings are read, never the environment. */
-  private getClient(): OpenAI {
+  /**
+   * Built on first use, so the API starts without a key (and without loading the OpenAI library);
+   * only the settings are read, never the environment.
+   */
+  private async getClient(): Promise<OpenAI> {
     if (this.client) return this.client;
     const { OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: baseURL } = this.config;
     // A self-hosted OpenAI-compatible server may need no key; OpenAI itself always does.
     if (!apiKey && !baseURL) throw new ExternalServiceError('The AI model is not configured: OPENAI_API_KEY is empty');
-    this.client = new OpenAI({
+    const { default: OpenAIClient } = await import('openai');
+    this.client = new OpenAIClient({
       apiKey: apiKey || 'unused',
       baseURL: baseURL ?? null,
       organization: null,
@@ -61,7 +65,7 @@ export class OpenAIChatModel implements ChatModel {
 
   async *stream(messages: ModelMessage[], tools: ToolDefinition[], signal: AbortSignal): AsyncIterable<ModelChunk> {
     try {
-      const stream = await this.getClient().chat.completions.create(
+      const stream = await (await this.getClient()).chat.completions.create(
         {
           model: this.config.AI_MODEL,
           temperature: this.config.AI_TEMPERATURE,
@@ -91,7 +95,7 @@ export class OpenAIChatModel implements ChatModel {
       }
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      throw upstreamError(error);
+      throw await upstreamError(error);
     }
   }
 }
@@ -121,7 +125,8 @@ function toOpenAIMessage(message: ModelMessage): OpenAI.Chat.ChatCompletionMessa
  * details (a masked key, quota messages), so only the kind of failure is passed on; the
  * underlying error stays attached as `cause` for the server log.
  */
-function upstreamError(error: unknown): unknown {
+async function upstreamError(error: unknown): Promise<unknown> {
+  const { default: OpenAI } = await import('openai'); // loaded already: a request was made
   if (!(error instanceof OpenAI.OpenAIError)) return error;
   let message = 'The model request failed';
   if (error instanceof OpenAI.APIConnectionTimeoutError) message = 'The model request timed out';

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ArcticFetchError, CodeChallengeMethod, generateCodeVerifier, generateState, OAuth2Client, OAuth2RequestError } from 'arctic';
+import type { OAuth2Client } from 'arctic';
 import type { Settings } from '@personal-automations/config';
 import { AppError } from '../errors.ts';
 import { AccountExistsError, type UserService } from '../users.ts';
@@ -52,13 +52,12 @@ export class GoogleOAuthService {
   private readonly users: UserService;
   private readonly sessions: SessionService;
   private readonly config: GoogleOAuthConfig;
-  private readonly client: OAuth2Client;
+  private client: OAuth2Client | undefined;
   private readonly timeoutMs: number;
   constructor(users: UserService, sessions: SessionService, config: GoogleOAuthConfig, options: { providerTimeoutMs?: number } = {}) {
     this.users = users;
     this.sessions = sessions;
     this.config = config;
-    this.client = new OAuth2Client(config.GOOGLE_CLIENT_ID, config.GOOGLE_CLIENT_SECRET || null, config.GOOGLE_REDIRECT_URI);
     this.timeoutMs = options.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
   }
 
@@ -66,11 +65,20 @@ export class GoogleOAuthService {
     return this.config.GOOGLE_CLIENT_ID !== '';
   }
 
+  /** The OAuth library and its client, loaded on the first sign-in (most API processes never see one). */
+  private async arctic() {
+    const arctic = await import('arctic');
+    const { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, GOOGLE_REDIRECT_URI } = this.config;
+    this.client ??= new arctic.OAuth2Client(GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET || null, GOOGLE_REDIRECT_URI);
+    return { ...arctic, client: this.client };
+  }
+
   /** Google's consent page for a fresh state and code verifier, or the failure page when unconfigured. */
-  authorizationUrl(): OAuthStart {
+  async authorizationUrl(): Promise<OAuthStart> {
     if (!this.isConfigured) return { location: this.failureUrl('Google OAuth is not configured') };
+    const { client, generateState, generateCodeVerifier, CodeChallengeMethod } = await this.arctic();
     const flow = { state: generateState(), codeVerifier: generateCodeVerifier() };
-    const url = this.client.createAuthorizationURLWithPKCE(
+    const url = client.createAuthorizationURLWithPKCE(
       this.config.GOOGLE_AUTH_URL,
       flow.state,
       CodeChallengeMethod.S256,
@@ -122,8 +130,9 @@ export class GoogleOAuthService {
   }
 
   private async exchangeCode(code: string, codeVerifier: string): Promise<string> {
+    const { client, OAuth2RequestError, ArcticFetchError } = await this.arctic();
     try {
-      const tokens = await this.withTimeout(this.client.validateAuthorizationCode(this.config.GOOGLE_TOKEN_URL, code, codeVerifier));
+      const tokens = await this.withTimeout(client.validateAuthorizationCode(this.config.GOOGLE_TOKEN_URL, code, codeVerifier));
       return tokens.accessToken();
     } catch (error) {
       if (error instanceof OAuth2RequestError) {

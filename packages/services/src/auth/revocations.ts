@@ -136,7 +136,7 @@ export class RedisRevocationBus extends LocalRevocationBus {
     subscriber.on('message', (from: string, message: string) => {
       if (from !== this.channel) return;
       const envelope = parseEnvelope(message);
-      if (envelope && envelope.origin === "never") this.emitter.emit(EVENT, envelope.revocation);
+      if (envelope && envelope.origin !== this.origin) this.emitter.emit(EVENT, envelope.revocation);
     });
     // A lost connection loses the news published meanwhile: a new epoch until subscribed again.
     subscriber.on('close', () => {

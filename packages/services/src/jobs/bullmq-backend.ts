@@ -1,6 +1,8 @@
 // The job-queue interface on BullMQ and Redis: producers fail fast while Redis is away (the
 // outbox keeps the events, an API call gets an error), workers wait for it and reconnect.
-import { DelayedError, type Job, type JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { createRequire } from 'node:module';
+import type * as BullMQ from 'bullmq';
+import type { Job, JobsOptions, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AppError, ExternalServiceError } from '../errors.ts';
 import {
@@ -19,6 +21,13 @@ import {
   TransactionalEnqueueError,
 } from './backend.ts';
 import { createProducerRedis, firstConnection, queueConnection, withQueueTimeout } from './redis-connection.ts';
+
+/**
+ * BullMQ, loaded on the first queue or worker: an API process that never enqueues (most requests)
+ * starts without its ~2 MB of code. Synchronous (require), since `queue()` and `work()` are.
+ */
+let bullmqModule: typeof BullMQ | undefined;
+const bullmq = (): typeof BullMQ => (bullmqModule ??= createRequire(import.meta.url)('bullmq') as typeof BullMQ);
 
 /** A job's retry delay comes from its worker's backoffMs (BullMQ calls this a custom backoff). */
 const WORKER_BACKOFF = 'worker';
@@ -54,12 +63,22 @@ class BullmqQueue<Data, Result> implements JobQueue<Data, Result> {
   readonly name: string;
   /** Redis cannot take part in a database transaction. */
   readonly joinsTransactions = false;
-  private readonly queue: Queue;
-  private readonly redis: Redis;
-  constructor(name: string, queue: Queue, redis: Redis) {
+  private readonly open: () => { queue: Queue; redis: Redis };
+  private opened: { queue: Queue; redis: Redis } | undefined;
+  /** `open` makes the BullMQ queue and its connection, on the first command. */
+  constructor(name: string, open: () => { queue: Queue; redis: Redis }) {
     this.name = name;
-    this.queue = queue;
-    this.redis = redis;
+    this.open = open;
+  }
+
+  private get queue(): Queue {
+    this.opened ??= this.open();
+    return this.opened.queue;
+  }
+
+  private get redis(): Redis {
+    this.opened ??= this.open();
+    return this.opened.redis;
   }
 
   async add(name: string, data: Data, options?: JobOptions): Promise<string> {
@@ -97,7 +116,7 @@ class BullmqQueue<Data, Result> implements JobQueue<Data, Result> {
   }
 
   close(): Promise<void> {
-    return this.queue.close().catch(() => {});
+    return this.opened ? this.opened.queue.close().catch(() => {}) : Promise.resolve();
   }
 }
 
@@ -126,11 +145,11 @@ function bullProcessor<Data, Result>(processor: JobProcessor<Data, Result>) {
         updateProgress: (percent) => job.updateProgress(percent),
         async returnToQueue() {
           await job.moveToDelayed(Date.now(), token);
-          return new DelayedError();
+          return new (bullmq().DelayedError)();
         },
       });
     } catch (error) {
-      if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+      if (error instanceof PermanentJobError) throw new (bullmq().UnrecoverableError)(error.message);
       throw error;
     }
   };
@@ -148,14 +167,16 @@ export class BullmqJobBackend implements JobBackend {
     this.options = options;
   }
 
-  /** Opens the queue (and the shared producer connection) on first use, so processes that never enqueue never connect. */
+  /** The queue; it (and the shared producer connection) opens on its first command, so processes that never enqueue never connect. */
   queue<Data = unknown, Result = unknown>(name: string): JobQueue<Data, Result> {
     let queue = this.queues.get(name);
     if (!queue) {
-      this.producer ??= createProducerRedis(this.options.url);
-      const bull = new Queue(name, { connection: this.producer, prefix: this.options.prefix });
-      bull.on('error', () => {}); // reported to the caller of the failing command
-      queue = new BullmqQueue(name, bull, this.producer);
+      queue = new BullmqQueue(name, () => {
+        this.producer ??= createProducerRedis(this.options.url);
+        const bull = new (bullmq().Queue)(name, { connection: this.producer, prefix: this.options.prefix });
+        bull.on('error', () => {}); // reported to the caller of the failing command
+        return { queue: bull, redis: this.producer };
+      });
       this.queues.set(name, queue);
     }
     return queue as unknown as JobQueue<Data, Result>;
@@ -163,6 +184,7 @@ export class BullmqJobBackend implements JobBackend {
 
   work<Data = unknown, Result = unknown>(queueName: string, processor: JobProcessor<Data, Result>, options: JobWorkerOptions): JobWorker {
     const backoffMs = options.backoffMs ?? defaultBackoffMs;
+    const { Worker, DelayedError } = bullmq();
     const worker = new Worker(queueName, bullProcessor(processor), {
       connection: queueConnection(this.options.url),
       prefix: this.options.prefix,
@@ -190,7 +212,7 @@ export class BullmqJobBackend implements JobBackend {
 
   async repeat(queueName: string, jobName: string, everyMs: number): Promise<void> {
     // Registration waits for Redis rather than failing: a scheduler started before Redis just starts late.
-    const queue = new Queue(queueName, { connection: queueConnection(this.options.url), prefix: this.options.prefix });
+    const queue = new (bullmq().Queue)(queueName, { connection: queueConnection(this.options.url), prefix: this.options.prefix });
     queue.on('error', () => {});
     this.schedulerQueues.push(queue);
     await queue.upsertJobScheduler(
