@@ -147,3 +147,16 @@ describe('items pagination', () => {
     expect(all.items.find((i: { id: string }) => i.id === created.id)?.is_active).toBe(false);
   });
 });
+
+describe('items pages read together', () => {
+  it('a tRPC batch of pages (one statement) answers each page as a call of its own does', async () => {
+    for (let i = 0; i < 5; i++) await post({ title: `batched-${i}` });
+    const pages = [3, 1, 2, 40, 1];
+    const inputs = Object.fromEntries(pages.map((page, i) => [i, { page, size: 2 }]));
+    const batchPath = `/trpc/${pages.map(() => 'items.list').join(',')}?batch=1&input=${encodeURIComponent(JSON.stringify(inputs))}`;
+    const batch = (await (await fetch(`${t.baseUrl}${batchPath}`, { headers: auth })).json()) as Array<{ result: { data: unknown } }>;
+    const alone = await Promise.all(pages.map(async (page) => (await http(`/items?page=${page}&size=2`)).json()));
+    expect(batch.map((call) => call.result.data)).toEqual(alone);
+    expect(alone[0].items).toHaveLength(2);
+  });
+});

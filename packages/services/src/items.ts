@@ -1,8 +1,9 @@
 import type { ItemCreate, ItemRead, ItemUpdate, Page, PageQuery } from '@personal-automations/contracts';
 import { type Database, type Item, isRecordNotFound } from '@personal-automations/db';
+import { CoalescedWindows } from './coalesced-windows.ts';
 import { NotFoundError } from './errors.ts';
 import { publishEvent } from './events.ts';
-import { listPage } from './pagination.ts';
+import { listPage, type Window } from './pagination.ts';
 import { isoOffset, isoOffsetOrNull } from './serialize.ts';
 
 export const toItemRead = (item: Item): ItemRead => ({
@@ -13,6 +14,9 @@ export const toItemRead = (item: Item): ItemRead => ({
   created_at: isoOffset(item.createdAt),
   updated_at: isoOffsetOrNull(item.updatedAt),
 });
+
+/** Pages read together are merged into one statement while it reads at most this many rows (ten pages of the largest size). */
+const MAX_COALESCED_ROWS = 1000;
 
 /**
  * The example CRUD resource. Items are global (no owner): the items table has no owner column, as
@@ -26,7 +30,8 @@ export class ItemService {
 
   /**
    * A page of items. The busiest read of the API: the page and the total come from one statement
-   * (the count as an init-plan subquery, computed once), one database round trip instead of two.
+   * (the count as an init-plan subquery, computed once), one database round trip instead of two,
+   * and pages asked for together (a tRPC batch, or concurrent requests) share that statement.
    */
   list(query: PageQuery): Promise<Page<ItemRead>> {
     return listPage(
@@ -34,18 +39,20 @@ export class ItemService {
         // created_at, id: a stable order, so pages neither repeat nor skip rows
         rows: (window) => this.db.item.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...window }),
         count: () => this.db.item.count(),
-        rowsAndTotal: async ({ skip, take }) => {
-          const rows = await this.db.$queryRaw<Array<Item & { total: number }>>`
-            SELECT (SELECT count(*) FROM items)::int AS total, id, title, description,
-                   is_active AS "isActive", created_at AS "createdAt", updated_at AS "updatedAt"
-            FROM items ORDER BY created_at, id LIMIT ${take} OFFSET ${skip}`;
-          return { rows, total: rows[0]?.total };
-        },
+        rowsAndTotal: (window) => this.pages.read(window),
       },
       query,
       toItemRead,
     );
   }
+
+  private readonly pages = new CoalescedWindows(async ({ skip, take }: Window) => {
+    const rows = await this.db.$queryRaw<Array<Item & { total: number }>>`
+      SELECT (SELECT count(*) FROM items)::int AS total, id, title, description,
+             is_active AS "isActive", created_at AS "createdAt", updated_at AS "updatedAt"
+      FROM items ORDER BY created_at, id LIMIT ${take} OFFSET ${skip}`;
+    return { rows, total: rows[0]?.total };
+  }, MAX_COALESCED_ROWS);
 
   async create(input: ItemCreate): Promise<ItemRead> {
     return this.db.$transaction(async (tx) => {
