@@ -3,8 +3,18 @@ import { type Database, type Item, isRecordNotFound } from '@personal-automation
 import { CoalescedWindows } from './coalesced-windows.ts';
 import { NotFoundError } from './errors.ts';
 import { publishEvent } from './events.ts';
-import { listPage, type Window } from './pagination.ts';
-import { isoOffset, isoOffsetOrNull } from './serialize.ts';
+import { pageCount, type Window } from './pagination.ts';
+import { ISO_OFFSET_SQL, isoOffset, isoOffsetOrNull } from './serialize.ts';
+
+/** The contract's fields, in its order (the wire's key order), of a row read as ItemRead. */
+const itemReadOf = (row: ItemRead): ItemRead => ({
+  id: row.id,
+  title: row.title,
+  description: row.description,
+  is_active: row.is_active,
+  created_at: row.created_at,
+  updated_at: row.updated_at,
+});
 
 export const toItemRead = (item: Item): ItemRead => ({
   id: item.id,
@@ -30,28 +40,24 @@ export class ItemService {
 
   /**
    * A page of items. The busiest read of the API: the page and the total come from one statement
-   * (the count as an init-plan subquery, computed once), one database round trip instead of two,
-   * and pages asked for together (a tRPC batch, or concurrent requests) share that statement.
+   * (the count as an init-plan subquery, computed once), one database round trip instead of two;
+   * pages asked for together (a tRPC batch, or concurrent requests) share that statement; and the
+   * rows come out of it in the contract's shape, timestamps already written (`iso_offset`).
    */
-  list(query: PageQuery): Promise<Page<ItemRead>> {
-    return listPage(
-      {
-        // created_at, id: a stable order, so pages neither repeat nor skip rows
-        rows: (window) => this.db.item.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...window }),
-        count: () => this.db.item.count(),
-        rowsAndTotal: (window) => this.pages.read(window),
-      },
-      query,
-      toItemRead,
-    );
+  async list({ page, size }: PageQuery): Promise<Page<ItemRead>> {
+    const { rows, total } = await this.pages.read({ skip: (page - 1) * size, take: size });
+    // a page past the end holds no row to carry the total
+    const all = total ?? (await this.db.item.count());
+    return { items: rows, total: all, page, size, pages: pageCount(all, size) };
   }
 
   private readonly pages = new CoalescedWindows(async ({ skip, take }: Window) => {
-    const rows = await this.db.$queryRaw<Array<Item & { total: number }>>`
-      SELECT (SELECT count(*) FROM items)::int AS total, id, title, description,
-             is_active AS "isActive", created_at AS "createdAt", updated_at AS "updatedAt"
-      FROM items ORDER BY created_at, id LIMIT ${take} OFFSET ${skip}`;
-    return { rows, total: rows[0]?.total };
+    const rows = await this.db.$queryRaw<Array<ItemRead & { total: number }>>`
+      SELECT (SELECT count(*) FROM items)::int AS total, id, title, description, is_active,
+             ${ISO_OFFSET_SQL('created_at')} AS created_at, ${ISO_OFFSET_SQL('updated_at')} AS updated_at
+      FROM items -- the table's columns, not the text ones named alike above: a stable order
+      ORDER BY items.created_at, items.id LIMIT ${take} OFFSET ${skip}`;
+    return { rows: rows.map(itemReadOf), total: rows[0]?.total };
   }, MAX_COALESCED_ROWS);
 
   async create(input: ItemCreate): Promise<ItemRead> {

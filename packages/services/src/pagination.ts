@@ -12,15 +12,10 @@ import type { Page, PageQuery } from '@personal-automations/contracts';
 /** Which rows to read: `skip` rows in, at most `take` of them. */
 export type Window = { skip: number; take: number };
 
-/**
- * How to read a list: its rows in a window (in a stable order), and how many there are in all.
- * A hot list may also read both in one statement (`rowsAndTotal`: one round trip instead of two);
- * its total is undefined when the window holds no row, and then `count` answers.
- */
+/** How to read a list: its rows in a window (in a stable order), and how many there are in all. */
 export type ListSource<Row> = {
   rows: (window: Window) => Promise<Row[]>;
   count: () => Promise<number>;
-  rowsAndTotal?: (window: Window) => Promise<{ rows: Row[]; total: number | undefined }>;
 };
 
 /** A skip/limit list's answer (the contracts' `listOf`). */
@@ -35,10 +30,6 @@ export async function listWindow<Row, Read>(
   { skip, limit }: { skip: number; limit: number },
   toRead: (row: Row) => Read,
 ): Promise<List<Read>> {
-  if (source.rowsAndTotal) {
-    const { rows, total } = await source.rowsAndTotal({ skip, take: limit });
-    return { items: rows.map(toRead), total: total ?? (await source.count()) };
-  }
   const [rows, total] = await Promise.all([source.rows({ skip, take: limit }), source.count()]);
   return { items: rows.map(toRead), total };
 }
