@@ -1,7 +1,9 @@
 // Security headers (helmet) on every response: REST, tRPC, errors, 404s. The API answers JSON
 // and renders no page, so its Content-Security-Policy lets a response load nothing and be framed
-// by nobody; the docs page (plugins/docs.ts) widens it for its own routes.
-import fastifyHelmet from '@fastify/helmet';
+// by nobody; the docs page (plugins/docs.ts) widens it for its own routes. helmet decides the
+// headers; they depend only on the settings, so they are worked out once at start and set on each
+// response as they are (helmet's middleware would rebuild the policy text for every response).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
@@ -40,8 +42,27 @@ function helmetOptions(settings: Settings) {
   } satisfies HelmetOptions;
 }
 
+/** The headers helmet sets for these settings, by running its middleware once on a response that only records them. */
+export function securityHeadersFor(settings: Settings): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: unknown) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  helmet(helmetOptions(settings))({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  return headers;
+}
+
 async function securityHeaders(app: FastifyInstance) {
-  await app.register(fastifyHelmet, helmetOptions(app.platform.settings));
+  const headers = securityHeadersFor(app.platform.settings);
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
 }
 
 export default fp(securityHeaders, { name: 'security-headers', dependencies: ['platform'] });
@@ -54,9 +75,9 @@ type FrameworkErrorAnswer = (error: FastifyError, request: FastifyRequest, reply
  * wraps such an answer to set the same headers first.
  */
 export function withSecurityHeaders(settings: Settings, answer: FrameworkErrorAnswer): FrameworkErrorAnswer {
-  const setHeaders = helmet(helmetOptions(settings));
+  const headers = securityHeadersFor(settings);
   return (error, request, reply) => {
-    setHeaders(request.raw, reply.raw, () => undefined);
+    reply.headers(headers);
     return answer(error, request, reply);
   };
 }
