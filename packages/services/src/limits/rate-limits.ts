@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Settings } from '@personal-automations/config';
+import { LeasedBudget } from './leased-budget.ts';
 
 export type BudgetName = 'default' | 'auth' | 'loginFailures' | 'agentTurns';
 export type Budget = { max: number; periodSeconds: number };
@@ -45,10 +46,20 @@ export function budgetsFrom(settings: Settings): Record<BudgetName, Budget> {
 /** An account's key: a hash of the lower-cased email, so the store holds no addresses and case cannot split the count. */
 export const accountKey = (email: string): string => createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 32);
 
+/**
+ * The request budget is drawn from Redis in leases of a twentieth of it (at most 1,000 points),
+ * leased-budget.ts; the other budgets (credentials, failed logins, agent turns) are small and
+ * drawn one point at a time, so every process sees every attempt.
+ */
+const leaseSizeOf = (max: number): number => Math.max(1, Math.min(1000, Math.floor(max / 20)));
+/** Clients whose leases one process keeps (least recently seen go first; theirs is then drawn afresh). */
+const LEASED_CLIENTS = 50_000;
+
 export class RateLimits {
   readonly enabled: boolean;
   readonly budgets: Record<BudgetName, Budget>;
   private readonly limiters: Record<BudgetName, RateLimiterAbstract>;
+  private readonly requestLeases: LeasedBudget | undefined;
 
   constructor({ redis, prefix, budgets, enabled }: RateLimitsOptions) {
     this.enabled = enabled;
@@ -67,13 +78,24 @@ export class RateLimits {
       loginFailures: limiterOf('loginFailures'),
       agentTurns: limiterOf('agentTurns'),
     };
+    if (redis) {
+      const { max } = budgets.default;
+      this.requestLeases = new LeasedBudget(this.limiters.default, { max, leaseSize: leaseSizeOf(max), maxKeys: LEASED_CLIENTS });
+    }
   }
 
-  /** Takes `points` from `key`'s budget (one Redis round trip); over budget when the window's count passes the maximum. */
+  /**
+   * Takes `points` from `key`'s budget (one Redis round trip, or none while this process holds a
+   * lease of the request budget); over budget when the window's count passes the maximum.
+   */
   async consume(budget: BudgetName, key: string, points = 1): Promise<Draw> {
     if (!this.enabled) return { counted: false, allowed: true };
     const { max, periodSeconds } = this.budgets[budget];
     try {
+      if (budget === 'default' && this.requestLeases) {
+        const { allowed, remaining, msBeforeNext } = await this.requestLeases.consume(key, points);
+        return this.draw({ remainingPoints: remaining, msBeforeNext }, allowed, max, periodSeconds);
+      }
       const res = await this.limiters[budget].consume(key, points);
       return this.draw(res, true, max, periodSeconds);
     } catch (outcome) {
@@ -85,10 +107,16 @@ export class RateLimits {
   /** Forgets `key`'s count (a successful login clears its failures). */
   async reset(budget: BudgetName, key: string): Promise<void> {
     if (!this.enabled) return;
+    if (budget === 'default') this.requestLeases?.forget(key);
     await this.limiters[budget].delete(key).catch(() => false);
   }
 
-  private draw(res: RateLimiterRes, allowed: boolean, limit: number, periodSeconds: number): Draw {
+  private draw(
+    res: Pick<RateLimiterRes, 'remainingPoints' | 'msBeforeNext'>,
+    allowed: boolean,
+    limit: number,
+    periodSeconds: number,
+  ): Draw {
     return {
       counted: true,
       allowed,
