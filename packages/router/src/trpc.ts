@@ -1,6 +1,6 @@
-import { initTRPC } from '@trpc/server';
+import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import { AuthorizationError, NotAuthenticatedError } from '@personal-automations/services';
+import { AuthorizationError, NotAuthenticatedError, type Services } from '@personal-automations/services';
 import type { Context } from './context.ts';
 import { bearerToken } from './credentials.ts';
 import { appErrorOf, toTrpcError } from './errors.ts';
@@ -66,18 +66,57 @@ export const cacheHeadersFor = (metas: readonly (Meta | undefined)[]): Record<st
   metas.some((meta) => meta?.noStore) ? { 'cache-control': 'no-store' } : {};
 
 /**
- * What every procedure runs first, in one middleware (each one costs a context copy per call):
- * the cache headers its meta asks for, then, when it fails, its domain error as a TRPCError with
- * the matching code, and an unreachable database likewise (SERVICE_UNAVAILABLE, logged once per
- * outage, not per call).
+ * A procedure's failure as the TRPCError to answer with: its domain error with the matching code,
+ * an unreachable database as SERVICE_UNAVAILABLE (logged once per outage, not per call), else
+ * itself.
+ */
+function failureOf(error: unknown, ctx: Context): unknown {
+  const cause = error instanceof TRPCError ? error.cause : error;
+  const appError = appErrorOf(error) ?? ctx.services.databaseOutage.unavailable(cause, ctx.log);
+  return appError ? toTrpcError(appError) : error;
+}
+
+/** Throws what a failed call answers with, when failureOf maps it; else the failure goes on as it is. */
+function settle(error: TRPCError, ctx: Context): void {
+  const failure = failureOf(error, ctx);
+  if (failure !== error) throw failure;
+}
+
+/** The cache headers a procedure's meta asks for, on its response. */
+const applyCacheHeaders = (meta: Meta | undefined, ctx: Context) => {
+  if (meta?.noStore) Object.assign(ctx.response.headers, cacheHeadersFor([meta]));
+};
+
+/**
+ * What every public procedure runs first, in one middleware (each level of middleware costs tRPC
+ * copies of the call's options): the cache headers its meta asks for, then, when it fails, its
+ * failure as failureOf answers it.
  */
 const baseMiddleware = t.middleware(async ({ meta, ctx, next }) => {
-  if (meta?.noStore) Object.assign(ctx.response.headers, cacheHeadersFor([meta]));
+  applyCacheHeaders(meta, ctx);
   const result = await next();
-  if (!result.ok) {
-    const appError = appErrorOf(result.error) ?? ctx.services.databaseOutage.unavailable(result.error.cause, ctx.log);
-    if (appError) throw toTrpcError(appError);
+  if (!result.ok) settle(result.error, ctx);
+  return result;
+});
+
+/**
+ * The same for a logged-in caller, with the login check in the same middleware (one level less
+ * on every authenticated call): `Authorization: Bearer <access token>` whose session is still
+ * active and whose user is active. Runs before input validation, so no credentials + bad body is
+ * 401, not 422.
+ */
+const authedMiddleware = t.middleware(async ({ meta, ctx, next }) => {
+  applyCacheHeaders(meta, ctx);
+  let login: Awaited<ReturnType<Services['sessions']['authenticate']>>;
+  try {
+    const token = bearerToken(ctx.headers.authorization);
+    if (!token) throw new NotAuthenticatedError();
+    login = await ctx.services.sessions.authenticate(token, ctx.accessClaims);
+  } catch (error) {
+    throw failureOf(error, ctx);
   }
+  const result = await next({ ctx: { ...ctx, user: login.user, sessionId: login.sessionId } });
+  if (!result.ok) settle(result.error, ctx);
   return result;
 });
 
@@ -99,16 +138,8 @@ export const credentialsProcedure = baseProcedure.meta({ access: 'public', rateL
 /** Anyone, never counted: health and readiness probes, which load balancers call all the time. */
 export const probeProcedure = baseProcedure.meta({ access: 'public', rateLimit: 'none' });
 
-/**
- * A logged-in caller: `Authorization: Bearer <access token>` whose session is still active and
- * whose user is active. Runs before input validation, so no credentials + bad body is 401, not 422.
- */
-export const authedProcedure = baseProcedure.meta({ access: 'user', rateLimit: 'default' }).use(async ({ ctx, next }) => {
-  const token = bearerToken(ctx.headers.authorization);
-  if (!token) throw new NotAuthenticatedError();
-  const { user, sessionId } = await ctx.services.sessions.authenticate(token, ctx.accessClaims);
-  return next({ ctx: { ...ctx, user, sessionId } });
-});
+/** A logged-in caller (authedMiddleware). */
+export const authedProcedure = t.procedure.use(authedMiddleware).meta({ access: 'user', rateLimit: 'default' });
 
 /** A logged-in caller whose role is "admin"; `is_superuser` plays no part (the contract's rule). */
 export const adminProcedure = authedProcedure.meta({ access: 'admin' }).use(({ ctx, next }) => {
