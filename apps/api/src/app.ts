@@ -14,6 +14,7 @@ import cors from './plugins/cors.ts';
 import docs from './plugins/docs.ts';
 import drain from './plugins/drain.ts';
 import errors from './plugins/errors.ts';
+import metrics from './plugins/metrics.ts';
 import platform from './plugins/platform.ts';
 import rateLimit from './plugins/rate-limit.ts';
 import requestId, { requestIdFor } from './plugins/request-id.ts';
@@ -66,6 +67,8 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
   // In this order: the platform first, then the one error pipeline (a scope keeps the handlers it
   // was created with), the hooks every answer needs, the limiter, then the routes.
   await app.register(platform, { platform: await openPlatform(settings) });
+  // first of the hooks, so answers given early (rate limit, CORS, drain) are measured too
+  if (settings.METRICS_ENABLED) await app.register(metrics);
   await app.register(errors);
   await app.register(requestId);
   // before any plugin that may answer early (drain, CORS, rate limit), so those answers carry the headers too

@@ -2,6 +2,7 @@
 // accepting connections, let in-flight requests finish and close the pools.
 import { getSettings, type Settings, SettingsError } from '@personal-automations/config';
 import { EmbeddedDatabaseInUseError } from '@personal-automations/db';
+import { startMetricsServer } from '@personal-automations/observability';
 import { buildApp } from './app.ts';
 
 /** In-flight requests get this long to finish on shutdown before the process exits anyway. */
@@ -34,6 +35,11 @@ async function buildOrExit(settings: Settings) {
 
 const settings = loadOrExit();
 const app = await buildOrExit(settings);
+// On a port of its own, never on the public router; closed with the app.
+const metricsServer = settings.METRICS_ENABLED
+  ? await startMetricsServer({ host: settings.METRICS_HOST, port: settings.METRICS_PORT }, app.log)
+  : undefined;
+if (metricsServer) app.addHook('onClose', () => metricsServer.close());
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

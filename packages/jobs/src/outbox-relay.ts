@@ -69,6 +69,7 @@ export class OutboxRelay {
                   webhookId: subscriber.id,
                   eventType: event.event_type,
                   body: deliveryBody(event.event_type, event.created_at, event.payload),
+                  eventAt: event.created_at.toISOString(),
                 };
                 const options = { jobId: deliveryId, attempts: settings.WEBHOOK_MAX_ATTEMPTS, keep: DELIVERY_JOB_RETENTION };
                 return { name: event.event_type, data, options };

@@ -1,5 +1,6 @@
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
+import { trpcCalls } from '@personal-automations/observability';
 import { AuthorizationError, NotAuthenticatedError } from '@personal-automations/services';
 import type { Context } from './context.ts';
 import { bearerToken } from './credentials.ts';
@@ -69,15 +70,19 @@ export const cacheHeadersFor = (metas: readonly (Meta | undefined)[]): Record<st
  * What every procedure runs first, in one middleware (each one costs a context copy per call):
  * the cache headers its meta asks for, then, when it fails, its domain error as a TRPCError with
  * the matching code, and an unreachable database likewise (SERVICE_UNAVAILABLE, logged once per
- * outage, not per call).
+ * outage, not per call); and the call counted by procedure, type and result (`ok` or the code).
  */
-const baseMiddleware = t.middleware(async ({ meta, ctx, next }) => {
+const baseMiddleware = t.middleware(async ({ meta, ctx, path, type, next }) => {
   if (meta?.noStore) Object.assign(ctx.response.headers, cacheHeadersFor([meta]));
   const result = await next();
-  if (!result.ok) {
-    const appError = appErrorOf(result.error) ?? ctx.services.databaseOutage.unavailable(result.error.cause, ctx.log);
-    if (appError) throw toTrpcError(appError);
+  if (result.ok) {
+    trpcCalls.inc({ procedure: path, type, result: 'ok' });
+    return result;
   }
+  const appError = appErrorOf(result.error) ?? ctx.services.databaseOutage.unavailable(result.error.cause, ctx.log);
+  const error = appError ? toTrpcError(appError) : result.error;
+  trpcCalls.inc({ procedure: path, type, result: error.code });
+  if (appError) throw error;
   return result;
 });
 

@@ -13,6 +13,7 @@ import { type AgentLogger, toErrorEvent } from './errors.ts';
 import { boundHistory, type HistoryBounds } from './history.ts';
 import { type SocketLogin, SocketSession, type SocketSessionDeps } from './socket-session.ts';
 import type { SocketSlot } from './socket-slots.ts';
+import { TurnMeter } from './turn-meter.ts';
 
 export const EMPTY_MESSAGE = 'Empty message';
 export const TURN_IN_PROGRESS = 'A response is already in progress: wait for it or cancel it';
@@ -167,13 +168,16 @@ export class AgentConnection {
 
   private async runTurn(turn: Turn, prompt: string, frame: AgentMessageFrame): Promise<void> {
     const { signal } = turn.controller;
+    const meter = new TurnMeter();
+    let failure: unknown;
     // A cancelled turn goes quiet at once: the client has been told it ended.
     const emit: EmitEvent = (event) => {
+      meter.saw(event);
       if (!signal.aborted) this.send(event);
     };
     const { agent, conversations, limits } = this.deps;
     try {
-      if (!(await this.admitTurn())) return;
+      if (!(await this.admitTurn())) return meter.refused();
       signal.throwIfAborted();
       if (frame.history)
         this.history = boundHistory(
@@ -203,9 +207,12 @@ export class AgentConnection {
         limits.history,
       );
       emit({ type: 'complete', data: { conversation_id: conversationId } });
+      meter.completed();
     } catch (error) {
+      failure = error;
       if (!signal.aborted) this.send(toErrorEvent(error, this.log));
     } finally {
+      meter.end(signal, failure);
       if (this.turn === turn) this.turn = null;
       this.restartIdleClock();
     }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Settings } from '@personal-automations/config';
+import { rateLimitRefusals } from '@personal-automations/observability';
 
 export type BudgetName = 'default' | 'auth' | 'loginFailures' | 'agentTurns';
 export type Budget = { max: number; periodSeconds: number };
@@ -77,7 +78,10 @@ export class RateLimits {
       const res = await this.limiters[budget].consume(key, points);
       return this.draw(res, true, max, periodSeconds);
     } catch (outcome) {
-      if (outcome instanceof RateLimiterRes) return this.draw(outcome, false, max, periodSeconds);
+      if (outcome instanceof RateLimiterRes) {
+        rateLimitRefusals.inc({ policy: budget });
+        return this.draw(outcome, false, max, periodSeconds);
+      }
       return { counted: false, allowed: true }; // the store could not be asked
     }
   }
