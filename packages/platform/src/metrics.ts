@@ -37,9 +37,9 @@ export function observeParts({ health, redis }: ObservedParts): (() => void)[] {
   const clients = Object.entries(redis).filter((entry): entry is [string, Redis] => entry[1] !== undefined);
   if (clients.length)
     stops.push(
-      redisConnectionUp.add((gauge) =>
-        clients.forEach(([client, connection]) => gauge.inc({ client }, connection.status === 'ready' ? 1 : 0)),
-      ),
+      redisConnectionUp.add((gauge) => {
+        for (const [client, connection] of clients) gauge.inc({ client }, connection.status === 'ready' ? 1 : 0);
+      }),
     );
   return stops;
 }

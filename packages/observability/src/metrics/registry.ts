@@ -6,6 +6,10 @@ import { collectDefaultMetrics, Gauge, type GaugeConfiguration, Registry } from 
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+// prom-client names three gauges `_total`, which promtool (rightly) refuses for anything but a
+// counter; each is the sum of the by-type gauge kept beside it (nodejs_active_handles, ...).
+for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+  registry.removeSingleMetric(name);
 
 /** The text exposition format, and its content type, for the metrics endpoint. */
 export const metricsText = (): Promise<string> => registry.metrics();
