@@ -6,19 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeQueues, useTestDatabase, waitUntil, workerTestSettings } from '@personal-automations/testing';
-import { FAKE_API_KEY, type FakeOpenAI, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
+import { type FakeOpenAI, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
 import { AgentSocket } from './agent-socket.ts';
-import { freePort, REDIS_URL } from './helpers.ts';
-import {
-  API_MAIN,
-  type Prometheus,
-  promtoolCheckMetrics,
-  type Started,
-  startProcess,
-  startPrometheus,
-  WORKER_MAIN,
-  waitForHttp,
-} from './process-support.ts';
+import { type Prometheus, promtoolCheckMetrics, restOn, type Stack, signUpOn, startPrometheus, startStack } from './process-support.ts';
 import { type Receiver, startReceiver } from './webhooks-support.ts';
 
 const database = useTestDatabase();
@@ -26,75 +16,34 @@ const prefix = `pa_test_${randomBytes(5).toString('hex')}`;
 const password = 'correct horse battery';
 let fake: FakeOpenAI;
 let receiver: Receiver;
-let api: Started;
-let worker: Started;
+let stack: Stack;
 let prometheus: Prometheus;
-let base: string;
-const metricsUrl: Record<'api' | 'worker', string> = { api: '', worker: '' };
 let accessToken = '';
 let socket: AgentSocket | undefined;
-
-async function startProcesses() {
-  const [apiPort, apiMetrics, workerMetrics] = [await freePort(), await freePort(), await freePort()];
-  const env = {
-    DATABASE_URL: database.url,
-    REDIS_URL,
-    JOB_QUEUE_PREFIX: prefix,
-    OUTBOX_POLL_INTERVAL_MS: '50',
-    WEBHOOK_RETRY_BASE_DELAY_MS: '50',
-    WEBHOOK_RETRY_MAX_DELAY_MS: '200',
-    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
-    OPENAI_BASE_URL: fake.baseUrl,
-    OPENAI_API_KEY: FAKE_API_KEY,
-    LOGIN_MAX_FAILURES: '1',
-    // the rate-limit counters (on, as in production) under a name of this run's own
-    PROJECT_NAME: prefix,
-    LOG_LEVEL: 'warn',
-    METRICS_HOST: '127.0.0.1',
-  };
-  api = startProcess(process.execPath, [API_MAIN], { ...env, HOST: '127.0.0.1', PORT: String(apiPort), METRICS_PORT: String(apiMetrics) });
-  worker = startProcess(process.execPath, [WORKER_MAIN, 'worker'], { ...env, METRICS_PORT: String(workerMetrics) });
-  base = `http://127.0.0.1:${apiPort}/api/v1`;
-  metricsUrl.api = `http://127.0.0.1:${apiMetrics}/metrics`;
-  metricsUrl.worker = `http://127.0.0.1:${workerMetrics}/metrics`;
-  await waitForHttp(`${base}/health`, api);
-  await waitForHttp(metricsUrl.api, api);
-  await waitForHttp(metricsUrl.worker, worker);
-}
+const rest = (method: string, path: string, body?: unknown) => restOn(stack.base, () => accessToken)(method, path, body);
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
   receiver = await startReceiver((n) => (n === 0 ? { status: 500, body: 'not yet' } : { status: 200, body: 'ok' }));
-  await startProcesses();
-  prometheus = await startPrometheus({ api: new URL(metricsUrl.api).host, worker: new URL(metricsUrl.worker).host });
+  stack = await startStack({ databaseUrl: database.url, prefix, modelUrl: fake.baseUrl, env: { LOGIN_MAX_FAILURES: '1' } });
+  prometheus = await startPrometheus({ api: new URL(stack.metricsUrl.api).host, worker: new URL(stack.metricsUrl.worker).host });
 }, 120_000);
 
 afterAll(async () => {
   socket?.ws.close();
-  await Promise.all([prometheus?.stop(), api?.stop(), worker?.stop(), receiver?.close(), fake?.close()]);
+  await Promise.all([prometheus?.stop(), stack?.stop(), receiver?.close(), fake?.close()]);
   await removeQueues(workerTestSettings(database.url, prefix));
 });
 
-const rest = (method: string, path: string, body?: unknown, token = accessToken) =>
-  fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...(token && { authorization: `Bearer ${token}` }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-
 const login = (username: string, secret: string) =>
-  fetch(`${base}/auth/login`, {
+  fetch(`${stack.base}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ username, password: secret }).toString(),
   });
 
 async function driveTraffic(): Promise<void> {
-  const email = `metrics-${randomBytes(4).toString('hex')}@example.com`;
-  expect((await rest('POST', '/auth/register', { email, password }, '')).status).toBe(201);
-  const loggedIn = await login(email, password);
-  expect(loggedIn.status).toBe(200);
-  accessToken = ((await loggedIn.json()) as { access_token: string }).access_token;
+  accessToken = await signUpOn(stack.base, password);
   // a wrong password, then the account's throttle (LOGIN_MAX_FAILURES=1)
   const stranger = `nobody-${randomBytes(4).toString('hex')}@example.com`;
   expect((await login(stranger, 'wrong password')).status).toBe(401);
@@ -105,7 +54,7 @@ async function driveTraffic(): Promise<void> {
   expect((await rest('GET', `/items/${item.id}`)).status).toBe(200);
   await waitUntil('the delivery, retried once', () => receiver.requests.length === 2, 60_000);
 
-  socket = await AgentSocket.open(base.replace('/api/v1', ''), `?token=${accessToken}`);
+  socket = await AgentSocket.open(stack.base.replace('/api/v1', ''), `?token=${accessToken}`);
   expect((await socket.turn({ message: 'What time is it?' })).at(-1)?.type).toBe('complete');
   fake.reply = () => ({ kind: 'error', status: 500 });
   expect((await socket.turn({ message: 'fail please' })).at(-1)?.type).toBe('error');
@@ -174,18 +123,18 @@ describe('metrics scraped by a real Prometheus', { timeout: 180_000 }, () => {
   });
 
   it('passes promtool check metrics on both endpoints, and carries no secret', async () => {
-    for (const url of Object.values(metricsUrl)) {
+    for (const url of Object.values(stack.metricsUrl)) {
       const text = await (await fetch(url)).text();
       const checked = await promtoolCheckMetrics(text);
       expect(checked, checked.output).toMatchObject({ code: 0 });
       expect(text).not.toContain(accessToken);
       expect(text).not.toContain(password);
-      expect(text).not.toContain('@example.com');
+      expect(text).not.toContain('example.com');
     }
   });
 
   it('is not on the public router', async () => {
-    expect((await fetch(`${base.replace('/api/v1', '')}/metrics`)).status).toBe(404);
-    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    expect((await fetch(`${stack.base.replace('/api/v1', '')}/metrics`)).status).toBe(404);
+    expect((await fetch(`${stack.base}/metrics`)).status).toBe(404);
   });
 });

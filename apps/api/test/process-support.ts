@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitUntil } from '@personal-automations/testing';
-import { freePort } from './helpers.ts';
+import { FAKE_API_KEY } from '@personal-automations/testing/fake-openai';
+import { freePort, REDIS_URL } from './helpers.ts';
 
 export const API_MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 // Started by path, as a deployment runs it: the API's tests import no other app.
@@ -87,3 +88,77 @@ export function promtoolCheckMetrics(text: string): Promise<{ code: number | nul
   child.stdin.end(text);
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
 }
+
+export type Stack = { api: Started; worker: Started; base: string; metricsUrl: { api: string; worker: string }; stop(): Promise<void> };
+
+export type StackOptions = { databaseUrl: string; prefix: string; modelUrl: string; env?: Record<string, string> };
+
+/**
+ * The API and the worker as processes on one database and queue prefix (the rate-limit counters
+ * under the prefix too), quick outbox polling and retries, the model at `modelUrl`, each serving
+ * its metrics on a port of its own; ready when both answer.
+ */
+export async function startStack({ databaseUrl, prefix, modelUrl, env = {} }: StackOptions): Promise<Stack> {
+  const [apiPort, apiMetrics, workerMetrics] = [await freePort(), await freePort(), await freePort()];
+  const shared = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    JOB_QUEUE_PREFIX: prefix,
+    PROJECT_NAME: prefix,
+    OUTBOX_POLL_INTERVAL_MS: '50',
+    WEBHOOK_RETRY_BASE_DELAY_MS: '50',
+    WEBHOOK_RETRY_MAX_DELAY_MS: '200',
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    OPENAI_BASE_URL: modelUrl,
+    OPENAI_API_KEY: FAKE_API_KEY,
+    LOG_LEVEL: 'warn',
+    METRICS_HOST: '127.0.0.1',
+    ...env,
+  };
+  const api = startProcess(process.execPath, [API_MAIN], {
+    ...shared,
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    METRICS_PORT: String(apiMetrics),
+  });
+  const worker = startProcess(process.execPath, [WORKER_MAIN, 'worker'], { ...shared, METRICS_PORT: String(workerMetrics) });
+  const stack: Stack = {
+    api,
+    worker,
+    base: `http://127.0.0.1:${apiPort}/api/v1`,
+    metricsUrl: { api: `http://127.0.0.1:${apiMetrics}/metrics`, worker: `http://127.0.0.1:${workerMetrics}/metrics` },
+    stop: async () => {
+      await Promise.all([api.stop(), worker.stop()]);
+    },
+  };
+  await waitForHttp(`${stack.base}/health`, api);
+  await waitForHttp(stack.metricsUrl.api, api);
+  await waitForHttp(stack.metricsUrl.worker, worker);
+  return stack;
+}
+
+/** Registers a fresh user on the stack's API and logs in: its access token. */
+export async function signUpOn(base: string, password: string): Promise<string> {
+  const email = `observed-${Math.random().toString(36).slice(2, 10)}@example.com`;
+  const registered = await fetch(`${base}/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (registered.status !== 201) throw new Error(`register failed: ${registered.status}`);
+  const loggedIn = await fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: email, password }).toString(),
+  });
+  if (loggedIn.status !== 200) throw new Error(`login failed: ${loggedIn.status}`);
+  return ((await loggedIn.json()) as { access_token: string }).access_token;
+}
+
+/** `fetch` of `<base><path>` with the bearer token and a JSON body when one is given. */
+export const restOn = (base: string, token: () => string) => (method: string, path: string, body?: unknown) =>
+  fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...(token() && { authorization: `Bearer ${token()}` }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });

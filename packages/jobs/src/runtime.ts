@@ -3,7 +3,7 @@
 // logged and timed.
 import { type Logger, pino } from 'pino';
 import type { Settings } from '@personal-automations/config';
-import { type MetricsServer, startMetricsServer } from '@personal-automations/observability';
+import { logOptions, type MetricsServer, startMetricsServer } from '@personal-automations/observability';
 import { openPlatform, type Platform } from '@personal-automations/platform';
 import type { JobProcessor, JobWorker, JobWorkerOptions } from '@personal-automations/services';
 import { timedProcessor } from './metrics.ts';
@@ -24,7 +24,7 @@ export type RuntimeOptions = {
 };
 
 export async function createRuntime({ settings, platform, logger }: RuntimeOptions, component: 'worker' | 'scheduler'): Promise<Runtime> {
-  const log = logger?.child({ component }) ?? pino({ level: settings.LOG_LEVEL, base: { component } });
+  const log = logger?.child({ component }) ?? pino({ level: settings.LOG_LEVEL, base: { component }, ...logOptions(settings) });
   const owned = platform === undefined;
   const opened = platform ?? (await openPlatform(settings));
   // A process of its own (the worker, the scheduler) serves its metrics; on a platform handed in,

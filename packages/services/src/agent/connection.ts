@@ -5,6 +5,7 @@
 // events it emits and closes the socket when it ends.
 import type { z } from 'zod';
 import { AgentCancelFrame, type AgentEvent, AgentMessageFrame, type HistoryEntry } from '@personal-automations/contracts';
+import { inSpan } from '@personal-automations/observability/trace-hooks';
 import type { ConversationService } from '../conversations.ts';
 import { BadRequestError, RateLimitError } from '../errors.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
@@ -130,7 +131,8 @@ export class AgentConnection {
     if (this.turn) return this.reject(new BadRequestError(TURN_IN_PROGRESS));
     const turn: Turn = { controller: new AbortController(), cancellable: true };
     this.turn = turn;
-    return this.runTurn(turn, prompt, parsed.data);
+    // Each turn is a trace of its own: the socket outlives the upgrade request that opened it.
+    return inSpan('agent turn', { root: true, attributes: { 'enduser.id': this.userId } }, () => this.runTurn(turn, prompt, parsed.data));
   }
 
   /** The server ends the connection: everything stops at once (nothing more of a running turn is saved), then the socket is closed. */

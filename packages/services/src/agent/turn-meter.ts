@@ -2,6 +2,7 @@
 // ended. Kept apart from the connection so the turn's code gains two calls, not a block.
 import type { AgentEvent } from '@personal-automations/contracts';
 import { agentTimeToFirstToken, agentTurns, type TurnResult } from '@personal-automations/observability';
+import { failActiveSpan } from '@personal-automations/observability/trace-hooks';
 import { RateLimitError } from '../errors.ts';
 
 export class TurnMeter {
@@ -25,8 +26,10 @@ export class TurnMeter {
     this.result = 'refused';
   }
 
-  /** Counts the turn once: a spent turn budget is a refusal, an aborted turn cancelled, any other failure failed. */
+  /** Counts the turn once (a spent turn budget is a refusal, an aborted turn cancelled, any other failure failed); a failed turn's span says so. */
   end(signal: AbortSignal, error?: unknown): void {
-    agentTurns.inc({ result: this.result ?? (error instanceof RateLimitError ? 'refused' : signal.aborted ? 'cancelled' : 'failed') });
+    const result = this.result ?? (error instanceof RateLimitError ? 'refused' : signal.aborted ? 'cancelled' : 'failed');
+    agentTurns.inc({ result });
+    if (result === 'failed') failActiveSpan(error instanceof Error ? error.name : 'failed');
   }
 }
