@@ -72,7 +72,8 @@ describe('traces over OTLP/HTTP', { timeout: 120_000 }, () => {
       post: (s: ReceivedSpan) => s.spanId === postSpanId,
     };
     await spansOnceThere(traceId!, wanted);
-    const [server, prisma, publish, job, post] = Object.values(wanted).map((test) => findSpan(traceId!, test)!);
+    const [server, prisma, publish, job, post] = Object.values(wanted).map((test) => findSpan(traceId!, test)) as ReceivedSpan[] &
+      Record<0 | 1 | 2 | 3 | 4, ReceivedSpan>;
 
     expect(server).toMatchObject({ service: `${prefix}-api`, parentSpanId: '', attributes: { 'http.route': '/api/v1/items' } });
     expect(prisma.parentSpanId).not.toBe('');

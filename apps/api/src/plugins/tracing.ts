@@ -5,6 +5,7 @@
 // span has ended, too) leads to its trace. Registered only when tracing is on.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Logger } from 'pino';
 import { activeTraceIds, describeActiveSpan } from '@personal-automations/observability/trace-hooks';
 
 async function tracing(app: FastifyInstance) {
@@ -12,7 +13,8 @@ async function tracing(app: FastifyInstance) {
     const route = request.routeOptions.url;
     if (route) describeActiveSpan(`${request.method} ${route}`, { 'http.route': route, 'request.id': request.id });
     const ids = activeTraceIds();
-    if (ids) request.log.setBindings(ids);
+    // Fastify's logger is pino's, whose children can take more bindings
+    if (ids) (request.log as unknown as Logger).setBindings(ids);
     done();
   });
 }
