@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import type { Settings } from '@personal-automations/config';
+import { logOptions } from '@personal-automations/observability';
 import { openPlatform } from '@personal-automations/platform';
 import { badPathError, sendHttpError } from './errors.ts';
 import agentWs from './plugins/agent-ws.ts';
@@ -14,10 +15,12 @@ import cors from './plugins/cors.ts';
 import docs from './plugins/docs.ts';
 import drain from './plugins/drain.ts';
 import errors from './plugins/errors.ts';
+import metrics from './plugins/metrics.ts';
 import platform from './plugins/platform.ts';
 import rateLimit from './plugins/rate-limit.ts';
 import requestId, { requestIdFor } from './plugins/request-id.ts';
 import securityHeaders, { withSecurityHeaders } from './plugins/security-headers.ts';
+import tracing from './plugins/tracing.ts';
 import trpc from './plugins/trpc.ts';
 import { OneLinePerRequest } from './request-log.ts';
 import rest from './rest/plugin.ts';
@@ -37,9 +40,17 @@ export const MAX_PATH_PARAM_LENGTH = 2048;
 
 const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
 
-/** The logger options, with request URLs logged without their tokens (the agent socket takes `?token=`). */
+/**
+ * The logger options, with request URLs logged without their tokens (the agent socket takes
+ * `?token=`), the trace ids on each line when tracing is on, and pretty lines on a local terminal.
+ */
 function loggerOptions(settings: Settings, logger: BuildAppOptions['logger']): FastifyServerOptions['logger'] {
-  const options = logger ?? { level: settings.LOG_LEVEL, redact: REDACTED_HEADERS };
+  const defaults: FastifyServerOptions['logger'] = {
+    level: settings.LOG_LEVEL,
+    redact: REDACTED_HEADERS,
+    ...logOptions(settings, { traceIds: false }),
+  };
+  const options = logger ?? defaults;
   if (typeof options !== 'object' || options === null) return options;
   return { ...options, serializers: { ...options.serializers, req: serializeRequest } };
 }
@@ -66,6 +77,9 @@ export async function buildApp({ settings, logger }: BuildAppOptions): Promise<F
   // In this order: the platform first, then the one error pipeline (a scope keeps the handlers it
   // was created with), the hooks every answer needs, the limiter, then the routes.
   await app.register(platform, { platform: await openPlatform(settings) });
+  // first of the hooks, so answers given early (rate limit, CORS, drain) are measured too
+  if (settings.METRICS_ENABLED) await app.register(metrics);
+  if (settings.tracingEnabled) await app.register(tracing);
   await app.register(errors);
   await app.register(requestId);
   // before any plugin that may answer early (drain, CORS, rate limit), so those answers carry the headers too

@@ -1,8 +1,9 @@
-// Starts the API server: validated settings, then listen on HOST:PORT; SIGTERM/SIGINT stop
-// accepting connections, let in-flight requests finish and close the pools.
+// Starts the API server: validated settings, tracing when the OTEL_* settings ask for it, then
+// listen on HOST:PORT; SIGTERM/SIGINT stop accepting connections, let in-flight requests finish and
+// close the pools. The app is imported after tracing has started (its modules are instrumented as
+// they load); with tracing off that is the only difference, and the SDK is never loaded.
 import { getSettings, type Settings, SettingsError } from '@personal-automations/config';
-import { EmbeddedDatabaseInUseError } from '@personal-automations/db';
-import { buildApp } from './app.ts';
+import { startMetricsServer, startTracingIfEnabled } from '@personal-automations/observability';
 
 /** In-flight requests get this long to finish on shutdown before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -21,6 +22,7 @@ function loadOrExit(): Settings {
 
 /** The app, or exit 1 with one line when its database is held by another process (embedded mode). */
 async function buildOrExit(settings: Settings) {
+  const [{ buildApp }, { EmbeddedDatabaseInUseError }] = await Promise.all([import('./app.ts'), import('@personal-automations/db')]);
   try {
     return await buildApp({ settings });
   } catch (error) {
@@ -33,7 +35,15 @@ async function buildOrExit(settings: Settings) {
 }
 
 const settings = loadOrExit();
+const tracing = await startTracingIfEnabled(settings, 'api');
 const app = await buildOrExit(settings);
+// the last spans are exported before the process exits
+if (tracing) app.addHook('onClose', () => tracing.shutdown());
+// On a port of its own, never on the public router; closed with the app.
+const metricsServer = settings.METRICS_ENABLED
+  ? await startMetricsServer({ host: settings.METRICS_HOST, port: settings.METRICS_PORT }, app.log)
+  : undefined;
+if (metricsServer) app.addHook('onClose', () => metricsServer.close());
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,8 +1,9 @@
-// `node apps/worker/src/main.ts worker|scheduler`: validated settings, then run one of the two
-// until SIGTERM/SIGINT, which lets in-flight jobs finish (see runWorker) and closes the pools.
+// `node apps/worker/src/main.ts worker|scheduler`: validated settings, tracing when the OTEL_*
+// settings ask for it, then run one of the two until SIGTERM/SIGINT, which lets in-flight jobs
+// finish (see runWorker) and closes the pools. The job runtime is imported after tracing has
+// started, so its modules are instrumented as they load.
 import { getSettings, type Settings, SettingsError } from '@personal-automations/config';
-import { EmbeddedDatabaseInUseError } from '@personal-automations/db';
-import { runScheduler, runWorker } from '@personal-automations/jobs';
+import { startTracingIfEnabled } from '@personal-automations/observability';
 
 /** close() gets this much beyond WORKER_SHUTDOWN_GRACE_SECONDS before the process exits anyway. */
 const EXIT_MARGIN_MS = 15_000;
@@ -22,6 +23,11 @@ try {
   process.exit(1);
 }
 
+const tracing = await startTracingIfEnabled(settings, mode);
+const [{ EmbeddedDatabaseInUseError }, { runScheduler, runWorker }] = await Promise.all([
+  import('@personal-automations/db'),
+  import('@personal-automations/jobs'),
+]);
 const starting = mode === 'worker' ? runWorker({ settings }) : runScheduler({ settings });
 
 let stopping = false;
@@ -38,6 +44,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     ).unref();
     starting
       .then((handle) => handle.close())
+      .then(() => tracing?.shutdown())
       .then(
         () => process.exit(0),
         (error: unknown) => {

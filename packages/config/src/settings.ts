@@ -178,6 +178,21 @@ const EnvSchema = z.object({
   CORS_ALLOW_METHODS: jsonStringList.default(['*']),
   CORS_ALLOW_HEADERS: jsonStringList.default(['*']),
 
+  // Prometheus metrics on a port of their own, never on the public router (docs/observability.md).
+  METRICS_ENABLED: bool.default(true),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_PORT: int(0, 65535).default(9464),
+
+  // OpenTelemetry's standard variables, read here so a bad value fails at start like any other;
+  // the SDK (loaded only when an endpoint is set) reads them, and the ones not listed, itself.
+  OTEL_SDK_DISABLED: bool.default(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url.optional(),
+  OTEL_TRACES_EXPORTER: z.string().default('otlp'),
+  OTEL_SERVICE_NAME: z.string().optional(),
+  OTEL_TRACES_SAMPLER: z.string().default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: z.string().optional(),
+
   LOGFIRE_TOKEN: z.string().optional(),
   LOGFIRE_SERVICE_NAME: z.string().default('my_project'),
   LOGFIRE_ENVIRONMENT: z.string().default('development'),
@@ -199,6 +214,8 @@ export type Settings = Env & {
   webhookAllowPrivateUrls: boolean;
   docsEnabled: boolean;
   isProduction: boolean;
+  /** Traces are exported: an OTLP endpoint is set, the SDK is not disabled and the exporter is not `none`. */
+  tracingEnabled: boolean;
 };
 
 export class SettingsError extends Error {
@@ -267,6 +284,10 @@ export function loadSettings(source: Record<string, string | undefined> = { ...r
     webhookAllowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS ?? env.ENVIRONMENT === 'local',
     docsEnabled: env.ENVIRONMENT !== 'production',
     isProduction: env.ENVIRONMENT === 'production',
+    tracingEnabled:
+      !env.OTEL_SDK_DISABLED &&
+      env.OTEL_TRACES_EXPORTER !== 'none' &&
+      (env.OTEL_EXPORTER_OTLP_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) !== undefined,
   };
 }
 

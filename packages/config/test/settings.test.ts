@@ -34,6 +34,19 @@ describe('settings', () => {
     expect(s.webhookAllowPrivateUrls).toBe(true);
   });
 
+  it('serves metrics on 127.0.0.1:9464 unless told otherwise, and exports no traces without an OTLP endpoint', () => {
+    const s = loadSettings({});
+    expect([s.METRICS_ENABLED, s.METRICS_HOST, s.METRICS_PORT]).toEqual([true, '127.0.0.1', 9464]);
+    expect(loadSettings({ METRICS_ENABLED: 'false' }).METRICS_ENABLED).toBe(false);
+    expect(s.tracingEnabled).toBe(false);
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+    expect(loadSettings(endpoint).tracingEnabled).toBe(true);
+    expect(loadSettings({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' }).tracingEnabled).toBe(true);
+    expect(loadSettings({ ...endpoint, OTEL_SDK_DISABLED: 'true' }).tracingEnabled).toBe(false);
+    expect(loadSettings({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracingEnabled).toBe(false);
+    expect(problemsOf({ METRICS_PORT: '70000' })).toEqual([expect.stringMatching(/^METRICS_PORT: /)]);
+  });
+
   it('builds the URLs from the parts, escaping credentials', () => {
     const s = loadSettings({
       POSTGRES_HOST: 'db',

@@ -1,5 +1,5 @@
 export { dropDatabase, ensureDatabase, withDatabaseName } from './admin.ts';
-export type { Database, DatabaseOptions } from './client.ts';
+export type { Database, DatabaseInstruments, DatabaseOptions, PoolStats } from './client.ts';
 export { createPrismaClient } from './client.ts';
 export type { EmbeddedDatabase, EmbeddedDatabaseOptions } from './embedded/index.ts';
 export { EmbeddedDatabaseInUseError, exportEmbeddedDatabase, openEmbeddedDatabase } from './embedded/index.ts';

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import type { Settings } from '@personal-automations/config';
 import type { Database, Prisma } from '@personal-automations/db';
+import { handOver, type TraceCarrier } from '@personal-automations/observability/trace-hooks';
 import {
   type DeliveryJobData,
   deliveryBody,
@@ -17,10 +18,11 @@ import {
   findSubscribers,
   type JobQueue,
   type NewJob,
+  QUEUE_NAMES,
   receives,
 } from '@personal-automations/services';
 
-type OutboxRow = { id: string; event_type: string; payload: unknown; created_at: Date };
+type OutboxRow = { id: string; event_type: string; payload: unknown; created_at: Date; trace_context: TraceCarrier | null };
 
 /** Delivered jobs are kept a day (so a repeated round still finds their ids), failed ones a week. */
 export const DELIVERY_JOB_RETENTION = { completedSeconds: 24 * 3600, failedSeconds: 7 * 24 * 3600 };
@@ -51,7 +53,7 @@ export class OutboxRelay {
       return await db.$transaction(
         async (tx) => {
           const events = await tx.$queryRaw<OutboxRow[]>`
-            SELECT id, event_type, payload, created_at FROM outbox_events
+            SELECT id, event_type, payload, created_at, trace_context FROM outbox_events
             WHERE dispatched_at IS NULL
             ORDER BY created_at, id
             LIMIT ${settings.OUTBOX_BATCH_SIZE}
@@ -69,6 +71,9 @@ export class OutboxRelay {
                   webhookId: subscriber.id,
                   eventType: event.event_type,
                   body: deliveryBody(event.event_type, event.created_at, event.payload),
+                  eventAt: event.created_at.toISOString(),
+                  // the delivery continues the trace of the change that wrote the event (tracing on)
+                  trace: handOver(`${QUEUE_NAMES.webhookDeliveries} publish`, event.trace_context, { 'messaging.message.id': deliveryId }),
                 };
                 const options = { jobId: deliveryId, attempts: settings.WEBHOOK_MAX_ATTEMPTS, keep: DELIVERY_JOB_RETENTION };
                 return { name: event.event_type, data, options };

@@ -1,9 +1,12 @@
 // What the worker and the scheduler share: the platform (database, job backend, services), a
-// logger, and how a job worker is started and logged.
+// logger, the metrics endpoint of a process of their own, and how a job worker is started,
+// logged and timed.
 import { type Logger, pino } from 'pino';
 import type { Settings } from '@personal-automations/config';
+import { logOptions, type MetricsServer, startMetricsServer } from '@personal-automations/observability';
 import { openPlatform, type Platform } from '@personal-automations/platform';
 import type { JobProcessor, JobWorker, JobWorkerOptions } from '@personal-automations/services';
+import { timedProcessor } from './metrics.ts';
 
 export type Runtime = {
   settings: Settings;
@@ -21,14 +24,20 @@ export type RuntimeOptions = {
 };
 
 export async function createRuntime({ settings, platform, logger }: RuntimeOptions, component: 'worker' | 'scheduler'): Promise<Runtime> {
-  const log = logger?.child({ component }) ?? pino({ level: settings.LOG_LEVEL, base: { component } });
+  const log = logger?.child({ component }) ?? pino({ level: settings.LOG_LEVEL, base: { component }, ...logOptions(settings) });
   const owned = platform === undefined;
   const opened = platform ?? (await openPlatform(settings));
+  // A process of its own (the worker, the scheduler) serves its metrics; on a platform handed in,
+  // the process that opened it (the API) does.
+  let metrics: MetricsServer | undefined;
+  if (owned && settings.METRICS_ENABLED)
+    metrics = await startMetricsServer({ host: settings.METRICS_HOST, port: settings.METRICS_PORT }, log);
   return {
     settings,
     logger: log,
     platform: opened,
     close: async () => {
+      await metrics?.close();
       if (owned) await opened.close();
     },
   };
@@ -42,7 +51,7 @@ export function startWorker<Data, Result>(
   options: Pick<JobWorkerOptions, 'concurrency' | 'backoffMs'>,
 ): JobWorker {
   const { logger } = runtime;
-  return runtime.platform.jobs.work(queueName, processor, {
+  return runtime.platform.jobs.work(queueName, timedProcessor(queueName, processor), {
     ...options,
     onConnectionError: (error) => logger.warn({ queue: queueName, err: error.message }, 'queue connection error'),
     onConnectionRestored: () => logger.info({ queue: queueName }, 'queue connection restored'),

@@ -1,6 +1,7 @@
 // The worker: the outbox relay, the webhook delivery worker and the example-task worker, in whichever
 // process runs it (apps/worker, the CLI's `worker run`, the API in embedded mode).
 import { type DeliveryJobData, QUEUE_NAMES, retryDelayMs } from '@personal-automations/services';
+import { observeQueues } from './metrics.ts';
 import { OutboxRelay } from './outbox-relay.ts';
 import { deliveryProcessor } from './processors/deliveries.ts';
 import { taskProcessor } from './processors/tasks.ts';
@@ -33,6 +34,7 @@ export async function runWorker(options: WorkerOptions): Promise<Stoppable> {
     startWorker(runtime, QUEUE_NAMES.tasks, taskProcessor(logger), { concurrency }),
   ];
   relay.start();
+  const stopObserving = settings.METRICS_ENABLED ? observeQueues(platform) : () => {};
   logger.info({ concurrency, jobs: platform.parts.jobs }, 'worker started');
 
   return closeOnce(async () => {
@@ -47,6 +49,7 @@ export async function runWorker(options: WorkerOptions): Promise<Stoppable> {
     } finally {
       clearTimeout(grace);
     }
+    stopObserving();
     await runtime.close();
     logger.info('worker stopped');
   });

@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis';
 import type { Settings } from '@personal-automations/config';
 import { createPrismaClient, type Database, openEmbeddedDatabase, type Prisma } from '@personal-automations/db';
+import { dbQueryDuration } from '@personal-automations/observability';
 import {
   agentSocketKeyPrefix,
   BullmqJobBackend,
@@ -22,6 +23,7 @@ import {
   rateLimitKeyPrefix,
   type Services,
 } from '@personal-automations/services';
+import { observeParts, poolInstruments } from './metrics.ts';
 
 export type PlatformParts = {
   database: 'postgresql' | 'pglite';
@@ -98,12 +100,15 @@ function describeParts(parts: PlatformParts, settings: Settings): ReturnType<Pla
 /** Opens the process's parts. `close()` releases them all (the embedded database last). */
 export async function openPlatform(settings: Settings): Promise<Platform> {
   const embedded = settings.database.kind === 'pglite' ? await openEmbeddedDatabase({ dataDir: settings.database.dataDir }) : undefined;
+  // The metrics readers of this platform's parts, removed when it closes.
+  const stops: (() => void)[] = [];
   const db = createPrismaClient({
     url: embedded?.url ?? settings.databaseUrl,
     // Every connection to the embedded server shares one session, so one connection serialises them.
     maxConnections: embedded ? 1 : settings.DB_POOL_SIZE + settings.DB_MAX_OVERFLOW,
     poolTimeoutSeconds: settings.DB_POOL_TIMEOUT,
     logQueries: settings.DEBUG,
+    ...(settings.METRICS_ENABLED && { instruments: poolInstruments(dbQueryDuration, (stop) => stops.push(stop)) }),
   });
   const redis = settings.redisEnabled ? readinessRedis(settings.redisUrl) : undefined;
   const jobs: JobBackend<Prisma.TransactionClient> = settings.redisEnabled
@@ -149,6 +154,7 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
     maxPerUser: settings.AGENT_MAX_SOCKETS_PER_USER,
   });
   const services = createServices({ db, jobs, readinessChecks: checks, settings, rateLimits, revocations, agentSocketSlots });
+  if (settings.METRICS_ENABLED) stops.push(...observeParts({ health: services.health, redis: { readiness: redis, fast: fastRedis } }));
 
   return {
     settings,
@@ -159,6 +165,7 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
     runsJobsInProcess: embedded !== undefined,
     describe: () => describeParts(parts, settings),
     async close() {
+      for (const stop of stops) stop();
       // disconnect, not quit: quit waits for a reply that a hung Redis never sends
       redis?.disconnect();
       services.databaseOutage.close();

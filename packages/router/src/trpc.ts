@@ -1,5 +1,6 @@
-import { initTRPC, TRPCError } from '@trpc/server';
+import { getTRPCErrorFromUnknown, initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
+import { trpcCalls } from '@personal-automations/observability';
 import { AuthorizationError, NotAuthenticatedError, type Services } from '@personal-automations/services';
 import type { Context } from './context.ts';
 import { bearerToken } from './credentials.ts';
@@ -70,16 +71,27 @@ export const cacheHeadersFor = (metas: readonly (Meta | undefined)[]): Record<st
  * an unreachable database as SERVICE_UNAVAILABLE (logged once per outage, not per call), else
  * itself.
  */
-function failureOf(error: unknown, ctx: Context): unknown {
+function failureOf(error: unknown, ctx: Context): TRPCError {
   const cause = error instanceof TRPCError ? error.cause : error;
   const appError = appErrorOf(error) ?? ctx.services.databaseOutage.unavailable(cause, ctx.log);
-  return appError ? toTrpcError(appError) : error;
+  return appError ? toTrpcError(appError) : getTRPCErrorFromUnknown(error);
 }
 
-/** Throws what a failed call answers with, when failureOf maps it; else the failure goes on as it is. */
-function settle(error: TRPCError, ctx: Context): void {
-  const failure = failureOf(error, ctx);
-  if (failure !== error) throw failure;
+type CallResult = { ok: true } | { ok: false; error: TRPCError };
+
+/**
+ * A call's end: counted by procedure, type and result (`ok` or the answer's code); a failure
+ * that failureOf maps is thrown as mapped, any other goes on as it is.
+ */
+function settled<R extends CallResult>(result: R, ctx: Context, procedure: string, type: string): R {
+  if (result.ok) {
+    trpcCalls.inc({ procedure, type, result: 'ok' });
+    return result;
+  }
+  const failure = failureOf(result.error, ctx);
+  trpcCalls.inc({ procedure, type, result: failure.code });
+  if (failure !== result.error) throw failure;
+  return result;
 }
 
 /** The cache headers a procedure's meta asks for, on its response. */
@@ -89,14 +101,12 @@ const applyCacheHeaders = (meta: Meta | undefined, ctx: Context) => {
 
 /**
  * What every public procedure runs first, in one middleware (each level of middleware costs tRPC
- * copies of the call's options): the cache headers its meta asks for, then, when it fails, its
- * failure as failureOf answers it.
+ * copies of the call's options): the cache headers its meta asks for, then the call's end as
+ * settled answers and counts it.
  */
-const baseMiddleware = t.middleware(async ({ meta, ctx, next }) => {
+const baseMiddleware = t.middleware(async ({ meta, ctx, path, type, next }) => {
   applyCacheHeaders(meta, ctx);
-  const result = await next();
-  if (!result.ok) settle(result.error, ctx);
-  return result;
+  return settled(await next(), ctx, path, type);
 });
 
 /**
@@ -105,7 +115,7 @@ const baseMiddleware = t.middleware(async ({ meta, ctx, next }) => {
  * active and whose user is active. Runs before input validation, so no credentials + bad body is
  * 401, not 422.
  */
-const authedMiddleware = t.middleware(async ({ meta, ctx, next }) => {
+const authedMiddleware = t.middleware(async ({ meta, ctx, path, type, next }) => {
   applyCacheHeaders(meta, ctx);
   let login: Awaited<ReturnType<Services['sessions']['authenticate']>>;
   try {
@@ -113,11 +123,11 @@ const authedMiddleware = t.middleware(async ({ meta, ctx, next }) => {
     if (!token) throw new NotAuthenticatedError();
     login = await ctx.services.sessions.authenticate(token, ctx.accessClaims);
   } catch (error) {
-    throw failureOf(error, ctx);
+    const failure = failureOf(error, ctx);
+    trpcCalls.inc({ procedure: path, type, result: failure.code });
+    throw failure;
   }
-  const result = await next({ ctx: { ...ctx, user: login.user, sessionId: login.sessionId } });
-  if (!result.ok) settle(result.error, ctx);
-  return result;
+  return settled(await next({ ctx: { ...ctx, user: login.user, sessionId: login.sessionId } }), ctx, path, type);
 });
 
 export const router = t.router;

@@ -23,6 +23,9 @@ export function testConfig(options: { database?: boolean; coverageOf?: string[];
       testTimeout: 30_000,
       hookTimeout: 60_000,
       pool: 'forks',
+      // Every process a test starts serves its metrics on a port of its own choosing, so files
+      // running side by side (and other checkouts' runs) never fight over the default one.
+      env: { METRICS_PORT: '0' },
       reporters: ['default', ['json', { outputFile: mode ? `test-results.${mode}.json` : 'test-results.json' }]],
       coverage: {
         provider: 'v8',

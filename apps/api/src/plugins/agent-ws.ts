@@ -6,6 +6,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RawData, WebSocket } from 'ws';
+import { agentOpenSockets } from '@personal-automations/observability';
 import { type AgentConnection, BadRequestError, type ConnectionEnd, type Services, type SocketLogin } from '@personal-automations/services';
 import { AUTH_FAILED_CLOSE_CODE, authenticateSocket, type SocketAuth } from './agent-ws-auth.ts';
 
@@ -110,6 +111,8 @@ async function agentWs(app: FastifyInstance) {
         return;
       }
       keepAlive(socket, settings.AGENT_PING_INTERVAL_SECONDS * 1000);
+      agentOpenSockets.inc();
+      socket.on('close', () => agentOpenSockets.dec());
       serve(socket, auth.login, services, request.log);
     },
   });

@@ -2,6 +2,7 @@
 // repeat until it answers with text. Progress is reported as the WebSocket contract's events.
 import { randomUUID } from 'node:crypto';
 import type { AgentEvent, HistoryEntry } from '@personal-automations/contracts';
+import { inSpan } from '@personal-automations/observability/trace-hooks';
 import type { ToolCallRecord } from '../conversations.ts';
 import { ExternalServiceError } from '../errors.ts';
 import type { ChatModel, ModelMessage, ModelToolCall } from './model.ts';
@@ -67,7 +68,11 @@ export class Agent {
     let tokensUsed: number | null = null;
     for (let request = 0; request < this.maxModelRequests; request++) {
       input.emit({ type: 'model_request_start', data: {} });
-      const response = await this.streamResponse(messages, definitions, input);
+      const response = await inSpan(
+        'agent model request',
+        { kind: 'client', attributes: { 'gen_ai.request.model': this.model.name, 'agent.request_number': request + 1 } },
+        () => this.streamResponse(messages, definitions, input),
+      );
       tokensUsed = addTokens(tokensUsed, response.totalTokens);
       input.emit({ type: 'call_tools_start', data: {} });
       if (!response.toolCalls.length) {
@@ -137,7 +142,9 @@ export class Agent {
     const records: ToolCallRecord[] = [];
     for (const call of calls) {
       const startedAt = new Date();
-      const outcome = await this.tools.run(call.name, call.args, { userId, signal });
+      const outcome = await inSpan('agent tool call', { attributes: { 'gen_ai.tool.name': call.name.slice(0, 100) } }, () =>
+        this.tools.run(call.name, call.args, { userId, signal }),
+      );
       signal.throwIfAborted();
       records.push({
         toolCallId: call.id,

@@ -5,6 +5,7 @@
 // events it emits and closes the socket when it ends.
 import type { z } from 'zod';
 import { AgentCancelFrame, type AgentEvent, AgentMessageFrame, type HistoryEntry } from '@personal-automations/contracts';
+import { inSpan } from '@personal-automations/observability/trace-hooks';
 import type { ConversationService } from '../conversations.ts';
 import { BadRequestError, RateLimitError } from '../errors.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
@@ -13,6 +14,7 @@ import { type AgentLogger, toErrorEvent } from './errors.ts';
 import { boundHistory, type HistoryBounds } from './history.ts';
 import { type SocketLogin, SocketSession, type SocketSessionDeps } from './socket-session.ts';
 import type { SocketSlot } from './socket-slots.ts';
+import { TurnMeter } from './turn-meter.ts';
 
 export const EMPTY_MESSAGE = 'Empty message';
 export const TURN_IN_PROGRESS = 'A response is already in progress: wait for it or cancel it';
@@ -129,7 +131,8 @@ export class AgentConnection {
     if (this.turn) return this.reject(new BadRequestError(TURN_IN_PROGRESS));
     const turn: Turn = { controller: new AbortController(), cancellable: true };
     this.turn = turn;
-    return this.runTurn(turn, prompt, parsed.data);
+    // Each turn is a trace of its own: the socket outlives the upgrade request that opened it.
+    return inSpan('agent turn', { root: true, attributes: { 'enduser.id': this.userId } }, () => this.runTurn(turn, prompt, parsed.data));
   }
 
   /** The server ends the connection: everything stops at once (nothing more of a running turn is saved), then the socket is closed. */
@@ -167,13 +170,16 @@ export class AgentConnection {
 
   private async runTurn(turn: Turn, prompt: string, frame: AgentMessageFrame): Promise<void> {
     const { signal } = turn.controller;
+    const meter = new TurnMeter();
+    let failure: unknown;
     // A cancelled turn goes quiet at once: the client has been told it ended.
     const emit: EmitEvent = (event) => {
+      meter.saw(event);
       if (!signal.aborted) this.send(event);
     };
     const { agent, conversations, limits } = this.deps;
     try {
-      if (!(await this.admitTurn())) return;
+      if (!(await this.admitTurn())) return meter.refused();
       signal.throwIfAborted();
       if (frame.history)
         this.history = boundHistory(
@@ -203,9 +209,12 @@ export class AgentConnection {
         limits.history,
       );
       emit({ type: 'complete', data: { conversation_id: conversationId } });
+      meter.completed();
     } catch (error) {
+      failure = error;
       if (!signal.aborted) this.send(toErrorEvent(error, this.log));
     } finally {
+      meter.end(signal, failure);
       if (this.turn === turn) this.turn = null;
       this.restartIdleClock();
     }

@@ -2,6 +2,7 @@
 // conversation and the tools, get the answer back as a stream of small pieces.
 import type OpenAI from 'openai';
 import type { Settings } from '@personal-automations/config';
+import { agentModelErrors, agentTokens } from '@personal-automations/observability';
 import { ExternalServiceError } from '../errors.ts';
 import type { ToolDefinition } from './tools.ts';
 
@@ -79,7 +80,10 @@ export class OpenAIChatModel implements ChatModel {
         { signal },
       );
       for await (const chunk of stream) {
-        if (chunk.usage) yield { type: 'usage', totalTokens: chunk.usage.total_tokens };
+        if (chunk.usage) {
+          countTokens(this.name, chunk.usage);
+          yield { type: 'usage', totalTokens: chunk.usage.total_tokens };
+        }
         const delta = chunk.choices[0]?.delta;
         if (!delta) continue;
         if (delta.content) yield { type: 'text', content: delta.content };
@@ -98,6 +102,12 @@ export class OpenAIChatModel implements ChatModel {
       throw await upstreamError(error);
     }
   }
+}
+
+/** The tokens the API reported for one request, by direction. */
+function countTokens(model: string, usage: OpenAI.CompletionUsage): void {
+  agentTokens.inc({ model, direction: 'input' }, usage.prompt_tokens);
+  agentTokens.inc({ model, direction: 'output' }, usage.completion_tokens);
 }
 
 function toOpenAIMessage(message: ModelMessage): OpenAI.Chat.ChatCompletionMessageParam {
@@ -126,12 +136,19 @@ function toOpenAIMessage(message: ModelMessage): OpenAI.Chat.ChatCompletionMessa
  * underlying error stays attached as `cause` for the server log.
  */
 async function upstreamError(error: unknown): Promise<unknown> {
-  const { default: OpenAI } = await import('openai'); // loaded already: a request was made
-  if (!(error instanceof OpenAI.OpenAIError)) return error;
+  const { default: OpenAI } = await import('openai'); // loaded already when a request was made
+  if (!(error instanceof OpenAI.OpenAIError)) {
+    // not configured (no key) is the one failure of ours; anything else is counted as other
+    agentModelErrors.inc({ kind: error instanceof ExternalServiceError ? 'not_configured' : 'other' });
+    return error;
+  }
   let message = 'The model request failed';
-  if (error instanceof OpenAI.APIConnectionTimeoutError) message = 'The model request timed out';
-  else if (error instanceof OpenAI.APIConnectionError) message = 'Could not reach the model server';
-  else if (error instanceof OpenAI.APIError && error.status) message = `The model request failed (HTTP ${error.status})`;
+  let kind = 'other';
+  if (error instanceof OpenAI.APIConnectionTimeoutError) [message, kind] = ['The model request timed out', 'timeout'];
+  else if (error instanceof OpenAI.APIConnectionError) [message, kind] = ['Could not reach the model server', 'connection'];
+  else if (error instanceof OpenAI.APIError && error.status)
+    [message, kind] = [`The model request failed (HTTP ${error.status})`, `http_${Math.floor(error.status / 100)}xx`];
+  agentModelErrors.inc({ kind });
   const wrapped = new ExternalServiceError(message);
   wrapped.cause = error;
   return wrapped;

@@ -1,6 +1,7 @@
 // The tools the model may call. Each tool declares its arguments as a zod schema: the registry
 // sends the schema to the model as JSON Schema and checks the model's arguments against it.
 import { z } from 'zod';
+import { agentToolCalls } from '@personal-automations/observability';
 
 /** What a tool run may use besides its arguments. */
 export type ToolContext = { userId: string; signal: AbortSignal };
@@ -71,6 +72,13 @@ export class ToolRegistry {
    * the model as the result text, so it can recover; only cancellation propagates.
    */
   async run(name: string, argsText: string, context: ToolContext): Promise<ToolOutcome> {
+    const outcome = await this.runOne(name, argsText, context);
+    // A name the model made up is counted as `unknown`: the label stays within the registry.
+    agentToolCalls.inc({ tool: this.tools.has(name) ? name : 'unknown', status: outcome.status });
+    return outcome;
+  }
+
+  private async runOne(name: string, argsText: string, context: ToolContext): Promise<ToolOutcome> {
     const args = parseToolArgs(argsText);
     const tool = this.tools.get(name);
     if (!tool) return { status: 'failed', result: `Unknown tool: ${name}`, args: args ?? {} };

@@ -1,10 +1,15 @@
 import type { LoginForm, Token } from '@personal-automations/contracts';
+import { type LoginResult, logins } from '@personal-automations/observability';
 import { AuthenticationError, RateLimitError } from '../errors.ts';
 import { accountKey, type RateLimits } from '../limits/rate-limits.ts';
 import type { UserService } from '../users.ts';
 import type { ClientInfo, SessionService } from './sessions.ts';
 
 export const TOO_MANY_FAILED_LOGINS = 'Too many failed login attempts for this account: try again later';
+
+/** How a failed login is counted in the metrics: a wrong password or a disabled account, the account's throttle, or anything else. */
+const loginFailure = (error: unknown): LoginResult =>
+  error instanceof AuthenticationError ? 'invalid_credentials' : error instanceof RateLimitError ? 'throttled' : 'error';
 
 /**
  * Login, refresh and logout: users and sessions together. Logins are throttled per account
@@ -24,6 +29,17 @@ export class AuthService {
   }
 
   async login(form: LoginForm, client: ClientInfo): Promise<Token> {
+    try {
+      const token = await this.checkAndIssue(form, client);
+      logins.inc({ result: 'success' });
+      return token;
+    } catch (error) {
+      logins.inc({ result: loginFailure(error) });
+      throw error;
+    }
+  }
+
+  private async checkAndIssue(form: LoginForm, client: ClientInfo): Promise<Token> {
     const account = accountKey(form.username);
     const attempt = await this.rateLimits.consume('loginFailures', account);
     if (!attempt.allowed) throw new RateLimitError(TOO_MANY_FAILED_LOGINS, attempt.resetSeconds);

@@ -8,6 +8,9 @@
 
 export type JobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
 
+/** Jobs of a queue by state (a state with none may be missing). */
+export type JobCounts = Partial<Record<JobState, number>>;
+
 export type JobOptions = {
   /** A stable id: adding a job whose id is already known is a no-op. Generated when absent. */
   jobId?: string;
@@ -104,6 +107,8 @@ export interface JobQueue<Data = unknown, Result = unknown, Transaction = never>
   addBulk(jobs: NewJob<Data>[], options?: AddBulkOptions<Transaction>): Promise<void>;
   /** The job, or null when it is unknown or was already removed. */
   getJob(id: string): Promise<JobInfo<Data, Result> | null>;
+  /** How many jobs are in each state now (the metrics' queue depth); finished ones only while they are kept. */
+  counts(): Promise<JobCounts>;
 }
 
 export interface JobBackend<Transaction = never> {

@@ -9,6 +9,7 @@ import {
   type AddBulkOptions,
   defaultBackoffMs,
   type JobBackend,
+  type JobCounts,
   type JobInfo,
   type JobOptions,
   type JobProcessor,
@@ -113,6 +114,14 @@ class BullmqQueue<Data, Result> implements JobQueue<Data, Result> {
       result: (job.returnvalue ?? null) as Result | null,
       failedReason: job.failedReason || null,
     };
+  }
+
+  async counts(): Promise<JobCounts> {
+    const { prioritized = 0, ...counts } = await producerCall(
+      this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'),
+    );
+    // BullMQ's prioritized jobs are waiting ones, as stateOf reads them
+    return { ...counts, waiting: (counts.waiting ?? 0) + prioritized };
   }
 
   close(): Promise<void> {

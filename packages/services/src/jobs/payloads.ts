@@ -9,6 +9,10 @@ export type DeliveryJobData = {
   eventType: string;
   /** The exact body to POST, fixed when the event was relayed so every attempt sends the same bytes. */
   body: string;
+  /** When the event was written to the outbox (ISO-8601), for the metrics' event-to-delivered latency; absent on jobs queued before it was added. */
+  eventAt?: string;
+  /** The trace context of the change that wrote the event (W3C `traceparent`/`tracestate`), so the delivery continues its trace. */
+  trace?: Record<string, string> | undefined;
 };
 
 /** The example tasks by name, payload and result: the template for a new task (docs/webhooks.md, "Example tasks"). */

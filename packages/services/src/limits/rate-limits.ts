@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Settings } from '@personal-automations/config';
+import { rateLimitRefusals } from '@personal-automations/observability';
 import { LeasedBudget } from './leased-budget.ts';
 
 export type BudgetName = 'default' | 'auth' | 'loginFailures' | 'agentTurns';
@@ -94,12 +95,16 @@ export class RateLimits {
     try {
       if (budget === 'default' && this.requestLeases) {
         const { allowed, remaining, msBeforeNext } = await this.requestLeases.consume(key, points);
+        if (!allowed) rateLimitRefusals.inc({ policy: budget });
         return this.draw({ remainingPoints: remaining, msBeforeNext }, allowed, max, periodSeconds);
       }
       const res = await this.limiters[budget].consume(key, points);
       return this.draw(res, true, max, periodSeconds);
     } catch (outcome) {
-      if (outcome instanceof RateLimiterRes) return this.draw(outcome, false, max, periodSeconds);
+      if (outcome instanceof RateLimiterRes) {
+        rateLimitRefusals.inc({ policy: budget });
+        return this.draw(outcome, false, max, periodSeconds);
+      }
       return { counted: false, allowed: true }; // the store could not be asked
     }
   }

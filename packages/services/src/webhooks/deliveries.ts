@@ -47,7 +47,7 @@ export const attemptColumns = (outcome: AttemptOutcome) => ({
 
 export type AttemptResult =
   | { status: 'delivered'; statusCode: number }
-  | { status: 'failed'; error: string; permanent: boolean }
+  | { status: 'failed'; error: string; permanent: boolean; statusCode: number | null }
   | { status: 'skipped'; reason: string };
 
 /**
@@ -108,6 +108,11 @@ export class DeliveryService {
       throw error;
     }
     if (outcome.success) return { status: 'delivered', statusCode: outcome.statusCode! };
-    return { status: 'failed', error: outcome.error ?? `HTTP ${outcome.statusCode}`, permanent: outcome.refused };
+    return {
+      status: 'failed',
+      error: outcome.error ?? `HTTP ${outcome.statusCode}`,
+      permanent: outcome.refused,
+      statusCode: outcome.statusCode,
+    };
   }
 }

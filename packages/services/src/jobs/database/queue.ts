@@ -1,8 +1,8 @@
 // The producer side of the database job backend: jobs are rows, added with ON CONFLICT DO NOTHING
 // so a stable id dedupes, through the caller's transaction when it gives one.
 import { randomUUID } from 'node:crypto';
-import type { AddBulkOptions, JobInfo, JobOptions, JobQueue, NewJob } from '../backend.ts';
-import { insertJobs, type SqlClient, selectJob } from './statements.ts';
+import type { AddBulkOptions, JobCounts, JobInfo, JobOptions, JobQueue, NewJob } from '../backend.ts';
+import { countJobs, insertJobs, type SqlClient, selectJob } from './statements.ts';
 
 /** A queue of the `jobs` table. The transaction addBulk can join is a Prisma transaction client (SqlClient) on the same database. */
 export class DatabaseJobQueue<Data, Result> implements JobQueue<Data, Result, SqlClient> {
@@ -42,5 +42,9 @@ export class DatabaseJobQueue<Data, Result> implements JobQueue<Data, Result, Sq
 
   async getJob(id: string): Promise<JobInfo<Data, Result> | null> {
     return (await selectJob(this.db, this.name, id)) as JobInfo<Data, Result> | null;
+  }
+
+  counts(): Promise<JobCounts> {
+    return countJobs(this.db, this.name);
   }
 }

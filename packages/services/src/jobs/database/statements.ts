@@ -3,7 +3,7 @@
 // shared by every process. A worker's updates to a claimed row are guarded by its claim token
 // (locked_by): once the lease has expired and another worker took the job, they match nothing.
 import { Prisma } from '@personal-automations/db';
-import type { JobInfo, JobOptions, JobState } from '../backend.ts';
+import type { JobCounts, JobInfo, JobOptions, JobState } from '../backend.ts';
 
 /** What runs the SQL: the Prisma client or a transaction's client. */
 export type SqlClient = Pick<Prisma.TransactionClient, '$queryRaw' | '$executeRaw'>;
@@ -50,6 +50,16 @@ export async function selectJob(client: SqlClient, queue: string, id: string): P
     FROM jobs
     WHERE queue = ${queue} AND id = ${id} AND (remove_after IS NULL OR remove_after > now())`;
   return rows[0] ?? null;
+}
+
+/** How many of the queue's jobs are in each state (delayed: waiting for a later run_at), for the metrics. */
+export async function countJobs(client: SqlClient, queue: string): Promise<JobCounts> {
+  const rows = await client.$queryRaw<{ state: JobState; count: number }[]>`
+    SELECT CASE WHEN state = 'waiting' AND run_at > now() THEN 'delayed' ELSE state END AS state, count(*)::int AS count
+    FROM jobs
+    WHERE queue = ${queue} AND (remove_after IS NULL OR remove_after > now())
+    GROUP BY 1`;
+  return Object.fromEntries(rows.map((row) => [row.state, row.count]));
 }
 
 export type ClaimedJob = { id: string; name: string; data: unknown; attemptsMade: number; maxAttempts: number };

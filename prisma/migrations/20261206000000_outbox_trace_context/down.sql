@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "outbox_events" DROP COLUMN "trace_context";
