@@ -128,6 +128,9 @@ const EnvSchema = z.object({
   TASKIQ_BROKER_URL: z.string().default('redis://localhost:6379/1'),
   TASKIQ_RESULT_BACKEND: z.string().default('redis://localhost:6379/1'),
   WORKER_CONCURRENCY: int(1, 1000).default(5),
+  WEBHOOK_CONCURRENCY: int(1, 1000).default(100),
+  WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: int(1, 1000).default(20),
+  JOB_LEASE_SECONDS: float(1, 3600).default(30),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(20),
   JOB_QUEUE_PREFIX: z
     .string()

@@ -47,6 +47,7 @@ describe('OutboxRelay on the jobs table', () => {
       joinsTransactions: true,
       add: (...args) => queue.add(...args),
       getJob: (id) => queue.getJob(id),
+      announce: () => queue.announce(),
       addBulk: async (jobs, options) => {
         await queue.addBulk(jobs, options);
         throw new Error('lost before the commit');

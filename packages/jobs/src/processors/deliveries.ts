@@ -1,5 +1,7 @@
 // Runs one attempt of a webhook delivery. A failed attempt throws, so the job backend retries it
-// with the worker's backoff until WEBHOOK_MAX_ATTEMPTS; a URL refused by the SSRF guard is not retried.
+// with the worker's backoff until WEBHOOK_MAX_ATTEMPTS; a URL refused by the SSRF guard is not
+// retried; an attempt deferred because its receiver is at its in-flight bound goes back to the
+// queue without counting.
 import {
   type AttemptResult,
   type DeliveryJobData,
@@ -13,6 +15,7 @@ import {
 export function deliveryProcessor(deliveries: DeliveryService, log: WebhookLogger) {
   return async (job: RunningJob<DeliveryJobData>): Promise<AttemptResult> => {
     const result = await deliveries.attempt(job.data, log);
+    if (result.status === 'deferred') throw await job.returnToQueue(result.delayMs);
     if (result.status === 'failed') {
       if (result.permanent) throw new PermanentJobError(result.error);
       throw new Error(result.error);
