@@ -20,7 +20,13 @@ export function createPrismaClient(options: DatabaseOptions): PrismaClient {
   });
   // Errors are not logged here: callers handle expected ones (not found, unique) and the API
   // logs unexpected ones once, with the request id.
-  return new PrismaClient({ adapter, log: options.logQueries ? ['query', 'warn'] : ['warn'] });
+  return new PrismaClient({
+    adapter,
+    log: options.logQueries ? ['query', 'warn'] : ['warn'],
+    // An interactive transaction waits for a connection as long as a query does (Prisma's own
+    // default is 2 s): under load, a write that must be transactional is not dropped any sooner.
+    transactionOptions: { maxWait: (options.poolTimeoutSeconds ?? 30) * 1000 },
+  });
 }
 
 export type Database = PrismaClient;
