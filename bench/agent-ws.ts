@@ -146,6 +146,28 @@ async function runRound(run: Run, round: number, figures: Figures, sampleMemory:
   return memory;
 }
 
+type Memories = { before: MemoryMessage; idle: MemoryMessage; streaming: MemoryMessage | undefined };
+
+/** Prints the figures; 1 when a turn failed or an answer was not saved. */
+function report(figures: Figures, cpuPerToken: number, memory: Memories, saved: { assistant: number; user: number }): number {
+  const { before, idle, streaming } = memory;
+  const perSocket = (m: MemoryMessage | undefined, key: 'rss' | 'heapUsed') => (m ? kib((m[key] - before[key]) / config.sockets) : 'n/a');
+  console.log(`\n${figures.overheads.length} measured turns, ${figures.tokens} tokens`);
+  console.log(`  server overhead to first token   ${spread(figures.overheads)}`);
+  console.log(`  added latency per token          ${spread(figures.tokenDelays)}`);
+  console.log(`  API CPU per streamed token       ${cpuPerToken.toFixed(1)} µs`);
+  console.log(`  API process before any socket    RSS ${kib(before.rss)}, heap ${kib(before.heapUsed)}`);
+  console.log(`  memory per socket, idle          RSS ${perSocket(idle, 'rss')}, heap ${perSocket(idle, 'heapUsed')}`);
+  console.log(`  memory per socket, streaming     RSS ${perSocket(streaming, 'rss')}, heap ${perSocket(streaming, 'heapUsed')}`);
+  const expectedSaved = config.sockets * (config.rounds + 1);
+  console.log(`  answers saved                    ${saved.assistant} of ${expectedSaved} (user messages ${saved.user})`);
+  if (figures.failures.length || saved.assistant !== expectedSaved || saved.user !== expectedSaved) {
+    console.log(`\n!! ${figures.failures.length} turn(s) failed, e.g. ${figures.failures.slice(0, 3).join('; ')}: not a valid measurement`);
+    return 1;
+  }
+  return 0;
+}
+
 async function main(): Promise<number> {
   console.log(
     `agent-ws: ${config.sockets} sockets in ${config.clientProcesses} client process(es), ${config.tokens}-token answers, ` +
@@ -195,23 +217,7 @@ async function main(): Promise<number> {
   const cpuAfter = await ask<Extract<ChildMessage, { type: 'usage' }>>(api.child, { type: 'usage' }, 'usage');
   const saved = await savedAnswers();
 
-  const perSocket = (m: MemoryMessage | undefined, key: 'rss' | 'heapUsed') => (m ? kib((m[key] - before[key]) / config.sockets) : 'n/a');
-  console.log(`\n${figures.overheads.length} measured turns, ${figures.tokens} tokens`);
-  console.log(`  server overhead to first token   ${spread(figures.overheads)}`);
-  console.log(`  added latency per token          ${spread(figures.tokenDelays)}`);
-  console.log(
-    `  API CPU per streamed token       ${((cpuAfter.cpuMicros - cpuBefore.cpuMicros) / Math.max(1, figures.tokens)).toFixed(1)} µs`,
-  );
-  console.log(`  API process before any socket    RSS ${kib(before.rss)}, heap ${kib(before.heapUsed)}`);
-  console.log(`  memory per socket, idle          RSS ${perSocket(idle, 'rss')}, heap ${perSocket(idle, 'heapUsed')}`);
-  console.log(`  memory per socket, streaming     RSS ${perSocket(streaming, 'rss')}, heap ${perSocket(streaming, 'heapUsed')}`);
-  const expectedSaved = config.sockets * (config.rounds + 1);
-  console.log(`  answers saved                    ${saved.assistant} of ${expectedSaved} (user messages ${saved.user})`);
-  if (figures.failures.length || saved.assistant !== expectedSaved || saved.user !== expectedSaved) {
-    console.log(`\n!! ${figures.failures.length} turn(s) failed, e.g. ${figures.failures.slice(0, 3).join('; ')}: not a valid measurement`);
-    return 1;
-  }
-  return 0;
+  return report(figures, (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / Math.max(1, figures.tokens), { before, idle, streaming }, saved);
 }
 
 /** The answers and prompts the API saved: every turn's, with the exact text. */
