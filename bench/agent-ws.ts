@@ -1,296 +1,246 @@
-// Benchmark: N agent WebSockets at once, each streaming a 200-token answer from a fake
-// OpenAI-compatible server. In each round every socket sends one message; the sends are spread
-// over one answer's duration, so by mid-round all N answers are streaming together. The API (apps/api buildApp) runs in a child process; the fake model
-// server and the socket clients run in this one, so every timestamp below is on one clock.
+// Benchmark: N agent WebSockets streaming answers at once through one API process. The fake
+// OpenAI-compatible model (agent/model.ts) and the socket clients (agent/clients.ts, in
+// BENCH_CLIENT_PROCESSES processes) run in processes of their own, never in the API's
+// (agent/api.ts, apps/api buildApp); times are wall-clock, shared by the processes.
 //
-// Server overhead to first token = (client sent the frame → client got the first text_delta)
-// minus (fake server got the request → fake server wrote its first chunk): what the API adds
-// (frame parsing, auth'd connection state, saving the user message, the openai client, SSE
-// parsing, the event frames), without the model's own latency.
-// Memory per socket = the API process's RSS and V8 heap after a forced GC, with N sockets open
-// and idle, and again while all N are streaming, minus the same figures before any socket, ÷ N.
+// Each round, every socket sends one turn; the sends are spread over half an answer's duration, so
+// for the second half all N answers stream together. Measured over the rounds after a warm-up:
+// - server overhead to first token: (client sent its frame → its first text_delta) minus (model
+//   got the request → model wrote its first chunk): what the API adds before the first token;
+// - added latency per token: for every token, its arrival at the client minus its write by the
+//   model (the API's parsing, the event frames, the sockets of both hops);
+// - the API's CPU time per streamed token (all of its work over the measured rounds ÷ tokens);
+// - memory per socket: the API's RSS and V8 heap after a forced GC with N sockets open and idle,
+//   and mid-round with the sockets streaming, minus the same before any socket, ÷ N.
+// Every answer must arrive complete and in order, and be saved (user and assistant messages).
 //
 // Settings (environment):
-//   BENCH_SOCKETS            concurrent sockets (default 50, at most 1000: AGENT_MAX_SOCKETS_PER_USER's range)
+//   BENCH_SOCKETS            concurrent sockets (default 1000; the API's AGENT_MAX_SOCKETS_PER_USER is raised to match)
 //   BENCH_TOKENS             tokens (SSE content chunks) per answer (default 200)
-//   BENCH_TOKEN_INTERVAL_MS  pause between two chunks of one answer (default 10: 100 tokens/s)
-//   BENCH_ROUNDS             measured turns per socket, after one warm-up turn (default 3)
-// The database server is the one the settings name; a fresh database pa_bench_<random> is
-// created there and dropped at the end.
+//   BENCH_TOKEN_INTERVAL_MS  pause between two chunks of one answer (default 20: 50 tokens/s)
+//   BENCH_ROUNDS             measured turns per socket, after one warm-up turn (default 2)
+//   BENCH_CLIENT_PROCESSES   processes the sockets are spread over (default 2)
+// A fresh database pa_bench_<random> is created on the settings' PostgreSQL and dropped at the end.
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import WebSocket, { type RawData } from 'ws';
-import { buildApp } from '@personal-automations/api';
 import { getSettings } from '@personal-automations/config';
-import { FAKE_API_KEY, type FakeOpenAI, type RecordedRequest, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
-import { type ChildMessage, childSettings, runServer, serve } from './lib/child.ts';
+import { createPrismaClient } from '@personal-automations/db';
+import type { MemoryMessage } from './agent/api.ts';
+import type { ClientsCommand, ClientsMessage, ModelMessage, ModelRecord, TurnRecord } from './agent/protocol.ts';
+import { benchAnswer, now } from './agent/protocol.ts';
+import type { ChildMessage } from './lib/child.ts';
 import { benchDatabase } from './lib/database.ts';
 import { intEnv } from './lib/env.ts';
+import { runBenchmark } from './lib/run.ts';
 
-type Memory = { rss: number; heapUsed: number };
-type MemoryMessage = { type: 'memory' } & Memory;
-const ROUND_TIMEOUT_MS = 120_000;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ROUND_TIMEOUT_MS = 180_000;
+const config = {
+  sockets: intEnv('BENCH_SOCKETS', 1000, 1, 1000),
+  tokens: intEnv('BENCH_TOKENS', 200, 1, 10_000),
+  intervalMs: intEnv('BENCH_TOKEN_INTERVAL_MS', 20, 0, 1000),
+  rounds: intEnv('BENCH_ROUNDS', 2, 1, 50),
+  clientProcesses: intEnv('BENCH_CLIENT_PROCESSES', 2, 1, 16),
+};
+const settings = getSettings();
+const database = benchDatabase(settings.databaseUrl);
+const children: ChildProcess[] = [];
 
-// ---- parent: fake model, clients, measurements ----------------------------------------------
-
-function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
-    env,
-    execArgv: ['--expose-gc'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the API exited during startup (code ${code})`)));
-    child.on('message', (message: ChildMessage) => {
-      if (message.type === 'listening') resolve({ child, port: message.port });
-      if (message.type === 'failed') reject(new Error(`the API failed to start:\n${message.message}`));
+/** Forks one of bench/agent/*.ts and resolves with its first message that `ready` accepts. */
+function forkChild<M extends { type: string }>(script: string, env: NodeJS.ProcessEnv, ready: (m: M) => boolean, execArgv: string[] = []) {
+  const child = fork(path.join(here, 'agent', script), [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(child);
+  return new Promise<{ child: ChildProcess; first: M }>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${script} exited during startup (code ${code})`)));
+    child.on('message', (message: M) => {
+      if ((message as { type: string }).type === 'failed') reject(new Error(`${script} failed: ${JSON.stringify(message)}`));
+      else if (ready(message)) resolve({ child, first: message });
     });
   });
 }
 
-function memoryOf(child: ChildProcess): Promise<Memory> {
+/** Sends `command` and resolves with the child's next message of type `type`. */
+function ask<M extends { type: string }>(child: ChildProcess, command: object, type: M['type']): Promise<M> {
   return new Promise((resolve) => {
-    const onMessage = (message: MemoryMessage) => {
-      if (message.type !== 'memory') return;
+    const onMessage = (message: M) => {
+      if (message.type !== type) return;
       child.off('message', onMessage);
-      resolve({ rss: message.rss, heapUsed: message.heapUsed });
+      resolve(message);
     };
     child.on('message', onMessage);
-    child.send({ type: 'memory' });
+    child.send(command);
   });
 }
 
 async function login(base: string): Promise<string> {
   const email = 'bench-agent@example.com';
   const password = `bench-${randomBytes(8).toString('hex')}`;
-  const registered = await fetch(`${base}/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
+  const body = JSON.stringify({ email, password });
+  const registered = await fetch(`${base}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${await registered.text()}`);
   const loggedIn = await fetch(`${base}/auth/login`, { method: 'POST', body: new URLSearchParams({ username: email, password }) });
   if (loggedIn.status !== 200) throw new Error(`login answered ${loggedIn.status}: ${await loggedIn.text()}`);
   return ((await loggedIn.json()) as { access_token: string }).access_token;
 }
 
-type Turn = { sentAt: number; firstTokenAt?: number; text: string; output?: string; failure?: string };
-
-/** One socket: sends a turn, timestamps its first text_delta, resolves on complete (or error). */
-class BenchSocket {
-  readonly ws: WebSocket;
-  /** Between its first token and its end. */
-  get streaming(): boolean {
-    return this.turn?.firstTokenAt !== undefined;
-  }
-  private turn: Turn | undefined;
-  private done: ((turn: Turn) => void) | undefined;
-
-  constructor(ws: WebSocket) {
-    this.ws = ws;
-    ws.on('message', (data: RawData) => this.onEvent(JSON.parse(String(data)) as { type: string; data: Record<string, unknown> }));
-    ws.on('close', () => this.finish('socket closed'));
-  }
-
-  run(message: string): Promise<Turn> {
-    this.turn = { sentAt: performance.now(), text: '' };
-    const finished = new Promise<Turn>((resolve) => (this.done = resolve));
-    this.ws.send(JSON.stringify({ message }));
-    return finished;
-  }
-
-  private onEvent(event: { type: string; data: Record<string, unknown> }) {
-    const turn = this.turn;
-    if (!turn) return;
-    if (event.type === 'text_delta') {
-      turn.firstTokenAt ??= performance.now();
-      turn.text += String(event.data.content);
-    } else if (event.type === 'final_result') turn.output = String(event.data.output);
-    else if (event.type === 'complete') this.finish();
-    else if (event.type === 'error') this.finish(`error event: ${String(event.data.message)}`);
-  }
-
-  private finish(failure?: string) {
-    const { turn, done } = this;
-    this.turn = undefined;
-    this.done = undefined;
-    if (!turn || !done) return;
-    if (failure) turn.failure = failure;
-    done(turn);
-  }
-}
-
 const percentile = (sorted: number[], q: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]! : NaN;
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]! : Number.NaN;
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const spread = (values: number[]) => {
+  const sorted = Float64Array.from(values).sort();
+  return `p50 ${ms(percentile([...sorted], 0.5))}   p99 ${ms(percentile([...sorted], 0.99))}   max ${ms(sorted.at(-1) ?? Number.NaN)}`;
+};
 
-async function runBenchmark(): Promise<void> {
-  const config = {
-    sockets: intEnv('BENCH_SOCKETS', 50, 1, 1000),
-    tokens: intEnv('BENCH_TOKENS', 200, 1, 10_000),
-    intervalMs: intEnv('BENCH_TOKEN_INTERVAL_MS', 10, 0, 1000),
-    rounds: intEnv('BENCH_ROUNDS', 3, 1, 50),
-  };
-  const settings = getSettings();
-  const database = benchDatabase(settings.databaseUrl);
-  const databaseUrl = database.url;
-  let api: { child: ChildProcess; port: number } | undefined;
-  let fake: FakeOpenAI | undefined;
-  const sockets: BenchSocket[] = [];
-  let exitCode = 1;
-  try {
-    console.log(
-      `agent-ws: ${config.sockets} sockets, ${config.tokens}-token answers, ${config.intervalMs} ms between tokens, 1 warm-up + ${config.rounds} measured turn(s) per socket`,
-    );
-    await database.create();
+type Figures = { overheads: number[]; tokenDelays: number[]; failures: string[]; tokens: number };
 
-    fake = await startFakeOpenAI();
-    const answer = Array.from({ length: config.tokens }, (_, i) => `t${i}${i === config.tokens - 1 ? '' : ' '}`);
-    const expected = answer.join('');
-    const requestOf = new Map<string, RecordedRequest>();
-    fake.reply = (request, recorded) => {
-      requestOf.set(String(request.messages.at(-1)?.content), recorded);
-      return {
-        kind: 'text',
-        chunks: answer,
-        intervalMs: config.intervalMs,
-        usage: { prompt_tokens: 20, completion_tokens: config.tokens, total_tokens: 20 + config.tokens },
-      };
-    };
-
-    api = await startApi({
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      OPENAI_BASE_URL: fake.baseUrl,
-      OPENAI_API_KEY: FAKE_API_KEY,
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT_ENABLED: 'false',
-      // every socket is the one bench user's: the per-user cap is raised to the socket count
-      AGENT_MAX_SOCKETS_PER_USER: String(config.sockets),
-      NODE_ENV: 'production',
-    });
-    const base = `http://127.0.0.1:${api.port}${settings.API_V1_STR}`;
-    const token = await login(base);
-
-    const before = await memoryOf(api.child);
-    for (let i = 0; i < config.sockets; i++) {
-      const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/agent?token=${token}`);
-      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-      sockets.push(new BenchSocket(ws));
+/** Folds one round's turns (matched with the model's records) into the figures. */
+function account(figures: Figures, turns: TurnRecord[], records: Map<string, ModelRecord>, measured: boolean): void {
+  for (const turn of turns) {
+    const model = records.get(turn.key);
+    if (turn.failure || !model || turn.firstTokenAt === null || turn.tokenAt.length !== config.tokens) {
+      figures.failures.push(`${turn.key}: ${turn.failure ?? 'no model request or missing tokens'}`);
+      continue;
     }
-    const idle = await memoryOf(api.child);
-
-    const overheads: number[] = [];
-    const firstTokens: number[] = [];
-    // the two halves of the overhead: frame → model request, and model's first chunk → text_delta
-    const toModel: number[] = [];
-    const fromModel: number[] = [];
-    const failures: string[] = [];
-    let streaming: { memory: Memory; sockets: number } | undefined;
-    for (let round = 0; round <= config.rounds; round++) {
-      requestOf.clear();
-      const started = performance.now();
-      // Starts are spread over one answer's duration, so mid-round all N answers stream at once
-      // and each new turn meets the others' streaming load rather than a single burst.
-      const spacing = (config.tokens * config.intervalMs) / sockets.length;
-      const turns = Promise.all(
-        sockets.map(async (socket, i) => {
-          await new Promise((resolve) => setTimeout(resolve, i * spacing));
-          return socket.run(`bench socket ${i} round ${round}`);
-        }),
-      );
-      // In the first measured round, sample memory once every socket is receiving its answer.
-      const sample =
-        round === 1
-          ? (async () => {
-              let settled = false;
-              void turns.finally(() => (settled = true));
-              while (!settled && !sockets.every((socket) => socket.streaming)) await new Promise((r) => setTimeout(r, 1));
-              const midStream = sockets.filter((socket) => socket.streaming).length;
-              streaming = { memory: await memoryOf(api!.child), sockets: midStream };
-            })()
-          : undefined;
-      const timeout = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`round ${round} did not finish in ${ROUND_TIMEOUT_MS / 1000} s`)), ROUND_TIMEOUT_MS).unref(),
-      );
-      const results = await Promise.race([turns, timeout]);
-      await sample;
-      const wall = performance.now() - started;
-      for (const [i, turn] of results.entries()) {
-        const upstream = requestOf.get(`bench socket ${i} round ${round}`);
-        if (
-          turn.failure ||
-          turn.text !== expected ||
-          turn.output !== expected ||
-          !upstream?.firstChunkAt ||
-          turn.firstTokenAt === undefined
-        ) {
-          failures.push(`round ${round} socket ${i}: ${turn.failure ?? 'wrong or missing answer'}`);
-          continue;
-        }
-        if (round === 0) continue; // warm-up
-        firstTokens.push(turn.firstTokenAt - turn.sentAt);
-        toModel.push(upstream.receivedAt - turn.sentAt);
-        fromModel.push(turn.firstTokenAt - upstream.firstChunkAt);
-        overheads.push(turn.firstTokenAt - turn.sentAt - (upstream.firstChunkAt - upstream.receivedAt));
-      }
-      console.log(`  ${round === 0 ? 'warm-up ' : `round ${round}/${config.rounds}`}  ${sockets.length} turns in ${ms(wall)}`);
-    }
-
-    for (const list of [overheads, firstTokens, toModel, fromModel]) list.sort((a, b) => a - b);
-    const perSocket = (m: Memory | undefined, key: keyof Memory) => (m ? kib((m[key] - before[key]) / config.sockets) : 'n/a');
-    console.log(`\n${overheads.length} measured turns`);
-    console.log(
-      `  server overhead to first token   p50 ${ms(percentile(overheads, 0.5))}   p99 ${ms(percentile(overheads, 0.99))}   max ${ms(overheads.at(-1) ?? NaN)}`,
-    );
-    console.log(`    frame sent → model request      p50 ${ms(percentile(toModel, 0.5))}   p99 ${ms(percentile(toModel, 0.99))}`);
-    console.log(`    model's first chunk → delta     p50 ${ms(percentile(fromModel, 0.5))}   p99 ${ms(percentile(fromModel, 0.99))}`);
-    console.log(`  client time to first token       p50 ${ms(percentile(firstTokens, 0.5))}   p99 ${ms(percentile(firstTokens, 0.99))}`);
-    console.log(`  API process before any socket    RSS ${kib(before.rss)}, heap ${kib(before.heapUsed)}`);
-    console.log(`  memory per socket, idle          RSS ${perSocket(idle, 'rss')}, heap ${perSocket(idle, 'heapUsed')}`);
-    console.log(
-      `  memory per socket, streaming     RSS ${perSocket(streaming?.memory, 'rss')}, heap ${perSocket(streaming?.memory, 'heapUsed')}` +
-        ` (sampled with ${streaming?.sockets ?? 0} of ${config.sockets} sockets mid-answer)`,
-    );
-    if (failures.length) {
-      console.log(
-        `\n!! ${failures.length} turn(s) failed, e.g. ${failures.slice(0, 3).join('; ')}: the figures above are not a valid measurement`,
-      );
-    } else exitCode = 0;
-  } catch (error) {
-    console.error('agent-ws benchmark failed:', error);
-  } finally {
-    for (const socket of sockets) socket.ws.terminate();
-    if (api) {
-      const { child } = api;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
-      child.kill('SIGKILL');
-    }
-    await fake?.close();
-    await database.drop();
+    if (!measured) continue;
+    figures.overheads.push(turn.firstTokenAt - turn.sentAt - (model.firstChunkAt - model.receivedAt));
+    for (const [i, at] of turn.tokenAt.entries()) figures.tokenDelays.push(at - model.chunkWrittenAt[i]!);
+    figures.tokens += config.tokens;
   }
-  process.exit(exitCode);
 }
 
-// ---- child: the API server -----------------------------------------------------------------
+type Run = { api: ChildProcess; model: ChildProcess; clients: ChildProcess[] };
 
-function runApiServer(): void {
-  runServer(async () => {
-    const app = await buildApp({ settings: childSettings(), logger: false });
-    process.on('message', (message: { type?: string }) => {
-      if (message?.type !== 'memory') return;
-      globalThis.gc?.();
-      const { rss, heapUsed } = process.memoryUsage();
-      process.send?.({ type: 'memory', rss, heapUsed } satisfies MemoryMessage);
-    });
-    await serve(app);
-  });
+async function runRound(run: Run, round: number, figures: Figures, sampleMemory: boolean): Promise<MemoryMessage | undefined> {
+  const answerMs = config.tokens * config.intervalMs;
+  const spacingMs = answerMs / 2 / config.sockets;
+  const startAt = now() + 200;
+  const results = Promise.all(
+    run.clients.map((client) =>
+      ask<Extract<ClientsMessage, { type: 'results' }>>(
+        client,
+        { type: 'round', round, startAt, spacingMs } satisfies ClientsCommand,
+        'results',
+      ),
+    ),
+  );
+  let memory: MemoryMessage | undefined;
+  if (sampleMemory) {
+    // three quarters into an answer's duration every socket is mid-answer
+    await new Promise((resolve) => setTimeout(resolve, startAt + answerMs * 0.75 - now()));
+    memory = await ask<MemoryMessage>(run.api, { type: 'memory' }, 'memory');
+    const statuses = await Promise.all(
+      run.clients.map((c) => ask<Extract<ClientsMessage, { type: 'status' }>>(c, { type: 'status' }, 'status')),
+    );
+    console.log(`    memory sampled with ${statuses.reduce((n, s) => n + s.streaming, 0)} of ${config.sockets} sockets mid-answer`);
+  }
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`round ${round} timed out`)), ROUND_TIMEOUT_MS).unref(),
+  );
+  const turns = (await Promise.race([results, timeout])).flatMap((r) => r.turns);
+  const { records } = await ask<Extract<ModelMessage, { type: 'records' }>>(run.model, { type: 'collect' }, 'records');
+  account(figures, turns, new Map(records.map((r) => [r.key, r])), round > 0);
+  console.log(`  ${round === 0 ? 'warm-up  ' : `round ${round}/${config.rounds}`}  ${turns.length} turns in ${ms(now() - startAt)}`);
+  return memory;
 }
 
-if (process.argv.includes('--serve')) runApiServer();
-else await runBenchmark();
+type Memories = { before: MemoryMessage; idle: MemoryMessage; streaming: MemoryMessage | undefined };
+
+/** Prints the figures; 1 when a turn failed or an answer was not saved. */
+function report(figures: Figures, cpuPerToken: number, memory: Memories, saved: { assistant: number; user: number }): number {
+  const { before, idle, streaming } = memory;
+  const perSocket = (m: MemoryMessage | undefined, key: 'rss' | 'heapUsed') => (m ? kib((m[key] - before[key]) / config.sockets) : 'n/a');
+  console.log(`\n${figures.overheads.length} measured turns, ${figures.tokens} tokens`);
+  console.log(`  server overhead to first token   ${spread(figures.overheads)}`);
+  console.log(`  added latency per token          ${spread(figures.tokenDelays)}`);
+  console.log(`  API CPU per streamed token       ${cpuPerToken.toFixed(1)} µs`);
+  console.log(`  API process before any socket    RSS ${kib(before.rss)}, heap ${kib(before.heapUsed)}`);
+  console.log(`  memory per socket, idle          RSS ${perSocket(idle, 'rss')}, heap ${perSocket(idle, 'heapUsed')}`);
+  console.log(`  memory per socket, streaming     RSS ${perSocket(streaming, 'rss')}, heap ${perSocket(streaming, 'heapUsed')}`);
+  const expectedSaved = config.sockets * (config.rounds + 1);
+  console.log(`  answers saved                    ${saved.assistant} of ${expectedSaved} (user messages ${saved.user})`);
+  if (figures.failures.length || saved.assistant !== expectedSaved || saved.user !== expectedSaved) {
+    console.log(`\n!! ${figures.failures.length} turn(s) failed, e.g. ${figures.failures.slice(0, 3).join('; ')}: not a valid measurement`);
+    return 1;
+  }
+  return 0;
+}
+
+async function main(): Promise<number> {
+  console.log(
+    `agent-ws: ${config.sockets} sockets in ${config.clientProcesses} client process(es), ${config.tokens}-token answers, ` +
+      `${config.intervalMs} ms between tokens, 1 warm-up + ${config.rounds} measured turn(s) per socket; node ${process.version}`,
+  );
+  await database.create();
+  const childEnv = { ...process.env, BENCH_TOKENS: String(config.tokens), BENCH_TOKEN_INTERVAL_MS: String(config.intervalMs) };
+  const model = await forkChild<ModelMessage>('model.ts', childEnv, (m) => m.type === 'ready');
+  const baseUrl = (model.first as Extract<ModelMessage, { type: 'ready' }>).baseUrl;
+  const apiEnv = {
+    ...childEnv,
+    DATABASE_URL: database.url,
+    OPENAI_BASE_URL: baseUrl,
+    OPENAI_API_KEY: 'test-openai-key',
+    RATE_LIMIT_ENABLED: 'false',
+    AGENT_MAX_SOCKETS_PER_USER: String(config.sockets),
+    NODE_ENV: 'production',
+  };
+  const api = await forkChild<ChildMessage>('api.ts', apiEnv, (m) => m.type === 'listening', ['--expose-gc']);
+  const port = (api.first as Extract<ChildMessage, { type: 'listening' }>).port;
+  const base = `http://127.0.0.1:${port}${settings.API_V1_STR}`;
+  const token = await login(base);
+
+  const before = await ask<MemoryMessage>(api.child, { type: 'memory' }, 'memory');
+  const perProcess = Math.ceil(config.sockets / config.clientProcesses);
+  const clients = await Promise.all(
+    Array.from({ length: config.clientProcesses }, (_, p) => {
+      const first = p * perProcess;
+      const count = Math.min(perProcess, config.sockets - first);
+      const env = {
+        ...childEnv,
+        CLIENT_URL: `${base.replace('http', 'ws')}/ws/agent?token=${token}`,
+        CLIENT_FIRST: String(first),
+        CLIENT_SOCKETS: String(count),
+      };
+      return forkChild<ClientsMessage>('clients.ts', env, (m) => m.type === 'open');
+    }),
+  );
+  const idle = await ask<MemoryMessage>(api.child, { type: 'memory' }, 'memory');
+  const run: Run = { api: api.child, model: model.child, clients: clients.map((c) => c.child) };
+
+  const figures: Figures = { overheads: [], tokenDelays: [], failures: [], tokens: 0 };
+  await runRound(run, 0, figures, false);
+  const cpuBefore = await ask<Extract<ChildMessage, { type: 'usage' }>>(api.child, { type: 'usage' }, 'usage');
+  let streaming: MemoryMessage | undefined;
+  for (let round = 1; round <= config.rounds; round++) streaming = (await runRound(run, round, figures, round === 1)) ?? streaming;
+  const cpuAfter = await ask<Extract<ChildMessage, { type: 'usage' }>>(api.child, { type: 'usage' }, 'usage');
+  const saved = await savedAnswers();
+
+  return report(figures, (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / Math.max(1, figures.tokens), { before, idle, streaming }, saved);
+}
+
+/** The answers and prompts the API saved: every turn's, with the exact text. */
+async function savedAnswers(): Promise<{ assistant: number; user: number }> {
+  const db = createPrismaClient({ url: database.url });
+  try {
+    const expected = benchAnswer(config.tokens).join('');
+    const assistant = await db.message.count({ where: { role: 'assistant', content: expected } });
+    const user = await db.message.count({ where: { role: 'user' } });
+    return { assistant, user };
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+await runBenchmark(
+  'agent-ws',
+  main,
+  async () => {
+    for (const child of children) child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const child of children) child.kill('SIGKILL');
+    await database.drop();
+  },
+  'stopping the processes and dropping the database',
+);

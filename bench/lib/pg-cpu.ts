@@ -12,7 +12,7 @@ const MICROS_PER_TICK = 10_000;
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '']);
 
 /** CPU microseconds so far per process id, for the processes that could be read. */
-async function cpuOfProcesses(pids: number[]): Promise<Map<number, number>> {
+export async function cpuOfProcesses(pids: number[]): Promise<Map<number, number>> {
   const cpu = new Map<number, number>();
   await Promise.all(
     pids.map(async (pid) => {

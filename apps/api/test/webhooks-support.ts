@@ -1,48 +1,21 @@
-// Shared by the webhook tests: a webhook receiver on 127.0.0.1, a TCP proxy in front of Redis
-// that can be cut and restored, and per-file job-queue settings.
+// Shared by the webhook tests: a webhook receiver on 127.0.0.1 (packages/testing's), a TCP proxy in
+// front of Redis that can be cut and restored, and per-file job-queue settings.
 import { randomBytes } from 'node:crypto';
-import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { runWorker } from '@personal-automations/jobs';
 import { type DeliveryJobData, type JobQueue, QUEUE_NAMES } from '@personal-automations/services';
 import { embedded, type SignedUp, type TestApp } from './helpers.ts';
 
-export { removeQueues, waitForJobState, waitUntil } from '@personal-automations/testing';
-
-export type ReceivedRequest = { method: string; path: string; headers: IncomingHttpHeaders; body: string };
-export type Reply = { status: number; body?: string } | 'hang';
-
-export type Receiver = {
-  url: string;
-  requests: ReceivedRequest[];
-  /** How to answer the n-th request (0-based); 200 "ok" by default. A promise holds the answer back. */
-  reply: (n: number, request: ReceivedRequest) => Reply | Promise<Reply>;
-  close(): Promise<void>;
-};
-
-export async function startReceiver(reply: Receiver['reply'] = () => ({ status: 200, body: 'ok' })): Promise<Receiver> {
-  const receiver = { requests: [] as ReceivedRequest[], reply } as Receiver;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
-      const request = { method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      const pending = receiver.reply(receiver.requests.length, request);
-      receiver.requests.push(request);
-      const answer = await pending;
-      if (answer === 'hang') return;
-      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body ?? '');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  receiver.close = () => {
-    server.closeAllConnections();
-    return new Promise((resolve) => server.close(() => resolve()));
-  };
-  return receiver;
-}
+export {
+  type ReceivedRequest,
+  type Receiver,
+  type Reply,
+  removeQueues,
+  startReceiver,
+  waitForJobState,
+  waitUntil,
+} from '@personal-automations/testing';
 
 /** `fetch` of `/api/v1<path>` as `user` (anonymous when null), with a JSON body when one is given. */
 export const restAs =

@@ -1,13 +1,10 @@
 // The real processes (`node src/main.ts worker|scheduler`): SIGTERM lets an in-flight job finish,
 // or, past WORKER_SHUTDOWN_GRACE_SECONDS, returns it to the queue; then the process exits 0.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorker } from '@personal-automations/jobs';
 import type { TaskQueue } from '@personal-automations/services';
-import { jobsEnv, jobsInTable, openTaskQueue, useWorkerTest, waitUntil } from './helpers.ts';
+import { openTaskQueue, startProcess, useWorkerTest, waitUntil } from './helpers.ts';
 
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const t = useWorkerTest();
 let tasks: TaskQueue;
 let closeTasks: (() => Promise<void>) | undefined;
@@ -18,27 +15,7 @@ afterAll(async () => {
   await closeTasks?.();
 });
 
-type Started = { child: ChildProcess; exit: Promise<number | null>; output: () => string };
-
-function start(mode: string, env: Record<string, string> = {}): Started {
-  const child = spawn(process.execPath, [MAIN, mode], {
-    env: {
-      ...process.env,
-      DATABASE_URL: t.settings.databaseUrl,
-      ...jobsEnv,
-      ...(!jobsInTable && { TASKIQ_BROKER_URL: t.settings.TASKIQ_BROKER_URL }),
-      JOB_QUEUE_PREFIX: t.settings.JOB_QUEUE_PREFIX,
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exit, output: () => output };
-}
+const start = (mode: string, env: Record<string, string> = {}) => startProcess(t.settings, mode, env);
 
 const stateOf = async (id: string) => (await tasks.getTask(id))?.state;
 

@@ -128,6 +128,9 @@ const EnvSchema = z.object({
   TASKIQ_BROKER_URL: z.string().default('redis://localhost:6379/1'),
   TASKIQ_RESULT_BACKEND: z.string().default('redis://localhost:6379/1'),
   WORKER_CONCURRENCY: int(1, 1000).default(5),
+  WEBHOOK_CONCURRENCY: int(1, 1000).default(100),
+  WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: int(1, 1000).default(20),
+  JOB_LEASE_SECONDS: float(1, 3600).default(30),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(20),
   JOB_QUEUE_PREFIX: z
     .string()
@@ -163,6 +166,7 @@ const EnvSchema = z.object({
   AGENT_MAX_MODEL_REQUESTS: int(1, 100).default(10),
   AGENT_IDLE_TIMEOUT_SECONDS: float(0.1, 86_400).default(300),
   AGENT_PING_INTERVAL_SECONDS: float(0.1, 3600).default(30),
+  AGENT_MAX_BUFFERED_BYTES: int(1024, 64 * 1024 * 1024).default(256 * 1024),
   CONVERSATION_DETAIL_MAX_MESSAGES: int(1, 10_000).default(100),
 
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.optional(),

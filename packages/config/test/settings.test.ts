@@ -106,6 +106,16 @@ describe('settings', () => {
     expect(problems.join('\n')).toMatch(/DEBUG/);
   });
 
+  it('bounds the delivery worker: WEBHOOK_CONCURRENCY, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, JOB_LEASE_SECONDS', () => {
+    const s = loadSettings({});
+    expect([s.WEBHOOK_CONCURRENCY, s.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, s.JOB_LEASE_SECONDS]).toEqual([100, 20, 30]);
+    const problems = problemsOf({ WEBHOOK_CONCURRENCY: '0', WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '1001', JOB_LEASE_SECONDS: '0.5' });
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/WEBHOOK_CONCURRENCY/);
+    expect(problems.join('\n')).toMatch(/WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT/);
+    expect(problems.join('\n')).toMatch(/JOB_LEASE_SECONDS/);
+  });
+
   it('refuses the default SECRET_KEY and "*" origins in production', () => {
     const problems = problemsOf({ ENVIRONMENT: 'production', CORS_ORIGINS: '["*"]' });
     expect(problems).toEqual([

@@ -37,6 +37,9 @@ export function createPrismaClient(options: DatabaseOptions): PrismaClient {
   return new PrismaClient({
     adapter: instruments ? timedAdapterFactory(factory, instruments.onQuery) : factory,
     log: options.logQueries ? ['query', 'warn'] : ['warn'],
+    // An interactive transaction waits for a connection as long as a query does (Prisma's own
+    // default is 2 s): under load, a write that must be transactional is not dropped any sooner.
+    transactionOptions: { maxWait: (options.poolTimeoutSeconds ?? 30) * 1000 },
   });
 }
 

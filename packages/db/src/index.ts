@@ -16,3 +16,5 @@ export type {
   WebhookDelivery,
 } from './generated/prisma/client.ts';
 export { Prisma } from './generated/prisma/client.ts';
+export type { NotificationListener, NotificationListenerOptions } from './notifications.ts';
+export { listenForNotifications } from './notifications.ts';

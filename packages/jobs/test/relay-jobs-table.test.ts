@@ -48,6 +48,7 @@ describe('OutboxRelay on the jobs table', () => {
       add: (...args) => queue.add(...args),
       getJob: (id) => queue.getJob(id),
       counts: () => queue.counts(),
+      announce: () => queue.announce(),
       addBulk: async (jobs, options) => {
         await queue.addBulk(jobs, options);
         throw new Error('lost before the commit');

@@ -112,8 +112,8 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
   });
   const redis = settings.redisEnabled ? readinessRedis(settings.redisUrl) : undefined;
   const jobs: JobBackend<Prisma.TransactionClient> = settings.redisEnabled
-    ? new BullmqJobBackend(queueLocation(settings))
-    : new DatabaseJobBackend(db, { pollIntervalMs: settings.JOB_POLL_INTERVAL_MS });
+    ? new BullmqJobBackend({ ...queueLocation(settings), leaseMs: settings.JOB_LEASE_SECONDS * 1000 })
+    : new DatabaseJobBackend(db, { pollIntervalMs: settings.JOB_POLL_INTERVAL_MS, leaseMs: settings.JOB_LEASE_SECONDS * 1000 });
   const parts: PlatformParts = { database: settings.database.kind, jobs: jobs.kind, rateLimit: redis ? 'redis' : 'memory' };
 
   const checks: ReadinessCheck[] = [{ name: 'database', type: parts.database, run: () => db.$queryRaw`SELECT 1` }];

@@ -84,7 +84,7 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
     conversations,
     agent: createAgentService({ settings, conversations, sessions, revocations, rateLimits, socketSlots: agentSocketSlots }),
     webhooks: new WebhookService(db, webhookSender, { guard: urlGuard }),
-    deliveries: new DeliveryService(db, webhookSender),
+    deliveries: new DeliveryService(db, webhookSender, { maxInFlightPerEndpoint: settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT }),
     tasks: new TaskQueue(jobs.queue<TaskData, TaskResult>(QUEUE_NAMES.tasks)),
     maintenance: new MaintenanceService(db, sessions),
     databaseOutage: new DatabaseOutage({ probe: () => db.$queryRaw`SELECT 1` }),

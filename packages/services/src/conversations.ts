@@ -17,6 +17,7 @@ import type {
 import type { Conversation, Database, Message, Prisma, ToolCall } from '@personal-automations/db';
 import { NotFoundError } from './errors.ts';
 import { publishEvent } from './events.ts';
+import { insertMessage } from './message-writes.ts';
 import { listWindow } from './pagination.ts';
 import { isoOffset, isoOffsetOrNull } from './serialize.ts';
 
@@ -176,12 +177,13 @@ export class ConversationService {
   /** Adds a message; the conversation's updated_at becomes the message's created_at. */
   async addMessage(userId: string, conversationId: string, input: MessageCreate): Promise<MessageRead> {
     await this.owned(userId, conversationId);
-    return this.saveMessage(conversationId, {
-      role: input.role,
-      content: input.content,
-      modelName: input.model_name ?? null,
-      tokensUsed: input.tokens_used ?? null,
-    });
+    const id = await insertMessage(
+      this.db,
+      conversationId,
+      { role: input.role, content: input.content, modelName: input.model_name ?? null, tokensUsed: input.tokens_used ?? null },
+      [],
+    );
+    return toMessageRead(await this.db.message.findUniqueOrThrow({ where: { id }, include: { toolCalls: { orderBy: TOOL_CALL_ORDER } } }));
   }
 
   /**
@@ -195,36 +197,14 @@ export class ConversationService {
   }
 
   /** Saves the user's prompt of an agent turn (the conversation was resolved for this user already). */
-  saveUserPrompt(conversationId: string, content: string): Promise<MessageRead> {
-    return this.saveMessage(conversationId, { role: 'user', content, modelName: null, tokensUsed: null });
+  async saveUserPrompt(conversationId: string, content: string): Promise<void> {
+    await insertMessage(this.db, conversationId, { role: 'user', content, modelName: null, tokensUsed: null }, []);
   }
 
-  /** Saves an agent turn's answer together with the tool calls it made, in one transaction. */
-  saveAssistantTurn(conversationId: string, turn: AssistantTurn): Promise<MessageRead> {
-    return this.saveMessage(
-      conversationId,
-      { role: 'assistant', content: turn.content, modelName: turn.modelName, tokensUsed: turn.tokensUsed },
-      turn.toolCalls,
-    );
-  }
-
-  private async saveMessage(
-    conversationId: string,
-    message: { role: MessageRole; content: string; modelName: string | null; tokensUsed: number | null },
-    toolCalls: ToolCallRecord[] = [],
-  ): Promise<MessageRead> {
-    return this.db.$transaction(async (tx) => {
-      const row = await tx.message.create({
-        data: {
-          conversationId,
-          ...message,
-          toolCalls: { create: toolCalls.map(toToolCallRow) },
-        },
-        include: { toolCalls: { orderBy: TOOL_CALL_ORDER } },
-      });
-      await tx.conversation.update({ where: { id: conversationId }, data: { updatedAt: row.createdAt } });
-      return toMessageRead(row);
-    });
+  /** Saves an agent turn's answer together with the tool calls it made, in one statement. */
+  async saveAssistantTurn(conversationId: string, turn: AssistantTurn): Promise<void> {
+    const message = { role: 'assistant' as const, content: turn.content, modelName: turn.modelName, tokensUsed: turn.tokensUsed };
+    await insertMessage(this.db, conversationId, message, turn.toolCalls);
   }
 
   private async owned(userId: string, conversationId: string): Promise<Conversation> {
@@ -261,14 +241,3 @@ export class ConversationService {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const notFound = (conversationId: string) => new NotFoundError('Conversation not found', { conversation_id: conversationId });
-
-const toToolCallRow = (call: ToolCallRecord) => ({
-  toolCallId: call.toolCallId.slice(0, 100),
-  toolName: call.toolName.slice(0, 100),
-  args: call.args as Prisma.InputJsonObject,
-  result: call.result,
-  status: call.status,
-  startedAt: call.startedAt,
-  completedAt: call.completedAt,
-  durationMs: call.completedAt ? call.completedAt.getTime() - call.startedAt.getTime() : null,
-});

@@ -53,7 +53,10 @@ export type { AttemptResult, DeliveryService } from './webhooks/deliveries.ts';
 // Webhooks: the worker delivers, the relay fans events out
 export { deliveryIdFor, retryDelayMs } from './webhooks/deliveries.ts';
 export type { WebhookLogger } from './webhooks/failures.ts';
+export type { OutboxBatch, OutboxEventRow } from './webhooks/outbox-batch.ts';
+export { claimOutboxBatch } from './webhooks/outbox-batch.ts';
 export { deliveryBody, pythonJsonDumps } from './webhooks/payload.ts';
 export { WebhookSender } from './webhooks/sender.ts';
-export { findSubscribers, receives } from './webhooks/subscribers.ts';
+export type { Subscriber } from './webhooks/subscribers.ts';
+export { receives } from './webhooks/subscribers.ts';
 export { isBlockedAddress } from './webhooks/url-guard.ts';

@@ -8,8 +8,20 @@ import { performance } from 'node:perf_hooks';
 export type FakeUsage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 
 export type FakeReply =
-  /** Streams `chunks` as content deltas, `intervalMs` apart; with `hold`, stays open after them until the client aborts. */
-  | { kind: 'text'; chunks: string[]; usage?: FakeUsage; intervalMs?: number; hold?: boolean; waitFor?: Promise<unknown> }
+  /**
+   * Streams `chunks` as content deltas, due `intervalMs` apart from the first (a late one does not
+   * delay the rest); with `hold`, stays open after them until the client aborts; with
+   * `recordChunks`, notes when each was written.
+   */
+  | {
+      kind: 'text';
+      chunks: string[];
+      usage?: FakeUsage;
+      intervalMs?: number;
+      hold?: boolean;
+      waitFor?: Promise<unknown>;
+      recordChunks?: boolean;
+    }
   /** Streams one tool call, its arguments in `argChunks`. */
   | { kind: 'tool_call'; name: string; argChunks?: string[]; id?: string; usage?: FakeUsage }
   | { kind: 'error'; status: number; message?: string };
@@ -36,6 +48,8 @@ export type RecordedRequest = {
   /** performance.now() when the request body was read, and when the first chunk was written. */
   receivedAt: number;
   firstChunkAt?: number;
+  /** performance.now() at the write of each content chunk, kept when the reply asks for it (`recordChunks`). */
+  chunkWrittenAt?: number[];
   aborted: boolean;
 };
 
@@ -165,9 +179,13 @@ export class FakeOpenAI {
     if (reply.kind === 'text') {
       if (reply.waitFor) await reply.waitFor;
       send(delta({ role: 'assistant', content: '' }));
+      const start = performance.now();
+      if (reply.recordChunks) recorded.chunkWrittenAt = [];
       for (const [i, content] of reply.chunks.entries()) {
-        if (i > 0 && reply.intervalMs) await new Promise((resolve) => setTimeout(resolve, reply.intervalMs));
+        const wait = start + i * (reply.intervalMs ?? 0) - performance.now();
+        if (i > 0 && reply.intervalMs && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         send(delta({ content }));
+        recorded.chunkWrittenAt?.push(performance.now());
       }
       if (reply.hold) return; // stays open until the client aborts or the server closes
       send(delta({}, 'stop'));

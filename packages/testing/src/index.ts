@@ -5,6 +5,7 @@ export { copyTemplateDataDir } from './embedded.ts';
 export { type FakeDns, type FakeDnsOptions, startFakeDns } from './fake-dns.ts';
 export { isEmbeddedTestMode, isJobsTableTestMode } from './mode.ts';
 export { removeQueues, waitForJobState } from './queues.ts';
+export { type ReceivedRequest, type Receiver, type Reply, startReceiver } from './receiver.ts';
 export { openTcpProxy } from './tcp-proxy.ts';
 export { waitUntil } from './wait.ts';
 export { jobsEnv, jobsInTable, useWorkerTest, type WorkerTestContext, workerTestSettings } from './worker-test.ts';

@@ -1,6 +1,6 @@
 // WS {API_V1_STR}/ws/agent: the streaming chat socket. This plugin authenticates the upgrade,
-// decodes frames, forwards events, pings the peer and turns the ways a connection ends into close
-// codes; the turn itself (model, tools, saving) and the bounds on a socket (its login, turn
+// decodes frames, forwards events (agent-ws-events.ts: frames, backpressure), pings the peer and
+// turns the ways a connection ends into close codes; the turn itself (model, tools, saving) and the bounds on a socket (its login, turn
 // budget, idle time, sockets per user) are the services' AgentConnection.
 import websocket from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
@@ -9,6 +9,7 @@ import type { RawData, WebSocket } from 'ws';
 import { agentOpenSockets } from '@personal-automations/observability';
 import { type AgentConnection, BadRequestError, type ConnectionEnd, type Services, type SocketLogin } from '@personal-automations/services';
 import { AUTH_FAILED_CLOSE_CODE, authenticateSocket, type SocketAuth } from './agent-ws-auth.ts';
+import { SocketEvents } from './agent-ws-events.ts';
 
 export const AGENT_WS_PATH = '/ws/agent';
 /** A larger frame is answered with an `error` event and otherwise ignored. */
@@ -65,21 +66,25 @@ function keepAlive(socket: WebSocket, intervalMs: number): void {
  * Opens the services' connection for an authenticated socket. Frames that arrive while it opens
  * wait for it, in order; a socket that closes meanwhile closes the connection once it exists.
  */
-function serve(socket: WebSocket, login: SocketLogin, services: Services, log: FastifyBaseLogger): void {
+function serve(socket: WebSocket, login: SocketLogin, services: Services, log: FastifyBaseLogger, maxBufferedBytes: number): void {
+  let connection: AgentConnection | undefined;
+  // a client that cannot keep up has its turn cancelled (AgentConnection.overflow)
+  const events = new SocketEvents(socket, maxBufferedBytes, () => connection?.overflow());
   const opening: Promise<AgentConnection | undefined> = services.agent
     .connect({
       login,
-      send: (event) => {
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
-      },
+      send: (event) => events.send(event),
       end: ({ cause, reason }) => socket.close(CLOSE_CODES[cause], reason),
       log,
     })
-    .catch((error: unknown) => {
-      log.error({ err: error }, 'agent: could not open the connection');
-      socket.close(INTERNAL_ERROR_CLOSE_CODE);
-      return undefined;
-    });
+    .then(
+      (opened) => (connection = opened),
+      (error: unknown) => {
+        log.error({ err: error }, 'agent: could not open the connection');
+        socket.close(INTERNAL_ERROR_CLOSE_CODE);
+        return undefined;
+      },
+    );
   socket.on('message', (data: RawData) => {
     const frame = decodeFrame(data);
     void opening.then((connection) => (frame.ok ? connection?.receive(frame.value) : connection?.reject(frame.error)));
@@ -90,7 +95,8 @@ function serve(socket: WebSocket, login: SocketLogin, services: Services, log: F
 
 async function agentWs(app: FastifyInstance) {
   const { services, settings } = app.platform;
-  await app.register(websocket, { options: { maxPayload: MAX_PAYLOAD_BYTES } });
+  // permessage-deflate off (as ws defaults it): small frames gain little, and each socket would hold a zlib context
+  await app.register(websocket, { options: { maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false } });
   // Hear revocations from other processes before the first socket opens, not from its first subscription on.
   await services.revocations.listen();
   // Authentication runs before the upgrade completes, so no frame can arrive before it is decided.
@@ -113,7 +119,7 @@ async function agentWs(app: FastifyInstance) {
       keepAlive(socket, settings.AGENT_PING_INTERVAL_SECONDS * 1000);
       agentOpenSockets.inc();
       socket.on('close', () => agentOpenSockets.dec());
-      serve(socket, auth.login, services, request.log);
+      serve(socket, auth.login, services, request.log, settings.AGENT_MAX_BUFFERED_BYTES);
     },
   });
 }

@@ -21,6 +21,8 @@ export const TURN_IN_PROGRESS = 'A response is already in progress: wait for it 
 /** Sent as an `error` event when a cancel stops a turn (no `complete` follows, nothing of the answer is saved). */
 export const CANCELLED = 'Cancelled';
 export const IDLE_TIMEOUT = 'Idle timeout';
+/** Sent as an `error` event when a client reads the answer too slowly (AGENT_MAX_BUFFERED_BYTES): the turn is cancelled. */
+export const CLIENT_TOO_SLOW = 'Cancelled: the client is not reading the answer fast enough';
 /** A conversation created by the socket is titled with the start of its first message. */
 const TITLE_CHARACTERS = 50;
 
@@ -149,12 +151,21 @@ export class AgentConnection {
     this.idleTimer = setTimeout(() => this.end({ cause: 'idle', reason: IDLE_TIMEOUT }), this.deps.limits.idleTimeoutMs);
   }
 
-  private cancel(): void {
+  /**
+   * The transport holds more of this socket's events than it may (the client does not read them
+   * fast enough): the turn is cancelled as by a cancel frame, and told why. A turn whose answer is
+   * already complete (being saved) goes on: what is left of it is bounded by that answer.
+   */
+  overflow(): void {
+    this.cancel(CLIENT_TOO_SLOW);
+  }
+
+  private cancel(message = CANCELLED): void {
     const turn = this.turn;
     if (!turn?.cancellable) return;
     this.turn = null;
     turn.controller.abort();
-    this.send({ type: 'error', data: { message: CANCELLED } });
+    this.send({ type: 'error', data: { message } });
   }
 
   /**

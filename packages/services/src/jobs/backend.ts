@@ -46,8 +46,11 @@ export type RunningJob<Data> = {
   /** Aborted when the worker shuts down and its grace period is over (see JobWorker.cancelAll). */
   signal: AbortSignal;
   updateProgress(percent: number): Promise<void>;
-  /** Puts the job back in the queue without counting this try; the processor throws what it returns. */
-  returnToQueue(): Promise<Error>;
+  /**
+   * Puts the job back in the queue without counting this try, due again after `delayMs` (default
+   * 0); the processor throws what it returns.
+   */
+  returnToQueue(delayMs?: number): Promise<Error>;
 };
 
 export type JobProcessor<Data, Result> = (job: RunningJob<Data>) => Promise<Result>;
@@ -105,6 +108,11 @@ export interface JobQueue<Data = unknown, Result = unknown, Transaction = never>
   /** Adds one job; returns its id. */
   add(name: string, data: Data, options?: JobOptions): Promise<string>;
   addBulk(jobs: NewJob<Data>[], options?: AddBulkOptions<Transaction>): Promise<void>;
+  /**
+   * Jobs added inside a transaction have committed: this process's idle workers of the queue look
+   * for them now rather than at their next poll (the jobs table). Nothing to do for BullMQ.
+   */
+  announce(): void;
   /** The job, or null when it is unknown or was already removed. */
   getJob(id: string): Promise<JobInfo<Data, Result> | null>;
   /** How many jobs are in each state now (the metrics' queue depth); finished ones only while they are kept. */

@@ -98,6 +98,9 @@ class BullmqQueue<Data, Result> implements JobQueue<Data, Result> {
     await producerCall(this.queue.addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: bullOptions(job.options) }))));
   }
 
+  /** Workers hear of new jobs from Redis at once. */
+  announce(): void {}
+
   async getJob(id: string): Promise<JobInfo<Data, Result> | null> {
     await firstConnection(this.redis, FIRST_CONNECTION_WAIT_MS);
     // The state first: a job read after it says "completed" carries its result.
@@ -152,8 +155,8 @@ function bullProcessor<Data, Result>(processor: JobProcessor<Data, Result>) {
         attempt: job.attemptsMade + 1,
         signal: signal ?? new AbortController().signal,
         updateProgress: (percent) => job.updateProgress(percent),
-        async returnToQueue() {
-          await job.moveToDelayed(Date.now(), token);
+        async returnToQueue(delayMs = 0) {
+          await job.moveToDelayed(Date.now() + delayMs, token);
           return new (bullmq().DelayedError)();
         },
       });
@@ -164,7 +167,15 @@ function bullProcessor<Data, Result>(processor: JobProcessor<Data, Result>) {
   };
 }
 
-export type BullmqJobBackendOptions = { url: string; prefix: string };
+export type BullmqJobBackendOptions = {
+  url: string;
+  prefix: string;
+  /**
+   * How long a try holds its job without renewal (BullMQ's lock, default 30 s); a job whose
+   * worker died goes back to the queue within about twice this (the stalled-job check runs as often).
+   */
+  leaseMs?: number;
+};
 
 export class BullmqJobBackend implements JobBackend {
   readonly kind = 'redis' as const;
@@ -198,6 +209,8 @@ export class BullmqJobBackend implements JobBackend {
       connection: queueConnection(this.options.url),
       prefix: this.options.prefix,
       concurrency: options.concurrency,
+      lockDuration: this.options.leaseMs ?? 30_000,
+      stalledInterval: this.options.leaseMs ?? 30_000,
       settings: { backoffStrategy: (attemptsMade: number) => backoffMs(attemptsMade) },
     });
     let lastError = '';

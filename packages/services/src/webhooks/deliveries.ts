@@ -3,9 +3,12 @@
 // repeats a job, every attempt lands on the same row, and a delivered row is never sent again.
 import { createHash } from 'node:crypto';
 import type { WebhookDeliveryRead } from '@personal-automations/contracts';
-import { type Database, isForeignKeyViolation, isRecordNotFound, type WebhookDelivery } from '@personal-automations/db';
+import type { Database, WebhookDelivery } from '@personal-automations/db';
+import { Batcher } from '../batcher.ts';
 import type { DeliveryJobData } from '../jobs/payloads.ts';
 import { isoOffset, isoOffsetOrNull } from '../serialize.ts';
+import { type AttemptRecord, type DeliveryTarget, prepareDeliveries, recordAttempts } from './delivery-log.ts';
+import { EndpointLimits } from './endpoint-limits.ts';
 import type { WebhookLogger } from './failures.ts';
 import type { AttemptOutcome, WebhookSender } from './sender.ts';
 
@@ -48,7 +51,9 @@ export const attemptColumns = (outcome: AttemptOutcome) => ({
 export type AttemptResult =
   | { status: 'delivered'; statusCode: number }
   | { status: 'failed'; error: string; permanent: boolean; statusCode: number | null }
-  | { status: 'skipped'; reason: string };
+  | { status: 'skipped'; reason: string }
+  /** The receiver already has its bound of attempts in flight: the job waits `delayMs`, and this attempt does not count. */
+  | { status: 'deferred'; delayMs: number };
 
 /**
  * Exponential backoff with jitter for failed deliveries: attempt n waits a random time between
@@ -60,53 +65,46 @@ export function retryDelayMs(attemptsMade: number, baseMs: number, maxMs: number
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+export type DeliveryServiceOptions = {
+  /** WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: attempts in flight to one receiver from this process. */
+  maxInFlightPerEndpoint: number;
+};
+
 export class DeliveryService {
-  private readonly db: Database;
   private readonly sender: WebhookSender;
-  constructor(db: Database, sender: WebhookSender) {
-    this.db = db;
+  private readonly endpoints: EndpointLimits;
+  private readonly prepares: Batcher<DeliveryJobData, DeliveryTarget>;
+  private readonly records: Batcher<AttemptRecord, boolean>;
+  constructor(db: Database, sender: WebhookSender, options: DeliveryServiceOptions) {
     this.sender = sender;
+    this.endpoints = new EndpointLimits(options.maxInFlightPerEndpoint);
+    this.prepares = new Batcher((jobs) => prepareDeliveries(db, jobs));
+    this.records = new Batcher((records) => recordAttempts(db, records));
   }
 
   /**
    * One attempt of a queued delivery, recorded on its row. The webhook is read again each time,
-   * so a new URL or secret applies to the retries; a deleted or deactivated webhook ends them.
+   * so a new URL or secret applies to the retries; a deleted or deactivated webhook ends them. An
+   * attempt to a receiver that keeps its bound of attempts in flight is deferred, not sent.
    * `log` (the worker's) hears the details of a failed attempt.
    */
   async attempt(job: DeliveryJobData, log: WebhookLogger): Promise<AttemptResult> {
-    const webhook = await this.db.webhook.findUnique({ where: { id: job.webhookId } });
-    if (!webhook) return { status: 'skipped', reason: 'webhook deleted' };
-    if (!webhook.isActive) return { status: 'skipped', reason: 'webhook inactive' };
-    let row: WebhookDelivery;
+    const target = await this.prepares.call(job);
+    if (!target) return { status: 'skipped', reason: 'webhook deleted' };
+    if (!target.isActive) return { status: 'skipped', reason: 'webhook inactive' };
+    if (target.delivered) return { status: 'skipped', reason: 'already delivered' };
+    const release = await this.endpoints.acquire(target.url);
+    if (!release) return { status: 'deferred', delayMs: this.endpoints.deferMs(target.url) };
+    let outcome: AttemptOutcome;
     try {
-      row = await this.db.webhookDelivery.upsert({
-        where: { id: job.deliveryId },
-        create: {
-          id: job.deliveryId,
-          webhookId: webhook.id,
-          eventType: job.eventType,
-          payload: job.body,
-          attemptCount: 0,
-          createdAt: new Date(),
-        },
-        update: {},
-      });
-    } catch (error) {
-      if (isForeignKeyViolation(error)) return { status: 'skipped', reason: 'webhook deleted' };
-      throw error;
+      outcome = await this.sender.send(
+        { url: target.url, secret: target.secret, eventType: job.eventType, body: job.body, messageId: job.deliveryId },
+        log,
+      );
+    } finally {
+      release();
     }
-    if (row.success) return { status: 'skipped', reason: 'already delivered' };
-
-    const outcome = await this.sender.send(
-      { url: webhook.url, secret: webhook.secret, eventType: row.eventType, body: row.payload, messageId: row.id },
-      log,
-    );
-    try {
-      await this.db.webhookDelivery.update({ where: { id: row.id }, data: { ...attemptColumns(outcome), attemptCount: { increment: 1 } } });
-    } catch (error) {
-      if (isRecordNotFound(error)) return { status: 'skipped', reason: 'webhook deleted' };
-      throw error;
-    }
+    if (!(await this.records.call({ job, outcome }))) return { status: 'skipped', reason: 'webhook deleted' };
     if (outcome.success) return { status: 'delivered', statusCode: outcome.statusCode! };
     return {
       status: 'failed',

@@ -2,20 +2,7 @@
 // the resource through the API. Items are shared by every user; a user's own record (and every
 // user, for admins) and a user's conversations are not, so those events go only to the webhooks
 // of the users who could see them.
-import type { Database, Prisma } from '@personal-automations/db';
-
 export type Subscriber = { id: string; userId: string | null; events: string[]; ownerIsAdmin: boolean };
-
-type Reader = Database | Prisma.TransactionClient;
-
-/** Active webhooks subscribed to any of these event types whose owner (if any) is active. */
-export async function findSubscribers(db: Reader, eventTypes: string[]): Promise<Subscriber[]> {
-  const rows = await db.webhook.findMany({
-    where: { isActive: true, events: { hasSome: eventTypes }, OR: [{ userId: null }, { user: { isActive: true } }] },
-    select: { id: true, userId: true, events: true, user: { select: { role: true } } },
-  });
-  return rows.map((row) => ({ id: row.id, userId: row.userId, events: row.events, ownerIsAdmin: row.user?.role === 'admin' }));
-}
 
 /** Whether `subscriber` receives this event (see the rule above). */
 export function receives(subscriber: Subscriber, eventType: string, data: unknown): boolean {

@@ -10,7 +10,7 @@ export default class WorkerRun extends BaseCommand {
       min: 1,
       max: 1000,
       aliases: ['workers'],
-      description: 'jobs processed at once [default: WORKER_CONCURRENCY, 5]',
+      description: 'example tasks processed at once [default: WORKER_CONCURRENCY, 5]; webhook deliveries: WEBHOOK_CONCURRENCY',
     }),
   };
 

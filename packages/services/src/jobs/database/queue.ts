@@ -36,8 +36,12 @@ export class DatabaseJobQueue<Data, Result> implements JobQueue<Data, Result, Sq
       options: job.options,
     }));
     await insertJobs(options?.transaction ?? this.db, rows);
-    // Inside a transaction the rows are invisible until it commits: the next poll finds them.
+    // Inside a transaction the rows are invisible until it commits: the caller announces them then (or the next poll finds them).
     if (!options?.transaction) this.onAdded();
+  }
+
+  announce(): void {
+    this.onAdded();
   }
 
   async getJob(id: string): Promise<JobInfo<Data, Result> | null> {

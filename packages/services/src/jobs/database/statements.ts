@@ -114,9 +114,9 @@ export function setProgress(client: SqlClient, claim: Claim, percent: number): P
   return client.$executeRaw`UPDATE jobs SET progress = ${progress}::int WHERE ${claimed(claim)}`;
 }
 
-/** Puts the job back as due now, without counting the try. */
-export function releaseJob(client: SqlClient, claim: Claim): Promise<number> {
-  return client.$executeRaw`UPDATE jobs SET state = 'waiting', run_at = now(), ${unlock} WHERE ${claimed(claim)}`;
+/** Puts the job back as due after `delayMs`, without counting the try. */
+export function releaseJob(client: SqlClient, claim: Claim, delayMs = 0): Promise<number> {
+  return client.$executeRaw`UPDATE jobs SET state = 'waiting', run_at = ${afterMs(delayMs)}, ${unlock} WHERE ${claimed(claim)}`;
 }
 
 /** Puts back every job of a claim (taken while the worker was closing). */

@@ -169,9 +169,9 @@ export class DatabaseJobWorker<Data, Result> implements JobWorker {
       updateProgress: async (percent) => {
         await setProgress(this.db, claim, percent);
       },
-      returnToQueue: async () => {
+      returnToQueue: async (delayMs = 0) => {
         returned = true;
-        await this.write(() => releaseJob(this.db, claim));
+        await this.write(() => releaseJob(this.db, claim, delayMs));
         return new JobReturnedToQueue();
       },
     };

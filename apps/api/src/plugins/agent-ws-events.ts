@@ -1,0 +1,90 @@
+// How the agent socket's events reach the client: one serialisation per frame (a text_delta, the
+// frame of every token, is written from a template around its content rather than through a
+// generic stringify of an event object), and backpressure. While the socket is not backed up,
+// every event is its own frame, at once. Once frames wait in the socket's buffer (a slow client,
+// a slow network), consecutive text_deltas of one part are merged into one frame sent when the
+// buffer has drained: the concatenated text stays exact, the client just gets fewer, larger
+// frames. What waits (the socket's buffer and the merged text) is capped at
+// AGENT_MAX_BUFFERED_BYTES: past it the client cannot keep up, and the owner is told to cancel
+// the turn, so a slow client never grows the process without bound.
+
+import type { WebSocket } from 'ws';
+import type { AgentEvent } from '@personal-automations/contracts';
+
+type Delta = { index: number; content: string };
+
+/** The text_delta frame, byte for byte what JSON.stringify of the event gives. */
+const textDeltaFrame = ({ index, content }: Delta) =>
+  `{"type":"text_delta","data":{"index":${index},"content":${JSON.stringify(content)}}}`;
+
+export class SocketEvents {
+  private readonly socket: WebSocket;
+  private readonly maxBufferedBytes: number;
+  private readonly onOverflow: () => void;
+  /** text_deltas merged while the socket is backed up, sent once it drains. */
+  private pending: Delta | null = null;
+  /** onOverflow is running (it sends an error event through here): not called again from inside. */
+  private overflowing = false;
+  /** Frames handed to the socket whose write has not completed yet. */
+  private writing = 0;
+
+  constructor(socket: WebSocket, maxBufferedBytes: number, onOverflow: () => void) {
+    this.socket = socket;
+    this.maxBufferedBytes = maxBufferedBytes;
+    this.onOverflow = onOverflow;
+  }
+
+  send(event: AgentEvent): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (event.type === 'text_delta') {
+      this.sendDelta(event.data);
+      return;
+    }
+    this.flush();
+    this.write(JSON.stringify(event));
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) this.overflow();
+  }
+
+  /** Frames of ours still wait in the socket's buffer: their completed writes will flush what is merged meanwhile. */
+  private get backedUp(): boolean {
+    return this.writing > 0 && this.socket.bufferedAmount > 0;
+  }
+
+  private sendDelta(delta: Delta): void {
+    if (!this.pending && !this.backedUp) {
+      this.write(textDeltaFrame(delta));
+      return;
+    }
+    if (this.pending && this.pending.index !== delta.index) this.flush();
+    if (this.pending) this.pending.content += delta.content;
+    else this.pending = { index: delta.index, content: delta.content };
+    // the merged text counted in UTF-16 units: about its bytes, without encoding it per token
+    if (this.socket.bufferedAmount + this.pending.content.length > this.maxBufferedBytes) this.overflow();
+  }
+
+  private overflow(): void {
+    if (this.overflowing) return;
+    this.overflowing = true;
+    this.pending = null;
+    try {
+      this.onOverflow();
+    } finally {
+      this.overflowing = false;
+    }
+  }
+
+  private flush(): void {
+    const pending = this.pending;
+    this.pending = null;
+    if (pending) this.write(textDeltaFrame(pending));
+  }
+
+  private write(frame: string): void {
+    this.writing++;
+    this.socket.send(frame, () => {
+      this.writing--;
+      // our frames have all been written: what was merged meanwhile goes out as one frame
+      if (this.writing === 0) this.flush();
+    });
+  }
+}
