@@ -13,9 +13,9 @@
 //   BENCH_ROUNDS       measured rounds per target (default 3)
 //   BENCH_CONNECTIONS  concurrent connections (default 50)
 //   BENCH_WARMUP       warm-up seconds per target before the rounds (default 5)
-//   BENCH_TARGETS      comma-separated, from stack,stack-nolimit,bare,bare-auth,bare-tx,prisma
+//   BENCH_TARGETS      comma-separated, from stack,stack-nolimit,stack-nometrics,bare,bare-auth,bare-tx,prisma
 //                      (default stack,bare,bare-auth). Diagnostic extras: stack-nolimit is the
-//                      stack with its rate limiter off; bare-auth is the bare route
+//                      stack with its rate limiter off; stack-nometrics with METRICS_ENABLED=false; bare-auth is the bare route
 //                      running the same SQL as the stack per request (verify the HS256 access
 //                      token, look up its session and user, then the two items queries inside
 //                      BEGIN/COMMIT; not the rate limiter's Redis counter); bare-tx is the bare route with only the BEGIN/COMMIT;
@@ -39,17 +39,22 @@ import { measureBatch } from './lib/trpc-batch.ts';
 // cost is part of the stack) and a budget no run can use up; stack-nolimit runs with it off.
 const UNREACHABLE_LIMIT = '1000000000';
 
-type TargetName = 'stack' | 'stack-nolimit' | 'bare' | 'bare-auth' | 'bare-tx' | 'prisma';
+type TargetName = 'stack' | 'stack-nolimit' | 'stack-nometrics' | 'bare' | 'bare-auth' | 'bare-tx' | 'prisma';
 const TARGET_SCRIPTS: Record<TargetName, ServerScript & { label: string }> = {
   stack: { script: 'servers/stack.ts', label: 'stack (apps/api)', env: { RATE_LIMIT_REQUESTS: UNREACHABLE_LIMIT, LOG_LEVEL: 'info' } },
   'stack-nolimit': { script: 'servers/stack.ts', label: 'stack, no rate limit', env: { RATE_LIMIT_ENABLED: 'false', LOG_LEVEL: 'info' } },
+  'stack-nometrics': {
+    script: 'servers/stack.ts',
+    label: 'stack, metrics off',
+    env: { RATE_LIMIT_REQUESTS: UNREACHABLE_LIMIT, LOG_LEVEL: 'info', METRICS_ENABLED: 'false' },
+  },
   bare: { script: 'servers/bare.ts', label: 'bare fastify + pg' },
   'bare-auth': { script: 'servers/bare.ts', args: ['--auth'], label: 'bare + auth' },
   'bare-tx': { script: 'servers/bare.ts', args: ['--tx'], label: 'bare + BEGIN/COMMIT' },
   prisma: { script: 'servers/prisma.ts', label: 'bare fastify + prisma' },
 };
 /** The targets that check the login: a forged token must get 401. */
-const CHECKS_LOGIN = new Set<TargetName>(['stack', 'stack-nolimit', 'bare-auth']);
+const CHECKS_LOGIN = new Set<TargetName>(['stack', 'stack-nolimit', 'stack-nometrics', 'bare-auth']);
 
 function targetsEnv(): TargetName[] {
   const raw = process.env.BENCH_TARGETS?.trim() || 'stack,bare,bare-auth';
@@ -145,7 +150,7 @@ async function main(): Promise<number> {
     ),
   );
   reportGoals(stack, bare, medians.get('bare-auth'), bad);
-  for (const name of ['stack-nolimit', 'bare-auth', 'bare-tx', 'prisma'] as const) {
+  for (const name of ['stack-nolimit', 'stack-nometrics', 'bare-auth', 'bare-tx', 'prisma'] as const) {
     const extra = medians.get(name);
     if (extra)
       console.log(
