@@ -94,6 +94,16 @@ function settled<R extends CallResult>(result: R, ctx: Context, procedure: strin
   return result;
 }
 
+/** Request loggers that already name their user (the calls of a tRPC batch share one). */
+const namedLoggers = new WeakSet<object>();
+
+/** Every later line of the request names its user, by id (never an email). */
+function logAs(log: Context['log'], userId: string): void {
+  if (!log.setBindings || namedLoggers.has(log)) return;
+  namedLoggers.add(log);
+  log.setBindings({ userId });
+}
+
 /** The cache headers a procedure's meta asks for, on its response. */
 const applyCacheHeaders = (meta: Meta | undefined, ctx: Context) => {
   if (meta?.noStore) Object.assign(ctx.response.headers, cacheHeadersFor([meta]));
@@ -127,6 +137,7 @@ const authedMiddleware = t.middleware(async ({ meta, ctx, path, type, next }) =>
     trpcCalls.inc({ procedure: path, type, result: failure.code });
     throw failure;
   }
+  logAs(ctx.log, login.user.id);
   return settled(await next({ ctx: { ...ctx, user: login.user, sessionId: login.sessionId } }), ctx, path, type);
 });
 
