@@ -1,6 +1,6 @@
 import { getTRPCErrorFromUnknown, initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import { trpcCalls } from '@personal-automations/observability';
+import { countCall } from '@personal-automations/observability';
 import { AuthorizationError, NotAuthenticatedError, type Services } from '@personal-automations/services';
 import type { Context } from './context.ts';
 import { bearerToken } from './credentials.ts';
@@ -85,11 +85,11 @@ type CallResult = { ok: true } | { ok: false; error: TRPCError };
  */
 function settled<R extends CallResult>(result: R, ctx: Context, procedure: string, type: string): R {
   if (result.ok) {
-    trpcCalls.inc({ procedure, type, result: 'ok' });
+    countCall(procedure, type, 'ok');
     return result;
   }
   const failure = failureOf(result.error, ctx);
-  trpcCalls.inc({ procedure, type, result: failure.code });
+  countCall(procedure, type, failure.code);
   if (failure !== result.error) throw failure;
   return result;
 }
@@ -134,7 +134,7 @@ const authedMiddleware = t.middleware(async ({ meta, ctx, path, type, next }) =>
     login = await ctx.services.sessions.authenticate(token, ctx.accessClaims);
   } catch (error) {
     const failure = failureOf(error, ctx);
-    trpcCalls.inc({ procedure: path, type, result: failure.code });
+    countCall(path, type, failure.code);
     throw failure;
   }
   logAs(ctx.log, login.user.id);
