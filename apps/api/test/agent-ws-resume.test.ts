@@ -119,6 +119,28 @@ describe('a turn whose socket drops', () => {
   });
 });
 
+describe('the per-user bounds on a turn that outlived its socket', () => {
+  it('keeps its socket slot until it ends: a socket over AGENT_MAX_SOCKETS_PER_USER is refused meanwhile', async () => {
+    const other = await anotherProcess({ AGENT_MAX_SOCKETS_PER_USER: '1' });
+    const otherUser = await signUp({ app: other.app, db: other.app.platform.db } as TestApp);
+    const { release } = heldAnswer(2);
+    const first = await open(other.url, otherUser);
+    first.send({ message: 'tell me a long story' });
+    await waitUntil('two text deltas', () => first.events.filter((e) => e.type === 'text_delta').length === 2);
+    first.ws.terminate();
+    await waitUntil('the server to see the socket close', () => other.app.websocketServer.clients.size === 0);
+    const refused = await open(other.url, otherUser);
+    expect((await refused.closed).code).toBe(4029);
+    release();
+    // the turn ends and gives its slot back: a socket is accepted again
+    await waitUntil('a socket accepted', async () => {
+      const socket = await open(other.url, otherUser);
+      const outcome = await Promise.race([socket.closed.then(() => false), socket.turn({ message: 'hi' }).then(() => true)]);
+      return outcome;
+    });
+  });
+});
+
 describe('resume_stream after the turn ended', () => {
   it('replays the events after last_event_id up to complete, with their ids; without one, all of them', async () => {
     const first = await open();
