@@ -104,7 +104,7 @@ describe('a turn whose socket drops', () => {
     ]);
   });
 
-  it('is aborted, nothing of its answer saved, when AGENT_CONTINUE_ON_DISCONNECT is false', async () => {
+  it('is aborted, nothing of its answer saved, its log ended with Cancelled, when AGENT_CONTINUE_ON_DISCONNECT is false', async () => {
     const other = await anotherProcess({ AGENT_CONTINUE_ON_DISCONNECT: 'false' });
     const otherUser = await signUp({ app: other.app, db: other.app.platform.db } as TestApp);
     heldAnswer(2);
@@ -114,7 +114,12 @@ describe('a turn whose socket drops', () => {
     const aborted = fake.nextAbort();
     socket.ws.terminate();
     await aborted;
-    const messages = await other.app.platform.db.message.findMany({ where: { conversationId: conversationOf(socket.events) } });
+    const conversationId = conversationOf(socket.events);
+    // its log ends with a Cancelled error: a resume hears that it ended, and nothing more
+    const resumed = await open(other.url, otherUser);
+    resumed.send({ type: 'resume_stream', conversation_id: conversationId, last_event_id: socket.lastId() });
+    expect(await resumed.until('complete', 'error')).toEqual([{ type: 'error', data: { message: 'Cancelled' } }]);
+    const messages = await other.app.platform.db.message.findMany({ where: { conversationId } });
     expect(messages.map((m) => m.role)).toEqual(['user']);
   });
 });

@@ -10,6 +10,7 @@ import {
   type AgentEventFrame,
   AgentMessageFrame,
   AgentResumeStreamFrame,
+  endsTurn,
   type HistoryEntry,
 } from '@personal-automations/contracts';
 import { inSpan } from '@personal-automations/observability/trace-hooks';
@@ -72,7 +73,7 @@ export type ConnectionDeps = SocketSessionDeps & {
  * `cancellable` turns false once the model has answered: from then on the turn is saved and
  * completed. `log` keeps its events once the turn has a conversation (only such a turn can be resumed).
  */
-type Turn = { controller: AbortController; cancellable: boolean; log?: TurnWriter };
+type Turn = { controller: AbortController; cancellable: boolean; log?: TurnWriter; logEnded?: boolean };
 
 type ResolvedConversation = { conversationId: string | null; created: boolean };
 
@@ -219,7 +220,17 @@ export class AgentConnection {
   /** Sends one event of `turn`, with its id when the turn's events are kept. */
   private publish(turn: Turn, event: AgentEvent): void {
     const id = turn.log?.append(event);
+    turn.logEnded ||= endsTurn(event);
     this.send(id === undefined ? event : { ...event, id });
+  }
+
+  /**
+   * A kept turn that stopped without an ending event (aborted: its socket closed with
+   * AGENT_CONTINUE_ON_DISCONNECT off, or its login ended) gets one in the log only, so a resume
+   * hears that it ended and its events expire after the TTL like any other turn's.
+   */
+  private closeLog(turn: Turn): void {
+    if (turn.log && !turn.logEnded) turn.log.append({ type: 'error', data: { message: CANCELLED } });
   }
 
   /**
@@ -282,6 +293,7 @@ export class AgentConnection {
       if (!signal.aborted) this.publish(turn, toErrorEvent(error, this.log));
     } finally {
       meter.end(signal, failure);
+      this.closeLog(turn);
       if (this.turn === turn) this.turn = null;
       if (this.closed) this.release(); // a turn that outlived its socket gives its slot back now
       this.restartIdleClock();

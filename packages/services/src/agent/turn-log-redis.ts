@@ -55,6 +55,7 @@ export class RedisTurnLog implements TurnLog {
     const key = this.options.prefix + conversationId;
     const owner = (await this.options.redis.xrange(key, OWNER_ID, OWNER_ID))[0]?.[1];
     if (owner?.[0] !== 'user' || owner[1] !== userId) return 'unknown';
+    if (await this.endedBy(key, afterId)) return 'done'; // the client has the whole turn already
     const reader = this.options.openReader();
     const stop = () => reader.disconnect();
     signal.addEventListener('abort', stop, { once: true });
@@ -78,6 +79,13 @@ export class RedisTurnLog implements TurnLog {
       signal.removeEventListener('abort', stop);
       reader.disconnect();
     }
+  }
+
+  /** Whether the turn has ended at or before event `afterId` (its last entry is an ending event no later than that). */
+  private async endedBy(key: string, afterId: number): Promise<boolean> {
+    const [last] = (await this.options.redis.xrevrange(key, '+', '-', 'COUNT', 1)) as StreamEntry[];
+    if (!last || last[0] === OWNER_ID || Number(last[0].slice(2)) > afterId) return false;
+    return endsTurn(JSON.parse(last[1][1]!) as AgentEvent);
   }
 
   private write(log: AgentLogger, pipeline: ReturnType<Redis['pipeline']>): void {
