@@ -5,6 +5,7 @@ import { OpenAIChatModel } from './agent/model.ts';
 import { AgentService, type AgentServiceDeps } from './agent/service.ts';
 import type { AgentSocketSlots } from './agent/socket-slots.ts';
 import { defaultTools, ToolRegistry } from './agent/tools.ts';
+import type { TurnLog } from './agent/turn-log.ts';
 import { AuthService } from './auth/auth.ts';
 import { LoginCache } from './auth/login-cache.ts';
 import { createLucia } from './auth/lucia.ts';
@@ -43,10 +44,13 @@ export type ServiceDeps = {
   revocations: RevocationBus;
   /** The per-user count of open agent sockets (Redis or this process's memory). */
   agentSocketSlots: AgentSocketSlots;
+  /** The agent turns' events, kept for `resume_stream` (Redis or this process's memory). */
+  agentTurnLog: TurnLog;
 };
 
 /** One instance of every service, sharing the process's database client and job backend. */
-export function createServices({ db, jobs, readinessChecks, settings, rateLimits, revocations, agentSocketSlots }: ServiceDeps) {
+export function createServices(deps: ServiceDeps) {
+  const { db, jobs, readinessChecks, settings, rateLimits, revocations, agentSocketSlots, agentTurnLog } = deps;
   const tokens = new TokenService({
     secretKey: settings.SECRET_KEY,
     accessTokenMinutes: settings.ACCESS_TOKEN_EXPIRE_MINUTES,
@@ -82,7 +86,15 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
     googleOAuth: new GoogleOAuthService(users, sessions, settings),
     items: new ItemService(db),
     conversations,
-    agent: createAgentService({ settings, conversations, sessions, revocations, rateLimits, socketSlots: agentSocketSlots }),
+    agent: createAgentService({
+      settings,
+      conversations,
+      sessions,
+      revocations,
+      rateLimits,
+      socketSlots: agentSocketSlots,
+      turnLog: agentTurnLog,
+    }),
     webhooks: new WebhookService(db, webhookSender, { guard: urlGuard }),
     deliveries: new DeliveryService(db, webhookSender, { maxInFlightPerEndpoint: settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT }),
     tasks: new TaskQueue(jobs.queue<TaskData, TaskResult>(QUEUE_NAMES.tasks)),
@@ -98,7 +110,7 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
 }
 export type Services = ReturnType<typeof createServices>;
 
-type AgentServiceParts = Pick<AgentServiceDeps, 'conversations' | 'sessions' | 'revocations' | 'rateLimits' | 'socketSlots'> & {
+type AgentServiceParts = Pick<AgentServiceDeps, 'conversations' | 'sessions' | 'revocations' | 'rateLimits' | 'socketSlots' | 'turnLog'> & {
   settings: Settings;
 };
 
@@ -112,6 +124,7 @@ function createAgentService({ settings, ...parts }: AgentServiceParts): AgentSer
   const limits = {
     history: { maxMessages: settings.AGENT_MAX_HISTORY_MESSAGES, maxChars: settings.AGENT_MAX_HISTORY_CHARS },
     idleTimeoutMs: settings.AGENT_IDLE_TIMEOUT_SECONDS * 1000,
+    continueOnDisconnect: settings.AGENT_CONTINUE_ON_DISCONNECT,
   };
   return new AgentService({ ...parts, agent, limits });
 }
