@@ -23,6 +23,7 @@ import type { TaskData, TaskResult } from './jobs/payloads.ts';
 import { QUEUE_NAMES } from './jobs/queue-names.ts';
 import { TaskQueue } from './jobs/tasks.ts';
 import type { RateLimits } from './limits/rate-limits.ts';
+import { UsageService } from './usage.ts';
 import { UserService } from './users.ts';
 import { DeliveryService } from './webhooks/deliveries.ts';
 import { HostResolver } from './webhooks/resolver.ts';
@@ -63,6 +64,7 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
   );
   const users = new UserService(db, { passwords, sessions, linkExistingAccounts: settings.OAUTH_LINK_EXISTING_ACCOUNTS });
   const conversations = new ConversationService(db, { detailMaxMessages: settings.CONVERSATION_DETAIL_MAX_MESSAGES });
+  const usage = new UsageService(db, { dailyTokenQuota: settings.AGENT_DAILY_TOKEN_QUOTA });
   // One guard for the save-time check and every delivery; none when private URLs are allowed.
   const urlGuard = settings.webhookAllowPrivateUrls
     ? null
@@ -82,7 +84,8 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
     googleOAuth: new GoogleOAuthService(users, sessions, settings),
     items: new ItemService(db),
     conversations,
-    agent: createAgentService({ settings, conversations, sessions, revocations, rateLimits, socketSlots: agentSocketSlots }),
+    usage,
+    agent: createAgentService({ settings, conversations, sessions, revocations, rateLimits, usage, socketSlots: agentSocketSlots }),
     webhooks: new WebhookService(db, webhookSender, { guard: urlGuard }),
     deliveries: new DeliveryService(db, webhookSender, { maxInFlightPerEndpoint: settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT }),
     tasks: new TaskQueue(jobs.queue<TaskData, TaskResult>(QUEUE_NAMES.tasks)),
@@ -100,18 +103,20 @@ export type Services = ReturnType<typeof createServices>;
 
 type AgentServiceParts = Pick<AgentServiceDeps, 'conversations' | 'sessions' | 'revocations' | 'rateLimits' | 'socketSlots'> & {
   settings: Settings;
+  usage: UsageService;
 };
 
 /** The agent and the bounds on what one socket may spend, from the AGENT_* settings. */
-function createAgentService({ settings, ...parts }: AgentServiceParts): AgentService {
+function createAgentService({ settings, usage, ...parts }: AgentServiceParts): AgentService {
   const agent = new Agent({
     model: new OpenAIChatModel(settings),
     tools: new ToolRegistry(defaultTools()),
     maxModelRequests: settings.AGENT_MAX_MODEL_REQUESTS,
+    usage,
   });
   const limits = {
     history: { maxMessages: settings.AGENT_MAX_HISTORY_MESSAGES, maxChars: settings.AGENT_MAX_HISTORY_CHARS },
     idleTimeoutMs: settings.AGENT_IDLE_TIMEOUT_SECONDS * 1000,
   };
-  return new AgentService({ ...parts, agent, limits });
+  return new AgentService({ ...parts, agent, usage, limits });
 }
