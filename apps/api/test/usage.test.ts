@@ -132,14 +132,14 @@ describe('usage recorded from the model API usage figures', () => {
   });
 });
 
-describe('bad ranges: 422 in the validation shape, nothing read', () => {
+describe('bad ranges: 422, nothing read', () => {
   const detailOf = async (user: SignedUp, query: string) => {
     const res = await getUsage(user, query);
     expect(res.statusCode, query).toBe(422);
     return res.json().detail as { type: string; loc: string[]; msg: string }[];
   };
 
-  it('a date that is not YYYY-MM-DD or not in the calendar', async () => {
+  it('a date that is not YYYY-MM-DD or not in the calendar: the `detail` list', async () => {
     const user = await signUp(t);
     for (const [query, field, input] of [
       ['?from=yesterday', 'from', 'yesterday'],
@@ -152,29 +152,39 @@ describe('bad ranges: 422 in the validation shape, nothing read', () => {
       ]);
   });
 
-  it('from after to, and a range over 366 days (also when a default makes it so)', async () => {
+  it('from after to, and a range over 366 days (also when a default makes it so): the error envelope', async () => {
     const user = await signUp(t);
-    expect(await detailOf(user, '?from=2025-03-02&to=2025-03-01')).toEqual([
-      { type: 'value_error', loc: ['query', 'from'], msg: 'Value error, from must not be after to', input: '2025-03-02' },
-    ]);
-    expect((await getUsage(user, '?from=2024-01-01&to=2024-12-31')).statusCode).toBe(200); // 366 days, a leap year
-    expect((await detailOf(user, '?from=2024-01-01&to=2025-01-01'))[0]).toMatchObject({
-      loc: ['query', 'from'],
-      msg: 'Value error, the range may span at most 366 days (from 2024-01-01 to 2025-01-01 is 367)',
+    const refused = async (query: string) => {
+      const res = await getUsage(user, query);
+      expect(res.statusCode, query).toBe(422);
+      return res.json().error;
+    };
+    expect(await refused('?from=2025-03-02&to=2025-03-01')).toEqual({
+      code: 'VALIDATION_ERROR',
+      message: '`from` must not be after `to`',
+      details: { from: '2025-03-02', to: '2025-03-01' },
     });
-    expect((await detailOf(user, '?from=2000-01-01'))[0]?.msg).toMatch(/^Value error, the range may span at most 366 days/);
-    expect((await detailOf(user, `?from=${utcDay(new Date(Date.now() + 86_400_000))}`))[0]?.msg).toBe(
-      'Value error, from must not be after to',
-    );
+    expect((await getUsage(user, '?from=2024-01-01&to=2024-12-31')).statusCode).toBe(200); // 366 days, a leap year
+    expect(await refused('?from=2024-01-01&to=2025-01-01')).toEqual({
+      code: 'VALIDATION_ERROR',
+      message: 'The range may span at most 366 days',
+      details: { from: '2024-01-01', to: '2025-01-01', days: 367, max_days: 366 },
+    });
+    expect(await refused('?from=2000-01-01')).toMatchObject({ message: 'The range may span at most 366 days', details: { to: today() } });
+    expect(await refused(`?from=${utcDay(new Date(Date.now() + 86_400_000))}`)).toMatchObject({ message: '`from` must not be after `to`' });
   });
 
-  it('on tRPC the same input is BAD_REQUEST, as every procedure answers bad input there', async () => {
+  it('on tRPC: a bad range is UNPROCESSABLE_CONTENT, a malformed day BAD_REQUEST (as every procedure answers bad input there)', async () => {
     const user = await signUp(t);
     const error = await trpc(user)
       .usage.mine.query({ from: '2025-03-02', to: '2025-03-01' })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCClientError);
-    expect((error as TRPCClientError<AppRouter>).data?.httpStatus).toBe(400);
+    expect((error as TRPCClientError<AppRouter>).data).toMatchObject({ httpStatus: 422, appCode: 'VALIDATION_ERROR' });
+    const malformed = await trpc(user)
+      .usage.mine.query({ from: 'not a day' })
+      .catch((e: unknown) => e);
+    expect((malformed as TRPCClientError<AppRouter>).data?.httpStatus).toBe(400);
   });
 });
 
@@ -192,8 +202,10 @@ describe('GET /users/{user_id}/usage (admin)', () => {
     const missing = await t.app.inject({ method: 'GET', url: `/api/v1/users/${unknown}/usage`, headers: admin.auth });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'User not found', details: { user_id: unknown } } });
-    const bad = await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}/usage?from=2025-13-01`, headers: admin.auth });
-    expect(bad.statusCode).toBe(422);
+    for (const query of ['?from=2025-13-01', '?from=2025-03-02&to=2025-03-01']) {
+      const bad = await t.app.inject({ method: 'GET', url: `/api/v1/users/${unknown}/usage${query}`, headers: admin.auth });
+      expect(bad.statusCode, query).toBe(422);
+    }
   });
 
   it('a non-admin gets 403 for any id (another user, their own, an unknown one, with bad input): nothing is told', async () => {
@@ -202,7 +214,13 @@ describe('GET /users/{user_id}/usage (admin)', () => {
     await t.app.platform.services.usage.record({ userId: other.id, model: 'usage-test-model', promptTokens: 4, completionTokens: 3 });
     const forbidden = { error: { code: 'AUTHORIZATION_ERROR', message: "Role 'admin' required for this action", details: null } };
     const unknown = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
-    for (const path of [`${other.id}/usage`, `${user.id}/usage`, `${unknown}/usage`, `${other.id}/usage?from=bad`]) {
+    for (const path of [
+      `${other.id}/usage`,
+      `${user.id}/usage`,
+      `${unknown}/usage`,
+      `${other.id}/usage?from=bad`,
+      `${other.id}/usage?from=2025-03-02&to=2025-03-01`,
+    ]) {
       const res = await t.app.inject({ method: 'GET', url: `/api/v1/users/${path}`, headers: user.auth });
       expect(res.statusCode, path).toBe(403);
       expect(res.json(), path).toEqual(forbidden);

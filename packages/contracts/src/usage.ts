@@ -11,9 +11,12 @@ export const USAGE_DEFAULT_RANGE_DAYS = 30;
 
 const DAY_MS = 86_400_000;
 
-/** A calendar day, `YYYY-MM-DD` (checked against the calendar: 2025-02-30 is refused). */
-const isoDay = z.iso.date({ error: 'Value error, Input should be a valid date in the format YYYY-MM-DD' });
-const dayParam = (description: string) => isoDay.meta({ format: 'date', example: '2025-01-31', description }).optional();
+/** A calendar day in a query, `YYYY-MM-DD` (checked against the calendar: 2025-02-30 is refused). */
+const dayParam = (description: string) =>
+  z.iso
+    .date({ error: 'Value error, Input should be a valid date in the format YYYY-MM-DD' })
+    .meta({ format: 'date', example: '2025-01-31', description })
+    .optional();
 
 /** A day in a response (valid by construction). */
 const DayString = z.string().meta({ format: 'date', example: '2025-01-31' });
@@ -35,34 +38,19 @@ export function resolveUsageRange(query: { from?: string | undefined; to?: strin
   return { from: query.from ?? addDays(to, 1 - USAGE_DEFAULT_RANGE_DAYS), to };
 }
 
-/**
- * The range's own rules, checked with the rest of the input (so a bad range is the same 422 as
- * a bad date): `from` not after `to`, and at most USAGE_MAX_RANGE_DAYS days, defaults included.
- */
-function checkRange(query: { from?: string | undefined; to?: string | undefined }, ctx: z.core.$RefinementCtx): void {
-  // a day that is no date has its own issue already: no range is made of it
-  if ([query.from, query.to].some((day) => day !== undefined && !isoDay.safeParse(day).success)) return;
-  const { from, to } = resolveUsageRange(query);
-  const span = daysSpanned(from, to);
-  if (span < 1) ctx.addIssue({ code: 'custom', path: ['from'], input: query.from, message: 'Value error, from must not be after to' });
-  else if (span > USAGE_MAX_RANGE_DAYS)
-    ctx.addIssue({
-      code: 'custom',
-      path: ['from'],
-      input: query.from,
-      message: `Value error, the range may span at most ${USAGE_MAX_RANGE_DAYS} days (from ${from} to ${to} is ${span})`,
-    });
-}
-
 const rangeFields = {
   from: dayParam(`First day (UTC), included; default: ${USAGE_DEFAULT_RANGE_DAYS - 1} days before \`to\``),
   to: dayParam(`Last day (UTC), included; default: today. The range spans at most ${USAGE_MAX_RANGE_DAYS} days`),
 };
 
-export const UsageQuery = z.object(rangeFields).superRefine(checkRange);
+/**
+ * `from` and `to`, each a valid day or absent. The rules between them (`from` not after `to`, at most
+ * USAGE_MAX_RANGE_DAYS days, defaults included) are the service's: a 422 with the error envelope.
+ */
+export const UsageQuery = z.object(rangeFields);
 export type UsageQuery = z.infer<typeof UsageQuery>;
 
-export const UserUsageQuery = UserIdParam.extend(rangeFields).superRefine(checkRange);
+export const UserUsageQuery = UserIdParam.extend(rangeFields);
 export type UserUsageQuery = z.infer<typeof UserUsageQuery>;
 
 const Tokens = z.number().int().gte(0);

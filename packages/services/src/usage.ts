@@ -2,17 +2,20 @@
 // for each of the agent's requests, read back as reports (GET /usage, GET /users/{user_id}/usage),
 // and held against the daily quota (AGENT_DAILY_TOKEN_QUOTA) before a turn starts.
 import {
+  daysSpanned,
   resolveUsageRange,
+  USAGE_MAX_RANGE_DAYS,
   type UsageDay,
   type UsageQuery,
   type UsageQuota,
+  type UsageRange,
   type UsageReport,
   type UsageTotals,
   utcDay,
 } from '@personal-automations/contracts';
 import type { Database } from '@personal-automations/db';
 import { agentUsageRecordFailures } from '@personal-automations/observability';
-import { NotFoundError, RateLimitError } from './errors.ts';
+import { NotFoundError, RateLimitError, ValidationError } from './errors.ts';
 import { isoOffset } from './serialize.ts';
 
 /** Sent as the agent socket's `error` event (and a 429's message) when a user's tokens of the day reached the quota. */
@@ -57,6 +60,23 @@ function totalsOf(days: UsageDay[]): UsageTotals {
     totals.requests += day.requests;
   }
   return totals;
+}
+
+/**
+ * The range a report covers, its defaults filled in. The rules between the two days are checked
+ * here, not in the contract: the OpenAPI document can say what each day is, not how they relate.
+ */
+function rangeOf(query: UsageQuery, now: Date): UsageRange {
+  const range = resolveUsageRange(query, now);
+  const days = daysSpanned(range.from, range.to);
+  if (days < 1) throw new ValidationError('`from` must not be after `to`', range);
+  if (days > USAGE_MAX_RANGE_DAYS)
+    throw new ValidationError(`The range may span at most ${USAGE_MAX_RANGE_DAYS} days`, {
+      ...range,
+      days,
+      max_days: USAGE_MAX_RANGE_DAYS,
+    });
+  return range;
 }
 
 export type UsageOptions = {
@@ -108,7 +128,7 @@ export class UsageService implements UsageRecorder {
 
   /** The user's usage from `query.from` to `query.to` (UTC days, both included), per day and model, with totals and the quota. */
   async report(userId: string, query: UsageQuery, now = new Date()): Promise<UsageReport> {
-    const { from, to } = resolveUsageRange(query, now);
+    const { from, to } = rangeOf(query, now);
     const [rows, quota] = await Promise.all([
       this.db.tokenUsage.findMany({
         where: { userId, day: { gte: new Date(from), lte: new Date(to) } },
@@ -123,6 +143,7 @@ export class UsageService implements UsageRecorder {
 
   /** The same for any user (the admin route): an unknown user is 404, not an empty report. */
   async reportFor(userId: string, query: UsageQuery, now = new Date()): Promise<UsageReport> {
+    rangeOf(query, now); // a bad range is a 422 whether or not the user exists
     if (!(await this.db.user.findUnique({ where: { id: userId }, select: { id: true } })))
       throw new NotFoundError('User not found', { user_id: userId });
     return this.report(userId, query, now);

@@ -3,8 +3,8 @@ import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 
 const tags = ['usage'];
 const rangeRules =
-  'Days are UTC days. `from` must not be after `to`, and a report spans at most 366 days (defaults included); ' +
-  'a bad date or range is a 422.';
+  'Days are UTC days. A day that is not `YYYY-MM-DD` is a 422 with a `detail` list; `from` after `to`, or a range ' +
+  'over 366 days (defaults included), a 422 with the error envelope (`VALIDATION_ERROR`).';
 
 export const usageRouter = router({
   mine: authedProcedure
@@ -16,6 +16,7 @@ export const usageRouter = router({
         summary: "The caller's token usage",
         description: `Prompt and completion tokens per day and model, with totals and the daily quota. ${rangeRules}`,
       },
+      errorStatuses: [422],
     })
     .input(UsageQuery)
     .output(UsageReport)
@@ -29,6 +30,7 @@ export const usageRouter = router({
         summary: "A user's token usage (admin)",
         description: `As GET /usage, for any user; an unknown user is 404. ${rangeRules}`,
       },
+      errorStatuses: [422],
     })
     .input(UserUsageQuery)
     .output(UsageReport)
