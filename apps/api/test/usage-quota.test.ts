@@ -1,26 +1,12 @@
 // The daily token quota (AGENT_DAILY_TOKEN_QUOTA): checked before a turn starts, against the
 // user's prompt + completion tokens of the UTC day. Over it, the turn is refused with an `error`
 // event; nothing of it is saved, the model is not asked, and the socket stays usable.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FAKE_API_KEY, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
-import { AgentSocket } from './agent-socket.ts';
-import { type SignedUp, signUp, useTestApp } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { type SignedUp, signUp } from './helpers.ts';
+import { useAgentTestApp } from './usage-support.ts';
 
-const fake = await startFakeOpenAI();
-afterAll(() => fake.close());
-afterEach(() => fake.reset());
 // The fake reports 12 + 6 tokens for each echoed message: two turns fit under 30 only in part.
-const t = useTestApp({ OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: FAKE_API_KEY, AGENT_DAILY_TOKEN_QUOTA: '30' });
-
-const sockets: AgentSocket[] = [];
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.ws.terminate();
-});
-async function open(user: SignedUp): Promise<AgentSocket> {
-  const socket = await AgentSocket.open(t.baseUrl, `?token=${user.access_token}`);
-  sockets.push(socket);
-  return socket;
-}
+const { t, fake, open } = await useAgentTestApp({ AGENT_DAILY_TOKEN_QUOTA: '30' });
 
 const QUOTA_EVENT = { type: 'error', data: { message: 'Daily token quota exceeded' } };
 const savedOf = async (user: SignedUp) => ({

@@ -2,27 +2,13 @@
 // added to the user's row of the UTC day and model, and read back by GET /usage (own) and
 // GET /users/{user_id}/usage (admin), on REST and tRPC alike.
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { utcDay } from '@personal-automations/contracts';
-import { FAKE_API_KEY, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
 import type { AppRouter } from '../src/index.ts';
-import { AgentSocket } from './agent-socket.ts';
-import { type SignedUp, signUp, useTestApp } from './helpers.ts';
+import { type SignedUp, signUp } from './helpers.ts';
+import { useAgentTestApp } from './usage-support.ts';
 
-const fake = await startFakeOpenAI();
-afterAll(() => fake.close());
-afterEach(() => fake.reset());
-const t = useTestApp({ OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: FAKE_API_KEY, AI_MODEL: 'usage-test-model' });
-
-const sockets: AgentSocket[] = [];
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.ws.terminate();
-});
-async function open(user: SignedUp): Promise<AgentSocket> {
-  const socket = await AgentSocket.open(t.baseUrl, `?token=${user.access_token}`);
-  sockets.push(socket);
-  return socket;
-}
+const { t, fake, open } = await useAgentTestApp({ AI_MODEL: 'usage-test-model' });
 
 const getUsage = (user: SignedUp, query = '') => t.app.inject({ method: 'GET', url: `/api/v1/usage${query}`, headers: user.auth });
 const trpc = (user: SignedUp) =>
