@@ -4,6 +4,8 @@
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
 import { utcDay } from '@personal-automations/contracts';
+import { agentUsageRecordFailures } from '@personal-automations/observability';
+import { defaultReply } from '@personal-automations/testing/fake-openai';
 import type { AppRouter } from '../src/index.ts';
 import { type SignedUp, signUp } from './helpers.ts';
 import { useAgentTestApp } from './usage-support.ts';
@@ -50,6 +52,27 @@ describe('usage recorded from the model API usage figures', () => {
     expect(
       await t.db.message.findFirst({ where: { conversation: { userId: user.id }, role: 'assistant' }, orderBy: { createdAt: 'asc' } }),
     ).toMatchObject({ tokensUsed: 18, modelName: 'usage-test-model' });
+  });
+
+  it('a request that reported its tokens counts even when its turn then fails or is cancelled (nothing of the answer saved)', async () => {
+    const user = await signUp(t);
+    const socket = await open(user);
+    // the tool call's request reports 20 + 5; the request after it fails, or streams until cancelled
+    fake.reply = (request, recorded) =>
+      request.messages.at(-1)?.role === 'tool' ? { kind: 'error', status: 400 } : defaultReply(request, recorded);
+    expect((await socket.turn({ message: 'what time is it?' })).at(-1)).toEqual({
+      type: 'error',
+      data: { message: 'The model request failed (HTTP 400)' },
+    });
+    fake.reply = (request, recorded) =>
+      request.messages.at(-1)?.role === 'tool' ? { kind: 'text', chunks: ['partial '], hold: true } : defaultReply(request, recorded);
+    socket.send({ message: 'and the time now?' });
+    await socket.until('text_delta');
+    socket.send({ type: 'cancel' });
+    expect((await socket.until('error', 'complete')).at(-1)).toEqual({ type: 'error', data: { message: 'Cancelled' } });
+
+    expect((await getUsage(user)).json().days).toEqual([row(40, 10, 2)]);
+    expect(await t.db.message.count({ where: { conversation: { userId: user.id }, role: 'assistant' } })).toBe(0);
   });
 
   it('concurrent requests of one user (several sockets at once, direct writes) add up exactly', async () => {
@@ -109,7 +132,7 @@ describe('usage recorded from the model API usage figures', () => {
 
   it('a write that fails (the user is gone) is counted, not thrown: the turn it belongs to goes on', async () => {
     const { usage } = t.app.platform.services;
-    const metrics = async () => (await import('@personal-automations/observability')).agentUsageRecordFailures.get();
+    const metrics = () => agentUsageRecordFailures.get();
     const before = (await metrics()).values[0]?.value ?? 0;
     await expect(
       usage.record({ userId: '3fa85f64-5717-4562-b3fc-2c963f66afa6', model: 'x', promptTokens: 1, completionTokens: 1 }),
