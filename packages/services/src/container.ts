@@ -24,6 +24,7 @@ import type { TaskData, TaskResult } from './jobs/payloads.ts';
 import { QUEUE_NAMES } from './jobs/queue-names.ts';
 import { TaskQueue } from './jobs/tasks.ts';
 import type { RateLimits } from './limits/rate-limits.ts';
+import { UsageService } from './usage.ts';
 import { UserService } from './users.ts';
 import { DeliveryService } from './webhooks/deliveries.ts';
 import { HostResolver } from './webhooks/resolver.ts';
@@ -67,6 +68,7 @@ export function createServices(deps: ServiceDeps) {
   );
   const users = new UserService(db, { passwords, sessions, linkExistingAccounts: settings.OAUTH_LINK_EXISTING_ACCOUNTS });
   const conversations = new ConversationService(db, { detailMaxMessages: settings.CONVERSATION_DETAIL_MAX_MESSAGES });
+  const usage = new UsageService(db, { dailyTokenQuota: settings.AGENT_DAILY_TOKEN_QUOTA });
   // One guard for the save-time check and every delivery; none when private URLs are allowed.
   const urlGuard = settings.webhookAllowPrivateUrls
     ? null
@@ -86,12 +88,14 @@ export function createServices(deps: ServiceDeps) {
     googleOAuth: new GoogleOAuthService(users, sessions, settings),
     items: new ItemService(db),
     conversations,
+    usage,
     agent: createAgentService({
       settings,
       conversations,
       sessions,
       revocations,
       rateLimits,
+      usage,
       socketSlots: agentSocketSlots,
       turnLog: agentTurnLog,
     }),
@@ -112,19 +116,21 @@ export type Services = ReturnType<typeof createServices>;
 
 type AgentServiceParts = Pick<AgentServiceDeps, 'conversations' | 'sessions' | 'revocations' | 'rateLimits' | 'socketSlots' | 'turnLog'> & {
   settings: Settings;
+  usage: UsageService;
 };
 
 /** The agent and the bounds on what one socket may spend, from the AGENT_* settings. */
-function createAgentService({ settings, ...parts }: AgentServiceParts): AgentService {
+function createAgentService({ settings, usage, ...parts }: AgentServiceParts): AgentService {
   const agent = new Agent({
     model: new OpenAIChatModel(settings),
     tools: new ToolRegistry(defaultTools()),
     maxModelRequests: settings.AGENT_MAX_MODEL_REQUESTS,
+    usage,
   });
   const limits = {
     history: { maxMessages: settings.AGENT_MAX_HISTORY_MESSAGES, maxChars: settings.AGENT_MAX_HISTORY_CHARS },
     idleTimeoutMs: settings.AGENT_IDLE_TIMEOUT_SECONDS * 1000,
     continueOnDisconnect: settings.AGENT_CONTINUE_ON_DISCONNECT,
   };
-  return new AgentService({ ...parts, agent, limits });
+  return new AgentService({ ...parts, agent, usage, limits });
 }

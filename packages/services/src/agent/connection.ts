@@ -17,6 +17,7 @@ import { inSpan } from '@personal-automations/observability/trace-hooks';
 import type { ConversationService } from '../conversations.ts';
 import { BadRequestError, RateLimitError } from '../errors.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
+import type { UsageService } from '../usage.ts';
 import type { Agent, EmitEvent } from './agent.ts';
 import { type AgentLogger, toErrorEvent } from './errors.ts';
 import { boundHistory, type HistoryBounds } from './history.ts';
@@ -64,6 +65,8 @@ export type ConnectionDeps = SocketSessionDeps & {
   agent: Agent;
   conversations: ConversationService;
   rateLimits: RateLimits;
+  /** The daily token quota, checked before each turn. */
+  usage: Pick<UsageService, 'admitTurn'>;
   limits: ConnectionLimits;
   /** Where the turns' events are kept for `resume_stream`. */
   turnLog: TurnLog;
@@ -235,12 +238,13 @@ export class AgentConnection {
 
   /**
    * Whether the turn may start; checked before anything of it is saved. A login that has ended
-   * ends the socket; a spent turn budget refuses this turn only (an `error` event).
+   * ends the socket; a spent turn budget or daily token quota refuses this turn only (an `error` event).
    */
   private async admitTurn(): Promise<boolean> {
     if (!(await this.session.stillValid())) return false;
     const draw = await this.deps.rateLimits.consume('agentTurns', `user:${this.userId}`);
     if (draw.counted && !draw.allowed) throw new RateLimitError(turnsExceeded(draw.limit, draw.resetSeconds), draw.resetSeconds);
+    await this.deps.usage.admitTurn(this.userId);
     return true;
   }
 
