@@ -40,24 +40,32 @@ async function followAll(turns: TurnLog, conversationId: string, userId: string,
   return { result, sent };
 }
 
-const kinds: [string, () => { writer: TurnLog; reader: TurnLog }][] = [['memory', () => ({ writer: memory, reader: memory })]];
+/** A writer and a reader (on their own connections with Redis); `landed` resolves once the writer's appends so far are stored. */
+type Pair = { writer: TurnLog; reader: TurnLog; landed: () => Promise<unknown> };
+const kinds: [string, () => Pair][] = [['memory', () => ({ writer: memory, reader: memory, landed: async () => undefined })]];
 const memory = new MemoryTurnLog({ ttlMs: 60_000 });
 if (!isEmbeddedTestMode()) {
   kinds.push([
     'redis',
-    () => ({
-      writer: new RedisTurnLog({ redis: client(), openReader: client, prefix: PREFIX, ttlMs: 60_000 }),
-      reader: new RedisTurnLog({ redis: client(), openReader: client, prefix: PREFIX, ttlMs: 60_000 }),
-    }),
+    () => {
+      const writerRedis = client();
+      return {
+        writer: new RedisTurnLog({ redis: writerRedis, openReader: client, prefix: PREFIX, ttlMs: 60_000 }),
+        reader: new RedisTurnLog({ redis: client(), openReader: client, prefix: PREFIX, ttlMs: 60_000 }),
+        // appends are sent in order and not awaited: a reply on the same connection comes after theirs
+        landed: () => writerRedis.ping(),
+      };
+    },
   ]);
 }
 
 describe.each(kinds)('the turn log (%s)', (_kind, open) => {
   it('sends the kept events after the id, then the live ones, up to the end', async () => {
-    const { writer, reader } = open();
+    const { writer, reader, landed } = open();
     const conversationId = randomUUID();
     const turn = writer.start(conversationId, 'alice', log);
     expect([turn.append(delta('a')), turn.append(delta('b'))]).toEqual(['1', '2']);
+    await landed();
     const following = followAll(reader, conversationId, 'alice', 1);
     turn.append(delta('c'));
     turn.append(complete);
@@ -72,32 +80,34 @@ describe.each(kinds)('the turn log (%s)', (_kind, open) => {
   });
 
   it('answers a follower that has the whole turn at once, with nothing', async () => {
-    const { writer, reader } = open();
+    const { writer, reader, landed } = open();
     const conversationId = randomUUID();
     const turn = writer.start(conversationId, 'alice', log);
     turn.append(delta('a'));
     turn.append(complete);
-    await followAll(reader, conversationId, 'alice'); // the writes have landed
+    await landed();
     expect(await followAll(reader, conversationId, 'alice', 2)).toEqual({ result: 'done', sent: [] });
   });
 
   it("is unknown for another user's turn and an unknown conversation", async () => {
-    const { writer, reader } = open();
+    const { writer, reader, landed } = open();
     const conversationId = randomUUID();
     const turn = writer.start(conversationId, 'alice', log);
     turn.append(complete);
-    await followAll(reader, conversationId, 'alice');
+    await landed();
+    expect((await followAll(reader, conversationId, 'alice')).result).toBe('done');
     expect(await followAll(reader, conversationId, 'mallory')).toEqual({ result: 'unknown', sent: [] });
     expect(await followAll(reader, randomUUID(), 'alice')).toEqual({ result: 'unknown', sent: [] });
   });
 
   it('keeps only the newest turn of a conversation', async () => {
-    const { writer, reader } = open();
+    const { writer, reader, landed } = open();
     const conversationId = randomUUID();
     writer.start(conversationId, 'alice', log).append(delta('old'));
     const newer = writer.start(conversationId, 'alice', log);
     newer.append(delta('new'));
     newer.append(complete);
+    await landed();
     expect((await followAll(reader, conversationId, 'alice')).sent.map((e) => e.event)).toEqual([delta('new'), complete]);
   });
 });
