@@ -1,6 +1,8 @@
-// A test client for WS /api/v1/ws/agent that records every event and reads them in order.
+// A test client for WS /api/v1/ws/agent that records every event and reads them in order. The
+// events are kept as `{type, data}` (what the original frontend reads); the ids the server adds to
+// the events of a kept turn are recorded beside them, in `ids`.
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
-import type { AgentEvent } from '@personal-automations/contracts';
+import type { AgentEvent, AgentEventFrame } from '@personal-automations/contracts';
 
 export type Closed = { code: number; reason: string };
 
@@ -8,6 +10,8 @@ export type Closed = { code: number; reason: string };
 export class AgentSocket {
   readonly ws: WebSocket;
   readonly events: AgentEvent[] = [];
+  /** `ids[i]`: the id of `events[i]`, or undefined when it had none. */
+  readonly ids: (string | undefined)[] = [];
   readonly closed: Promise<Closed>;
   private cursor = 0;
   private ended = false;
@@ -19,7 +23,9 @@ export class AgentSocket {
       for (const resolve of this.waiters.splice(0)) resolve();
     };
     ws.on('message', (data: RawData) => {
-      this.events.push(JSON.parse(String(data)) as AgentEvent);
+      const { id, ...event } = JSON.parse(String(data)) as AgentEventFrame;
+      this.events.push(event as AgentEvent);
+      this.ids.push(id);
       wake();
     });
     this.closed = new Promise((resolve) =>
@@ -39,6 +45,11 @@ export class AgentSocket {
 
   send(frame: unknown): void {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** The id of the latest event that had one. */
+  lastId(): string | undefined {
+    return this.ids.findLast((id) => id !== undefined);
   }
 
   async next(): Promise<AgentEvent> {

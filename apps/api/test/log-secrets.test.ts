@@ -46,6 +46,11 @@ describe('the log', () => {
       await app.inject({ method: 'GET', url: '/api/v1/items', headers: { authorization: `Bearer ${refreshed.access_token}` } });
 
       expect(output).toContain('request completed'); // the requests were logged
+      // an authenticated request's line names its user by id, never by email
+      const userId = login.json() && (await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: auth })).json().id;
+      const lines = output.split('\n').filter((line) => line.includes('"request completed"') && line.includes('/api/v1/auth/me'));
+      expect(lines.some((line) => JSON.parse(line).userId === userId)).toBe(true);
+      expect(output).not.toContain(email);
       for (const value of [password, access_token, refresh_token, secret, refreshed.access_token, refreshed.refresh_token]) {
         expect(typeof value === 'string' && value.length > 8, 'a value to look for').toBe(true);
         expect(output).not.toContain(value);

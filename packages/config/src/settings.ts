@@ -164,9 +164,12 @@ const EnvSchema = z.object({
   AGENT_MAX_HISTORY_CHARS: int(0).default(32_000),
   AGENT_MAX_OUTPUT_TOKENS: int(1).default(2048),
   AGENT_MAX_MODEL_REQUESTS: int(1, 100).default(10),
+  AGENT_DAILY_TOKEN_QUOTA: int(0).default(0),
   AGENT_IDLE_TIMEOUT_SECONDS: float(0.1, 86_400).default(300),
   AGENT_PING_INTERVAL_SECONDS: float(0.1, 3600).default(30),
   AGENT_MAX_BUFFERED_BYTES: int(1024, 64 * 1024 * 1024).default(256 * 1024),
+  AGENT_CONTINUE_ON_DISCONNECT: bool.default(true),
+  AGENT_RESUME_TTL_SECONDS: int(1, 7 * 86_400).default(600),
   CONVERSATION_DETAIL_MAX_MESSAGES: int(1, 10_000).default(100),
 
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.optional(),

@@ -130,6 +130,21 @@ export type AgentMessageFrame = z.infer<typeof AgentMessageFrame>;
 export const AgentCancelFrame = z.object({ type: z.literal('cancel') });
 export type AgentCancelFrame = z.infer<typeof AgentCancelFrame>;
 
+/** An event id as the server sends it: the turn's sequence number of the event, from 1. */
+export const AgentEventId = z.union([z.string().regex(/^\d{1,15}$/, 'expected an event id'), z.number().int().min(0)]);
+
+/**
+ * Picks up a turn of one of the caller's conversations after a dropped socket, on any API process:
+ * the events after `last_event_id` (all of them without it), then the live rest, up to `complete`
+ * or `error`. An unknown, expired or another user's turn is answered with one `error` event.
+ */
+export const AgentResumeStreamFrame = z.object({
+  type: z.literal('resume_stream'),
+  conversation_id: z.string().max(100),
+  last_event_id: AgentEventId.nullable().optional(),
+});
+export type AgentResumeStreamFrame = z.infer<typeof AgentResumeStreamFrame>;
+
 // ---- agent WebSocket: server → client (every frame is {type, data}) -------------------------
 
 const event = <T extends string, D extends z.ZodRawShape>(type: T, data: D) => z.object({ type: z.literal(type), data: z.object(data) });
@@ -152,3 +167,11 @@ export const AgentEvent = z.discriminatedUnion('type', [
 ]);
 export type AgentEvent = z.infer<typeof AgentEvent>;
 export type AgentEventType = AgentEvent['type'];
+/**
+ * An event as a frame: the events of a turn saved in a conversation also carry `id` (its sequence
+ * number in the turn, a string), which a `resume_stream` frame names to pick up after it. Clients
+ * that read only `type` and `data` (the original frontend) are unaffected.
+ */
+export type AgentEventFrame = AgentEvent & { id?: string };
+/** The events that end a turn: nothing of it follows them. */
+export const endsTurn = (event: AgentEvent): boolean => event.type === 'complete' || event.type === 'error';

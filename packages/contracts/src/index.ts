@@ -6,5 +6,6 @@ export * from './items.ts';
 export * from './limits.ts';
 export * from './routes.ts';
 export * from './sessions.ts';
+export * from './usage.ts';
 export * from './users.ts';
 export * from './webhooks.ts';

@@ -7,6 +7,7 @@ import { createPrismaClient, type Database, openEmbeddedDatabase, type Prisma } 
 import { dbQueryDuration } from '@personal-automations/observability';
 import {
   agentSocketKeyPrefix,
+  agentTurnKeyPrefix,
   BullmqJobBackend,
   budgetsFrom,
   createServices,
@@ -15,6 +16,7 @@ import {
   type JobBackend,
   LocalRevocationBus,
   openAgentSocketSlots,
+  openTurnLog,
   queueLocation,
   RateLimits,
   type ReadinessCheck,
@@ -153,7 +155,13 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
     prefix: agentSocketKeyPrefix(settings.PROJECT_NAME),
     maxPerUser: settings.AGENT_MAX_SOCKETS_PER_USER,
   });
-  const services = createServices({ db, jobs, readinessChecks: checks, settings, rateLimits, revocations, agentSocketSlots });
+  const agentTurnLog = openTurnLog({
+    redis: fastRedis,
+    openReader: () => subscriberRedis(settings.redisUrl),
+    prefix: agentTurnKeyPrefix(settings.PROJECT_NAME),
+    ttlMs: settings.AGENT_RESUME_TTL_SECONDS * 1000,
+  });
+  const services = createServices({ db, jobs, readinessChecks: checks, settings, rateLimits, revocations, agentSocketSlots, agentTurnLog });
   if (settings.METRICS_ENABLED) stops.push(...observeParts({ health: services.health, redis: { readiness: redis, fast: fastRedis } }));
 
   return {

@@ -13,8 +13,8 @@ export type Context = {
   response: ResponseControl;
   /** The bearer token's claims if something earlier in the request verified them (the rate limiter). */
   accessClaims?: AccessClaims;
-  /** The request's logger. */
-  log: OutageLogger;
+  /** The request's logger (pino's `setBindings` adds fields to its every later line). */
+  log: RequestLogger;
 };
 
 /** Where the request comes from, as stored on a login's session. */
@@ -23,7 +23,10 @@ export const clientInfo = (ctx: Context) => ({
   userAgent: typeof ctx.headers['user-agent'] === 'string' ? ctx.headers['user-agent'] : null,
 });
 
-type RequestLike = { headers: Record<string, string | string[] | undefined>; ip: string; accessClaims?: AccessClaims; log: OutageLogger };
+/** A request's logger: what the services log through, and pino's way to add fields to its lines. */
+export type RequestLogger = OutageLogger & { setBindings?(bindings: Record<string, unknown>): void };
+
+type RequestLike = { headers: Record<string, string | string[] | undefined>; ip: string; accessClaims?: AccessClaims; log: RequestLogger };
 
 /** A call's context, from the process's platform and the HTTP request that carries the call (REST or tRPC). */
 export function createContext({ services, settings }: Pick<Platform, 'services' | 'settings'>, req: RequestLike): Context {

@@ -1,6 +1,6 @@
 import { getTRPCErrorFromUnknown, initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import { trpcCalls } from '@personal-automations/observability';
+import { countCall } from '@personal-automations/observability';
 import { AuthorizationError, NotAuthenticatedError, type Services } from '@personal-automations/services';
 import type { Context } from './context.ts';
 import { bearerToken } from './credentials.ts';
@@ -85,13 +85,23 @@ type CallResult = { ok: true } | { ok: false; error: TRPCError };
  */
 function settled<R extends CallResult>(result: R, ctx: Context, procedure: string, type: string): R {
   if (result.ok) {
-    trpcCalls.inc({ procedure, type, result: 'ok' });
+    countCall(procedure, type, 'ok');
     return result;
   }
   const failure = failureOf(result.error, ctx);
-  trpcCalls.inc({ procedure, type, result: failure.code });
+  countCall(procedure, type, failure.code);
   if (failure !== result.error) throw failure;
   return result;
+}
+
+/** Request loggers that already name their user (the calls of a tRPC batch share one). */
+const namedLoggers = new WeakSet<object>();
+
+/** Every later line of the request names its user, by id (never an email). */
+function logAs(log: Context['log'], userId: string): void {
+  if (!log.setBindings || namedLoggers.has(log)) return;
+  namedLoggers.add(log);
+  log.setBindings({ userId });
 }
 
 /** The cache headers a procedure's meta asks for, on its response. */
@@ -124,9 +134,10 @@ const authedMiddleware = t.middleware(async ({ meta, ctx, path, type, next }) =>
     login = await ctx.services.sessions.authenticate(token, ctx.accessClaims);
   } catch (error) {
     const failure = failureOf(error, ctx);
-    trpcCalls.inc({ procedure: path, type, result: failure.code });
+    countCall(path, type, failure.code);
     throw failure;
   }
+  logAs(ctx.log, login.user.id);
   return settled(await next({ ctx: { ...ctx, user: login.user, sessionId: login.sessionId } }), ctx, path, type);
 });
 

@@ -5,6 +5,7 @@ import { OpenAIChatModel } from './agent/model.ts';
 import { AgentService, type AgentServiceDeps } from './agent/service.ts';
 import type { AgentSocketSlots } from './agent/socket-slots.ts';
 import { defaultTools, ToolRegistry } from './agent/tools.ts';
+import type { TurnLog } from './agent/turn-log.ts';
 import { AuthService } from './auth/auth.ts';
 import { LoginCache } from './auth/login-cache.ts';
 import { createLucia } from './auth/lucia.ts';
@@ -23,6 +24,7 @@ import type { TaskData, TaskResult } from './jobs/payloads.ts';
 import { QUEUE_NAMES } from './jobs/queue-names.ts';
 import { TaskQueue } from './jobs/tasks.ts';
 import type { RateLimits } from './limits/rate-limits.ts';
+import { UsageService } from './usage.ts';
 import { UserService } from './users.ts';
 import { DeliveryService } from './webhooks/deliveries.ts';
 import { HostResolver } from './webhooks/resolver.ts';
@@ -43,10 +45,13 @@ export type ServiceDeps = {
   revocations: RevocationBus;
   /** The per-user count of open agent sockets (Redis or this process's memory). */
   agentSocketSlots: AgentSocketSlots;
+  /** The agent turns' events, kept for `resume_stream` (Redis or this process's memory). */
+  agentTurnLog: TurnLog;
 };
 
 /** One instance of every service, sharing the process's database client and job backend. */
-export function createServices({ db, jobs, readinessChecks, settings, rateLimits, revocations, agentSocketSlots }: ServiceDeps) {
+export function createServices(deps: ServiceDeps) {
+  const { db, jobs, readinessChecks, settings, rateLimits, revocations, agentSocketSlots, agentTurnLog } = deps;
   const tokens = new TokenService({
     secretKey: settings.SECRET_KEY,
     accessTokenMinutes: settings.ACCESS_TOKEN_EXPIRE_MINUTES,
@@ -63,6 +68,7 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
   );
   const users = new UserService(db, { passwords, sessions, linkExistingAccounts: settings.OAUTH_LINK_EXISTING_ACCOUNTS });
   const conversations = new ConversationService(db, { detailMaxMessages: settings.CONVERSATION_DETAIL_MAX_MESSAGES });
+  const usage = new UsageService(db, { dailyTokenQuota: settings.AGENT_DAILY_TOKEN_QUOTA });
   // One guard for the save-time check and every delivery; none when private URLs are allowed.
   const urlGuard = settings.webhookAllowPrivateUrls
     ? null
@@ -82,7 +88,17 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
     googleOAuth: new GoogleOAuthService(users, sessions, settings),
     items: new ItemService(db),
     conversations,
-    agent: createAgentService({ settings, conversations, sessions, revocations, rateLimits, socketSlots: agentSocketSlots }),
+    usage,
+    agent: createAgentService({
+      settings,
+      conversations,
+      sessions,
+      revocations,
+      rateLimits,
+      usage,
+      socketSlots: agentSocketSlots,
+      turnLog: agentTurnLog,
+    }),
     webhooks: new WebhookService(db, webhookSender, { guard: urlGuard }),
     deliveries: new DeliveryService(db, webhookSender, { maxInFlightPerEndpoint: settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT }),
     tasks: new TaskQueue(jobs.queue<TaskData, TaskResult>(QUEUE_NAMES.tasks)),
@@ -98,20 +114,23 @@ export function createServices({ db, jobs, readinessChecks, settings, rateLimits
 }
 export type Services = ReturnType<typeof createServices>;
 
-type AgentServiceParts = Pick<AgentServiceDeps, 'conversations' | 'sessions' | 'revocations' | 'rateLimits' | 'socketSlots'> & {
+type AgentServiceParts = Pick<AgentServiceDeps, 'conversations' | 'sessions' | 'revocations' | 'rateLimits' | 'socketSlots' | 'turnLog'> & {
   settings: Settings;
+  usage: UsageService;
 };
 
 /** The agent and the bounds on what one socket may spend, from the AGENT_* settings. */
-function createAgentService({ settings, ...parts }: AgentServiceParts): AgentService {
+function createAgentService({ settings, usage, ...parts }: AgentServiceParts): AgentService {
   const agent = new Agent({
     model: new OpenAIChatModel(settings),
     tools: new ToolRegistry(defaultTools()),
     maxModelRequests: settings.AGENT_MAX_MODEL_REQUESTS,
+    usage,
   });
   const limits = {
     history: { maxMessages: settings.AGENT_MAX_HISTORY_MESSAGES, maxChars: settings.AGENT_MAX_HISTORY_CHARS },
     idleTimeoutMs: settings.AGENT_IDLE_TIMEOUT_SECONDS * 1000,
+    continueOnDisconnect: settings.AGENT_CONTINUE_ON_DISCONNECT,
   };
-  return new AgentService({ ...parts, agent, limits });
+  return new AgentService({ ...parts, agent, usage, limits });
 }

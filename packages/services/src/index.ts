@@ -4,8 +4,10 @@
 // stays internal to this package (its own tests import the modules directly).
 
 export type { AgentConnection, ConnectionEnd } from './agent/connection.ts';
+export { UNKNOWN_TURN } from './agent/resume.ts';
 export type { SocketLogin } from './agent/socket-session.ts';
 export { agentSocketKeyPrefix, openAgentSocketSlots } from './agent/socket-slots.ts';
+export { agentTurnKeyPrefix, openTurnLog } from './agent/turn-log-redis.ts';
 // Logins, sessions and the agent socket
 export { TOO_MANY_FAILED_LOGINS } from './auth/auth.ts';
 export type { OAuthFlow } from './auth/oauth.ts';

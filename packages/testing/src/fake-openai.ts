@@ -11,7 +11,8 @@ export type FakeReply =
   /**
    * Streams `chunks` as content deltas, due `intervalMs` apart from the first (a late one does not
    * delay the rest); with `hold`, stays open after them until the client aborts; with
-   * `recordChunks`, notes when each was written.
+   * `recordChunks`, notes when each was written; with `gate`, waits for `gate.open` after its
+   * first `gate.after` chunks (a turn held mid-answer for as long as a test needs).
    */
   | {
       kind: 'text';
@@ -21,6 +22,7 @@ export type FakeReply =
       hold?: boolean;
       waitFor?: Promise<unknown>;
       recordChunks?: boolean;
+      gate?: { after: number; open: Promise<unknown> };
     }
   /** Streams one tool call, its arguments in `argChunks`. */
   | { kind: 'tool_call'; name: string; argChunks?: string[]; id?: string; usage?: FakeUsage }
@@ -184,6 +186,7 @@ export class FakeOpenAI {
       for (const [i, content] of reply.chunks.entries()) {
         const wait = start + i * (reply.intervalMs ?? 0) - performance.now();
         if (i > 0 && reply.intervalMs && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (i === reply.gate?.after) await reply.gate.open;
         send(delta({ content }));
         recorded.chunkWrittenAt?.push(performance.now());
       }

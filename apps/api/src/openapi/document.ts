@@ -39,6 +39,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   items: 'Example CRUD resource',
   conversations: "The caller's conversations and their messages",
   webhooks: 'Outgoing webhooks and their delivery log',
+  usage: "Model tokens per day and model, and the daily quota: the caller's own, or any user's (admin)",
 };
 
 const DESCRIPTION = [

@@ -1,6 +1,8 @@
 // Who is opening the agent socket: the access token from `?token=` or the `access_token`
 // cookie, checked exactly as REST checks a bearer token. Also keeps that token out of the logs.
+
 import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { Settings } from '@personal-automations/config';
 import { cookieValue } from '@personal-automations/router';
 import { AuthenticationError, type Services, type SocketLogin } from '@personal-automations/services';
@@ -46,6 +48,7 @@ export async function authenticateSocket(request: FastifyRequest, services: Serv
   try {
     const claims = await services.tokens.verifyAccessToken(presented.token);
     const { user, sessionId } = await services.sessions.authenticate(presented.token, claims);
+    (request.log as unknown as Logger).setBindings({ userId: user.id }); // the socket's every later line names its user
     return { ok: true, login: { userId: user.id, sessionId, accessToken: presented.token, expiresAt: claims.exp } };
   } catch (error) {
     if (error instanceof AuthenticationError) return { ok: false, code: AUTH_FAILED_CLOSE_CODE, reason: error.message };

@@ -9,13 +9,14 @@
 // the turn, so a slow client never grows the process without bound.
 
 import type { WebSocket } from 'ws';
-import type { AgentEvent } from '@personal-automations/contracts';
+import type { AgentEventFrame } from '@personal-automations/contracts';
 
-type Delta = { index: number; content: string };
+/** `id`: the event id of the latest delta merged in (a resume after it misses none of the text). */
+type Delta = { index: number; content: string; id?: string | undefined };
 
-/** The text_delta frame, byte for byte what JSON.stringify of the event gives. */
-const textDeltaFrame = ({ index, content }: Delta) =>
-  `{"type":"text_delta","data":{"index":${index},"content":${JSON.stringify(content)}}}`;
+/** The text_delta frame, byte for byte what JSON.stringify of the event gives (ids are digits only). */
+const textDeltaFrame = ({ index, content, id }: Delta) =>
+  `{"type":"text_delta","data":{"index":${index},"content":${JSON.stringify(content)}}${id === undefined ? '' : `,"id":"${id}"`}}`;
 
 export class SocketEvents {
   private readonly socket: WebSocket;
@@ -34,10 +35,10 @@ export class SocketEvents {
     this.onOverflow = onOverflow;
   }
 
-  send(event: AgentEvent): void {
+  send(event: AgentEventFrame): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     if (event.type === 'text_delta') {
-      this.sendDelta(event.data);
+      this.sendDelta({ ...event.data, id: event.id });
       return;
     }
     this.flush();
@@ -56,8 +57,10 @@ export class SocketEvents {
       return;
     }
     if (this.pending && this.pending.index !== delta.index) this.flush();
-    if (this.pending) this.pending.content += delta.content;
-    else this.pending = { index: delta.index, content: delta.content };
+    if (this.pending) {
+      this.pending.content += delta.content;
+      this.pending.id = delta.id;
+    } else this.pending = { ...delta };
     // the merged text counted in UTF-16 units: about its bytes, without encoding it per token
     if (this.socket.bufferedAmount + this.pending.content.length > this.maxBufferedBytes) this.overflow();
   }

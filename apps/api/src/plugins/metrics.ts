@@ -6,7 +6,7 @@
 // own (main.ts), never on the public router.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { httpRequestDuration, httpRequestsInFlight } from '@personal-automations/observability';
+import { httpRequestsInFlight, observeRequest } from '@personal-automations/observability';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,8 +37,7 @@ async function metrics(app: FastifyInstance) {
   });
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
     if (settled(request)) {
-      const labels = { method: request.method, route: request.routeOptions.url ?? UNMATCHED, status_code: reply.statusCode };
-      httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
+      observeRequest(request.method, request.routeOptions.url ?? UNMATCHED, reply.statusCode, reply.elapsedTime / 1000);
     }
     done();
   });

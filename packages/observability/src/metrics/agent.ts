@@ -45,3 +45,9 @@ export const agentModelErrors = new Counter<'kind'>({
   labelNames: ['kind'],
   registers: [registry],
 });
+
+export const agentUsageRecordFailures = new Counter({
+  name: 'pa_agent_usage_record_failures_total',
+  help: 'Model requests whose reported tokens could not be written to token_usage (usage reports and the daily quota miss them)',
+  registers: [registry],
+});

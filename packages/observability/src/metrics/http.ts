@@ -42,3 +42,32 @@ export const logins = new Counter<'result'>({
   labelNames: ['result'],
   registers: [registry],
 });
+
+// The request path observes these on every request and call. Looking a child up by its label
+// object makes prom-client build and hash a key from the object each time; the children are kept
+// here by their values instead (as many as route templates × methods × statuses, or procedures ×
+// results: bounded by the code, never by the traffic).
+const requestChildren = new Map<string, ReturnType<typeof httpRequestDuration.labels>>();
+const callChildren = new Map<string, ReturnType<typeof trpcCalls.labels>>();
+
+/** One answered request, by method, route template and status. */
+export function observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
+  const key = `${method} ${route} ${statusCode}`;
+  let child = requestChildren.get(key);
+  if (!child) {
+    child = httpRequestDuration.labels({ method, route, status_code: statusCode });
+    requestChildren.set(key, child);
+  }
+  child.observe(seconds);
+}
+
+/** One procedure call, by procedure, type and result (`ok` or the tRPC error code). */
+export function countCall(procedure: string, type: string, result: string): void {
+  const key = `${procedure} ${type} ${result}`;
+  let child = callChildren.get(key);
+  if (!child) {
+    child = trpcCalls.labels({ procedure, type, result });
+    callChildren.set(key, child);
+  }
+  child.inc();
+}

@@ -5,6 +5,7 @@ import { healthRouter } from './health.ts';
 import { itemsRouter } from './items.ts';
 import { oauthRouter } from './oauth.ts';
 import { sessionsRouter } from './sessions.ts';
+import { usageRouter } from './usage.ts';
 import { usersRouter } from './users.ts';
 import { webhooksRouter } from './webhooks.ts';
 
@@ -17,6 +18,7 @@ export const appRouter = router({
   items: itemsRouter,
   conversations: conversationsRouter,
   webhooks: webhooksRouter,
+  usage: usageRouter,
 });
 
 /** The type TypeScript clients import for end-to-end typing (`import type` only: no server code). */

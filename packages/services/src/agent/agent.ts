@@ -5,6 +5,7 @@ import type { AgentEvent, HistoryEntry } from '@personal-automations/contracts';
 import { inSpan } from '@personal-automations/observability/trace-hooks';
 import type { ToolCallRecord } from '../conversations.ts';
 import { ExternalServiceError } from '../errors.ts';
+import type { UsageRecorder } from '../usage.ts';
 import type { ChatModel, ModelMessage, ModelToolCall } from './model.ts';
 import type { ToolDefinition, ToolRegistry } from './tools.ts';
 
@@ -42,6 +43,8 @@ export type AgentOptions = {
    */
   maxModelRequests: number;
   systemPrompt?: string;
+  /** Where each model request's reported tokens go (per user, model and day: usage reports, the daily quota). */
+  usage?: UsageRecorder;
 };
 
 export class Agent {
@@ -49,9 +52,11 @@ export class Agent {
   private readonly tools: ToolRegistry;
   private readonly maxModelRequests: number;
   private readonly systemPrompt: string;
+  private readonly usage: UsageRecorder | undefined;
 
-  constructor({ model, tools, maxModelRequests, systemPrompt = SYSTEM_PROMPT }: AgentOptions) {
+  constructor({ model, tools, maxModelRequests, systemPrompt = SYSTEM_PROMPT, usage }: AgentOptions) {
     this.model = model;
+    this.usage = usage;
     this.tools = tools;
     this.maxModelRequests = maxModelRequests;
     this.systemPrompt = systemPrompt;
@@ -89,7 +94,11 @@ export class Agent {
    * One model request, streamed: each part (the text, each tool call) gets the next index in the order
    * it starts, and its `part_start` and deltas carry it, as the frontend's chat view reads the events.
    */
-  private async streamResponse(messages: ModelMessage[], tools: ToolDefinition[], { emit, signal }: AgentRunInput): Promise<ModelResponse> {
+  private async streamResponse(
+    messages: ModelMessage[],
+    tools: ToolDefinition[],
+    { emit, signal, userId }: AgentRunInput,
+  ): Promise<ModelResponse> {
     let nextIndex = 0;
     let text = '';
     let textIndex: number | undefined;
@@ -98,6 +107,8 @@ export class Agent {
     for await (const chunk of this.model.stream(messages, tools, signal)) {
       if (chunk.type === 'usage') {
         totalTokens = addTokens(totalTokens, chunk.totalTokens);
+        // Recorded as each request reports it, so tokens spent by a turn that is later cancelled or fails count too.
+        await this.usage?.record({ ...chunk, userId, model: this.model.name });
       } else if (chunk.type === 'text') {
         text += chunk.content;
         if (textIndex === undefined) {

@@ -4,16 +4,27 @@
 // is bounded, and an idle socket is ended. The transport hands it decoded frames, sends the
 // events it emits and closes the socket when it ends.
 import type { z } from 'zod';
-import { AgentCancelFrame, type AgentEvent, AgentMessageFrame, type HistoryEntry } from '@personal-automations/contracts';
+import {
+  AgentCancelFrame,
+  type AgentEvent,
+  type AgentEventFrame,
+  AgentMessageFrame,
+  AgentResumeStreamFrame,
+  endsTurn,
+  type HistoryEntry,
+} from '@personal-automations/contracts';
 import { inSpan } from '@personal-automations/observability/trace-hooks';
 import type { ConversationService } from '../conversations.ts';
 import { BadRequestError, RateLimitError } from '../errors.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
+import type { UsageService } from '../usage.ts';
 import type { Agent, EmitEvent } from './agent.ts';
 import { type AgentLogger, toErrorEvent } from './errors.ts';
 import { boundHistory, type HistoryBounds } from './history.ts';
+import { type ResumeTarget, resumeStream } from './resume.ts';
 import { type SocketLogin, SocketSession, type SocketSessionDeps } from './socket-session.ts';
 import type { SocketSlot } from './socket-slots.ts';
+import type { TurnLog, TurnWriter } from './turn-log.ts';
 import { TurnMeter } from './turn-meter.ts';
 
 export const EMPTY_MESSAGE = 'Empty message';
@@ -38,23 +49,36 @@ export type ConnectionEnd = { cause: 'session' | 'idle' | 'socket_limit'; reason
 
 export type AgentConnectionOptions = {
   login: SocketLogin;
-  send: (event: AgentEvent) => void;
+  send: (event: AgentEventFrame) => void;
   /** Closes the socket; called at most once, and never after the client has gone. */
   end: (ending: ConnectionEnd) => void;
   log: AgentLogger;
 };
 
-export type ConnectionLimits = { history: HistoryBounds; idleTimeoutMs: number };
+/**
+ * `continueOnDisconnect` (AGENT_CONTINUE_ON_DISCONNECT): a turn saved in a conversation runs to
+ * its end when its socket drops, still holding the socket's slot in the user's count.
+ */
+export type ConnectionLimits = { history: HistoryBounds; idleTimeoutMs: number; continueOnDisconnect: boolean };
 
 export type ConnectionDeps = SocketSessionDeps & {
   agent: Agent;
   conversations: ConversationService;
   rateLimits: RateLimits;
+  /** The daily token quota, checked before each turn. */
+  usage: Pick<UsageService, 'admitTurn'>;
   limits: ConnectionLimits;
+  /** Where the turns' events are kept for `resume_stream`. */
+  turnLog: TurnLog;
 };
 
-/** `cancellable` turns false once the model has answered: from then on the turn is saved and completed. */
-type Turn = { controller: AbortController; cancellable: boolean };
+/**
+ * `cancellable` turns false once the model has answered: from then on the turn is saved and
+ * completed. `log` keeps its events once the turn has a conversation (only such a turn can be resumed).
+ */
+type Turn = { controller: AbortController; cancellable: boolean; log?: TurnWriter; logEnded?: boolean };
+
+type ResolvedConversation = { conversationId: string | null; created: boolean };
 
 const describeIssue = (error: z.ZodError): string => {
   const issue = error.issues[0];
@@ -65,7 +89,7 @@ const describeIssue = (error: z.ZodError): string => {
 export class AgentConnection {
   private readonly deps: ConnectionDeps;
   private readonly userId: string;
-  private readonly send: (event: AgentEvent) => void;
+  private readonly send: (event: AgentEventFrame) => void;
   private readonly onEnd: (ending: ConnectionEnd) => void;
   private readonly log: AgentLogger;
   private readonly session: SocketSession;
@@ -74,8 +98,12 @@ export class AgentConnection {
   private history: HistoryEntry[] = [];
   private conversationId: string | null = null;
   private turn: Turn | null = null;
+  /** A `resume_stream` being served: stopped when the socket closes. */
+  private resuming: AbortController | null = null;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The login watch and the socket slot were given back (at the close, or when a turn that outlived the socket ends). */
+  private released = false;
 
   /** `slot` is the socket's place in its user's socket count, released when the connection closes. */
   constructor(deps: ConnectionDeps, { login, send, end, log }: AgentConnectionOptions, slot: SocketSlot) {
@@ -110,44 +138,68 @@ export class AgentConnection {
     return Promise.resolve();
   }
 
-  /** The socket closed (the client went away, or the server ended it): the running turn's model request is aborted. */
+  /**
+   * The socket closed. A running turn saved in a conversation goes on to its end when
+   * AGENT_CONTINUE_ON_DISCONNECT allows (its events kept for a resume), keeping the login watch and
+   * the socket's slot until then; any other turn's model request is aborted.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.idleTimer);
+    this.resuming?.abort();
+    if (this.turn?.log && this.deps.limits.continueOnDisconnect) return;
+    this.abortTurn();
+    this.release();
+  }
+
+  private abortTurn(): void {
     this.turn?.controller.abort();
     this.turn = null;
-    clearTimeout(this.idleTimer);
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
     this.session.stop();
     void this.slot.release();
   }
 
   private handle(frame: unknown): Promise<void> {
     if (AgentCancelFrame.safeParse(frame).success) {
-      this.cancel();
+      // while resuming, a cancel stops the replay only: the turn itself may run on another process
+      if (this.resuming) this.resuming.abort();
+      else this.cancel();
       return Promise.resolve();
     }
+    if ((frame as { type?: unknown } | null)?.type === 'resume_stream') return this.resume(frame);
     const parsed = AgentMessageFrame.safeParse(frame);
     if (!parsed.success) return this.reject(new BadRequestError(`Invalid message frame: ${describeIssue(parsed.error)}`));
     const prompt = parsed.data.message;
     if (!prompt?.trim()) return this.reject(new BadRequestError(EMPTY_MESSAGE));
-    if (this.turn) return this.reject(new BadRequestError(TURN_IN_PROGRESS));
+    if (this.turn || this.resuming) return this.reject(new BadRequestError(TURN_IN_PROGRESS));
     const turn: Turn = { controller: new AbortController(), cancellable: true };
     this.turn = turn;
     // Each turn is a trace of its own: the socket outlives the upgrade request that opened it.
     return inSpan('agent turn', { root: true, attributes: { 'enduser.id': this.userId } }, () => this.runTurn(turn, prompt, parsed.data));
   }
 
-  /** The server ends the connection: everything stops at once (nothing more of a running turn is saved), then the socket is closed. */
+  /**
+   * The server ends the connection: everything stops at once (nothing more of a running turn is
+   * saved, even of one that outlived its socket), then the socket is closed.
+   */
   private end(ending: ConnectionEnd): void {
-    if (this.closed) return;
+    const wasOpen = !this.closed;
+    this.abortTurn();
     this.close();
-    this.onEnd(ending);
+    this.release();
+    if (wasOpen) this.onEnd(ending);
   }
 
   /** The idle clock runs while no turn does, and starts again with every frame and at the end of every turn. */
   private restartIdleClock(): void {
     clearTimeout(this.idleTimer);
-    if (this.closed || this.turn) return;
+    if (this.closed || this.turn || this.resuming) return;
     this.idleTimer = setTimeout(() => this.end({ cause: 'idle', reason: IDLE_TIMEOUT }), this.deps.limits.idleTimeoutMs);
   }
 
@@ -165,17 +217,34 @@ export class AgentConnection {
     if (!turn?.cancellable) return;
     this.turn = null;
     turn.controller.abort();
-    this.send({ type: 'error', data: { message } });
+    this.publish(turn, { type: 'error', data: { message } });
+  }
+
+  /** Sends one event of `turn`, with its id when the turn's events are kept. */
+  private publish(turn: Turn, event: AgentEvent): void {
+    const id = turn.log?.append(event);
+    turn.logEnded ||= endsTurn(event);
+    this.send(id === undefined ? event : { ...event, id });
+  }
+
+  /**
+   * A kept turn that stopped without an ending event (aborted: its socket closed with
+   * AGENT_CONTINUE_ON_DISCONNECT off, or its login ended) gets one in the log only, so a resume
+   * hears that it ended and its events expire after the TTL like any other turn's.
+   */
+  private closeLog(turn: Turn): void {
+    if (turn.log && !turn.logEnded) turn.log.append({ type: 'error', data: { message: CANCELLED } });
   }
 
   /**
    * Whether the turn may start; checked before anything of it is saved. A login that has ended
-   * ends the socket; a spent turn budget refuses this turn only (an `error` event).
+   * ends the socket; a spent turn budget or daily token quota refuses this turn only (an `error` event).
    */
   private async admitTurn(): Promise<boolean> {
     if (!(await this.session.stillValid())) return false;
     const draw = await this.deps.rateLimits.consume('agentTurns', `user:${this.userId}`);
     if (draw.counted && !draw.allowed) throw new RateLimitError(turnsExceeded(draw.limit, draw.resetSeconds), draw.resetSeconds);
+    await this.deps.usage.admitTurn(this.userId);
     return true;
   }
 
@@ -186,7 +255,7 @@ export class AgentConnection {
     // A cancelled turn goes quiet at once: the client has been told it ended.
     const emit: EmitEvent = (event) => {
       meter.saw(event);
-      if (!signal.aborted) this.send(event);
+      if (!signal.aborted) this.publish(turn, event);
     };
     const { agent, conversations, limits } = this.deps;
     try {
@@ -197,8 +266,10 @@ export class AgentConnection {
           frame.history.map(({ role, content }) => ({ role, content })),
           limits.history,
         );
-      const conversationId = await this.resolveConversation(frame.conversation_id, prompt, emit);
+      const { conversationId, created } = await this.resolveConversation(frame.conversation_id, prompt);
       signal.throwIfAborted(); // cancelled before it started: nothing of the turn is saved
+      if (conversationId) turn.log = this.deps.turnLog.start(conversationId, this.userId, this.log);
+      if (created && conversationId) emit({ type: 'conversation_created', data: { conversation_id: conversationId } });
       emit({ type: 'user_prompt', data: { content: prompt } });
       if (conversationId) await this.bestEffort('save the user message', () => conversations.saveUserPrompt(conversationId, prompt));
       emit({ type: 'user_prompt_processed', data: { prompt } });
@@ -223,10 +294,12 @@ export class AgentConnection {
       meter.completed();
     } catch (error) {
       failure = error;
-      if (!signal.aborted) this.send(toErrorEvent(error, this.log));
+      if (!signal.aborted) this.publish(turn, toErrorEvent(error, this.log));
     } finally {
       meter.end(signal, failure);
+      this.closeLog(turn);
       if (this.turn === turn) this.turn = null;
+      if (this.closed) this.release(); // a turn that outlived its socket gives its slot back now
       this.restartIdleClock();
     }
   }
@@ -236,19 +309,42 @@ export class AgentConnection {
    * caller's conversations; anything else (another user's, an unknown one) is no error: the turn is
    * answered, just not saved. Without one, the connection's conversation, created on first use.
    */
-  private async resolveConversation(requested: string | null | undefined, prompt: string, emit: EmitEvent): Promise<string | null> {
+  private async resolveConversation(requested: string | null | undefined, prompt: string): Promise<ResolvedConversation> {
     if (requested) {
       const owned = await this.bestEffort('look up the conversation', () => this.deps.conversations.findOwnedId(this.userId, requested));
       if (owned) this.conversationId = owned;
-      return owned;
+      return { conversationId: owned, created: false };
     }
-    if (this.conversationId) return this.conversationId;
+    if (this.conversationId) return { conversationId: this.conversationId, created: false };
     const title = Array.from(prompt).slice(0, TITLE_CHARACTERS).join('');
     const created = await this.bestEffort('create a conversation', () => this.deps.conversations.create(this.userId, { title }));
-    if (!created) return null;
-    this.conversationId = created.id;
-    emit({ type: 'conversation_created', data: { conversation_id: created.id } });
-    return created.id;
+    if (created) this.conversationId = created.id;
+    return created ? { conversationId: created.id, created: true } : { conversationId: null, created: false };
+  }
+
+  /**
+   * A `resume_stream` frame: the missed events of the conversation's turn, then the live rest,
+   * with no turn of this socket running meanwhile. A finished turn becomes this connection's
+   * conversation and history, as if it had run here.
+   */
+  private async resume(frame: unknown): Promise<void> {
+    const parsed = AgentResumeStreamFrame.safeParse(frame);
+    if (!parsed.success) return this.reject(new BadRequestError(`Invalid resume_stream frame: ${describeIssue(parsed.error)}`));
+    if (this.turn || this.resuming) return this.reject(new BadRequestError(TURN_IN_PROGRESS));
+    const resuming = new AbortController();
+    this.resuming = resuming;
+    const target: ResumeTarget = { turnLog: this.deps.turnLog, userId: this.userId, send: this.send, signal: resuming.signal };
+    try {
+      const finished = await resumeStream(target, parsed.data);
+      if (!finished) return;
+      this.conversationId = finished.conversationId;
+      this.history = boundHistory([...this.history, ...finished.entries], this.deps.limits.history);
+    } catch (error) {
+      if (!resuming.signal.aborted) this.send(toErrorEvent(error, this.log));
+    } finally {
+      if (this.resuming === resuming) this.resuming = null;
+      this.restartIdleClock();
+    }
   }
 
   /** Saving is best-effort: a database failure is logged and the turn goes on unsaved, since the answer matters more than its record. */

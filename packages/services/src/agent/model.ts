@@ -17,7 +17,7 @@ export type ModelMessage =
 export type ModelChunk =
   | { type: 'text'; content: string }
   | { type: 'tool_call'; index: number; id?: string; name?: string; argsDelta: string }
-  | { type: 'usage'; totalTokens: number };
+  | { type: 'usage'; totalTokens: number; promptTokens: number; completionTokens: number };
 
 export interface ChatModel {
   /** Stored as the assistant message's model_name. */
@@ -82,7 +82,8 @@ export class OpenAIChatModel implements ChatModel {
       for await (const chunk of stream) {
         if (chunk.usage) {
           countTokens(this.name, chunk.usage);
-          yield { type: 'usage', totalTokens: chunk.usage.total_tokens };
+          const { total_tokens: totalTokens, prompt_tokens: promptTokens, completion_tokens: completionTokens } = chunk.usage;
+          yield { type: 'usage', totalTokens, promptTokens, completionTokens };
         }
         const delta = chunk.choices[0]?.delta;
         if (!delta) continue;

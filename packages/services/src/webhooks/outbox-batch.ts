@@ -12,7 +12,13 @@ import type { Prisma } from '@personal-automations/db';
 import type { Subscriber } from './subscribers.ts';
 
 /** `traceContext`: the W3C trace headers of the change that wrote the event (null when tracing is off). */
-export type OutboxEventRow = { id: string; eventType: string; payload: unknown; createdAt: Date; traceContext: Record<string, string> | null };
+export type OutboxEventRow = {
+  id: string;
+  eventType: string;
+  payload: unknown;
+  createdAt: Date;
+  traceContext: Record<string, string> | null;
+};
 
 export type OutboxBatch = { events: OutboxEventRow[]; subscribers: Subscriber[] };
 

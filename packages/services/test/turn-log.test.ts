@@ -1,0 +1,113 @@
+// The turn log, on the real Redis (a writer and a reader as two API processes would hold them) and
+// in memory, through the same cases: a follower gets the kept events after its id and then the
+// live ones up to the turn's end; one that has the whole turn already is answered at once; another
+// user's turn, or an unknown one, is `unknown` and sends nothing; a newer turn in the conversation
+// replaces the older one.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AgentEvent } from '@personal-automations/contracts';
+import { isEmbeddedTestMode } from '@personal-automations/testing';
+import { type LoggedEvent, MemoryTurnLog, type TurnLog } from '../src/agent/turn-log.ts';
+import { RedisTurnLog } from '../src/agent/turn-log-redis.ts';
+
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379/0';
+/** A prefix of this run's own, removed at the end. */
+const PREFIX = `turn-log-test-${randomUUID()}:agent-turns:`;
+const log = { warn: () => {}, error: () => {} };
+
+const clients: Redis[] = [];
+function client(): Redis {
+  const redis = new Redis(REDIS_URL, { connectTimeout: 2000 });
+  redis.on('error', () => {});
+  clients.push(redis);
+  return redis;
+}
+afterAll(async () => {
+  const admin = client();
+  const keys = await admin.keys(`${PREFIX}*`);
+  if (keys.length) await admin.del(...keys);
+  for (const redis of clients) redis.disconnect();
+});
+
+const delta = (content: string): AgentEvent => ({ type: 'text_delta', data: { index: 0, content } });
+const complete: AgentEvent = { type: 'complete', data: { conversation_id: null } };
+
+/** Follows a turn to its end, collecting what it is sent. */
+async function followAll(turns: TurnLog, conversationId: string, userId: string, afterId = 0) {
+  const sent: LoggedEvent[] = [];
+  const result = await turns.follow({ conversationId, userId, afterId, send: (e) => sent.push(e), signal: new AbortController().signal });
+  return { result, sent };
+}
+
+/** A writer and a reader (on their own connections with Redis); `landed` resolves once the writer's appends so far are stored. */
+type Pair = { writer: TurnLog; reader: TurnLog; landed: () => Promise<unknown> };
+const kinds: [string, () => Pair][] = [['memory', () => ({ writer: memory, reader: memory, landed: async () => undefined })]];
+const memory = new MemoryTurnLog({ ttlMs: 60_000 });
+if (!isEmbeddedTestMode()) {
+  kinds.push([
+    'redis',
+    () => {
+      const writerRedis = client();
+      return {
+        writer: new RedisTurnLog({ redis: writerRedis, openReader: client, prefix: PREFIX, ttlMs: 60_000 }),
+        reader: new RedisTurnLog({ redis: client(), openReader: client, prefix: PREFIX, ttlMs: 60_000 }),
+        // appends are sent in order and not awaited: a reply on the same connection comes after theirs
+        landed: () => writerRedis.ping(),
+      };
+    },
+  ]);
+}
+
+describe.each(kinds)('the turn log (%s)', (_kind, open) => {
+  it('sends the kept events after the id, then the live ones, up to the end', async () => {
+    const { writer, reader, landed } = open();
+    const conversationId = randomUUID();
+    const turn = writer.start(conversationId, 'alice', log);
+    expect([turn.append(delta('a')), turn.append(delta('b'))]).toEqual(['1', '2']);
+    await landed();
+    const following = followAll(reader, conversationId, 'alice', 1);
+    turn.append(delta('c'));
+    turn.append(complete);
+    expect(await following).toEqual({
+      result: 'done',
+      sent: [
+        { id: '2', event: delta('b') },
+        { id: '3', event: delta('c') },
+        { id: '4', event: complete },
+      ],
+    });
+  });
+
+  it('answers a follower that has the whole turn at once, with nothing', async () => {
+    const { writer, reader, landed } = open();
+    const conversationId = randomUUID();
+    const turn = writer.start(conversationId, 'alice', log);
+    turn.append(delta('a'));
+    turn.append(complete);
+    await landed();
+    expect(await followAll(reader, conversationId, 'alice', 2)).toEqual({ result: 'done', sent: [] });
+  });
+
+  it("is unknown for another user's turn and an unknown conversation", async () => {
+    const { writer, reader, landed } = open();
+    const conversationId = randomUUID();
+    const turn = writer.start(conversationId, 'alice', log);
+    turn.append(complete);
+    await landed();
+    expect((await followAll(reader, conversationId, 'alice')).result).toBe('done');
+    expect(await followAll(reader, conversationId, 'mallory')).toEqual({ result: 'unknown', sent: [] });
+    expect(await followAll(reader, randomUUID(), 'alice')).toEqual({ result: 'unknown', sent: [] });
+  });
+
+  it('keeps only the newest turn of a conversation', async () => {
+    const { writer, reader, landed } = open();
+    const conversationId = randomUUID();
+    writer.start(conversationId, 'alice', log).append(delta('old'));
+    const newer = writer.start(conversationId, 'alice', log);
+    newer.append(delta('new'));
+    newer.append(complete);
+    await landed();
+    expect((await followAll(reader, conversationId, 'alice')).sent.map((e) => e.event)).toEqual([delta('new'), complete]);
+  });
+});
