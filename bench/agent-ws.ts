@@ -21,7 +21,7 @@
 //   BENCH_ROUNDS             measured turns per socket, after one warm-up turn (default 2)
 //   BENCH_CLIENT_PROCESSES   processes the sockets are spread over (default 2)
 // A fresh database pa_bench_<random> is created on the settings' PostgreSQL and dropped at the end.
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ import { benchAnswer, now } from './agent/protocol.ts';
 import type { ChildMessage } from './lib/child.ts';
 import { benchDatabase } from './lib/database.ts';
 import { intEnv } from './lib/env.ts';
+import { ask, forkChild } from './lib/ipc.ts';
 import { runBenchmark } from './lib/run.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -49,29 +50,15 @@ const database = benchDatabase(settings.databaseUrl);
 const children: ChildProcess[] = [];
 
 /** Forks one of bench/agent/*.ts and resolves with its first message that `ready` accepts. */
-function forkChild<M extends { type: string }>(script: string, env: NodeJS.ProcessEnv, ready: (m: M) => boolean, execArgv: string[] = []) {
-  const child = fork(path.join(here, 'agent', script), [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function forkAgentChild<M extends { type: string }>(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  ready: (m: M) => boolean,
+  execArgv: string[] = [],
+) {
+  const { child, started } = forkChild(path.join(here, 'agent', script), env, ready, execArgv);
   children.push(child);
-  return new Promise<{ child: ChildProcess; first: M }>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${script} exited during startup (code ${code})`)));
-    child.on('message', (message: M) => {
-      if ((message as { type: string }).type === 'failed') reject(new Error(`${script} failed: ${JSON.stringify(message)}`));
-      else if (ready(message)) resolve({ child, first: message });
-    });
-  });
-}
-
-/** Sends `command` and resolves with the child's next message of type `type`. */
-function ask<M extends { type: string }>(child: ChildProcess, command: object, type: M['type']): Promise<M> {
-  return new Promise((resolve) => {
-    const onMessage = (message: M) => {
-      if (message.type !== type) return;
-      child.off('message', onMessage);
-      resolve(message);
-    };
-    child.on('message', onMessage);
-    child.send(command);
-  });
+  return { child, first: await started };
 }
 
 async function login(base: string): Promise<string> {
@@ -175,7 +162,7 @@ async function main(): Promise<number> {
   );
   await database.create();
   const childEnv = { ...process.env, BENCH_TOKENS: String(config.tokens), BENCH_TOKEN_INTERVAL_MS: String(config.intervalMs) };
-  const model = await forkChild<ModelMessage>('model.ts', childEnv, (m) => m.type === 'ready');
+  const model = await forkAgentChild<ModelMessage>('model.ts', childEnv, (m) => m.type === 'ready');
   const baseUrl = (model.first as Extract<ModelMessage, { type: 'ready' }>).baseUrl;
   const apiEnv = {
     ...childEnv,
@@ -186,7 +173,7 @@ async function main(): Promise<number> {
     AGENT_MAX_SOCKETS_PER_USER: String(config.sockets),
     NODE_ENV: 'production',
   };
-  const api = await forkChild<ChildMessage>('api.ts', apiEnv, (m) => m.type === 'listening', ['--expose-gc']);
+  const api = await forkAgentChild<ChildMessage>('api.ts', apiEnv, (m) => m.type === 'listening', ['--expose-gc']);
   const port = (api.first as Extract<ChildMessage, { type: 'listening' }>).port;
   const base = `http://127.0.0.1:${port}${settings.API_V1_STR}`;
   const token = await login(base);
@@ -203,7 +190,7 @@ async function main(): Promise<number> {
         CLIENT_FIRST: String(first),
         CLIENT_SOCKETS: String(count),
       };
-      return forkChild<ClientsMessage>('clients.ts', env, (m) => m.type === 'open');
+      return forkAgentChild<ClientsMessage>('clients.ts', env, (m) => m.type === 'open');
     }),
   );
   const idle = await ask<MemoryMessage>(api.child, { type: 'memory' }, 'memory');

@@ -17,13 +17,12 @@
 //   BENCH_CONCURRENCY        the worker's WEBHOOK_CONCURRENCY (default: the setting's)
 // Each backend gets a fresh database pa_bench_<random> and queue prefix, removed at the end.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { getSettings } from '@personal-automations/config';
 import { createPrismaClient } from '@personal-automations/db';
 import { ItemService } from '@personal-automations/services';
 import { benchDatabase } from './lib/database.ts';
 import { intEnv } from './lib/env.ts';
+import { createReceiver } from './lib/receiver.ts';
 import { table } from './lib/report.ts';
 import { runBenchmark } from './lib/run.ts';
 import { type Backend, type BenchWorker, startWorker } from './lib/webhook-worker.ts';
@@ -42,18 +41,8 @@ for (const backend of config.backends)
 
 // ---- receiver: records when each event (by its data.title) arrived, and how often ------------
 
-const received = new Map<string, { at: number; count: number }>();
-const receiver = http.createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.on('end', () => {
-    const at = performance.timeOrigin + performance.now();
-    const key = String(JSON.parse(Buffer.concat(chunks).toString('utf8')).data.title);
-    const seen = received.get(key);
-    received.set(key, { at: seen?.at ?? at, count: (seen?.count ?? 0) + 1 });
-    res.writeHead(200).end('ok');
-  });
-});
+const receiver = createReceiver();
+const { received } = receiver;
 
 async function waitForAll(keys: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -157,8 +146,7 @@ async function main(): Promise<number> {
     `webhooks: worker process, WEBHOOK_CONCURRENCY ${config.concurrency}, outbox poll ${config.pollMs} ms (woken by NOTIFY on PostgreSQL), ` +
       `receiver on 127.0.0.1; ${config.rate} events/s for ${config.duration} s, then a burst of ${config.burst}; node ${process.version}`,
   );
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const url = await receiver.listen();
   const results = new Map<Backend, Figures>();
   for (const backend of config.backends) results.set(backend, await measure(backend, url));
   const rows = [...results].map(([backend, f]) => [
@@ -183,4 +171,4 @@ async function main(): Promise<number> {
   return [...results.values()].every((f) => f.ok) ? 0 : 1;
 }
 
-await runBenchmark('webhooks', main, async () => void receiver.close(), 'stopping the worker and dropping the databases');
+await runBenchmark('webhooks', main, async () => receiver.close(), 'stopping the worker and dropping the databases');
