@@ -434,6 +434,13 @@ describe('authentication', () => {
     expect(await res.json()).toEqual({ detail: 'Not Found' });
   });
 
+  it('runs a turn with logging off (a logger without bindings)', async () => {
+    await withOtherApp({ logger: false }, async (server, otherUser) => {
+      const socket = await open(`?token=${otherUser.access_token}`, {}, server);
+      expect((await socket.turn({ message: 'hello' })).at(-1)?.type).toBe('complete');
+    });
+  });
+
   it('never logs the token from the query string', async () => {
     const lines: string[] = [];
     const stream = new Writable({ write: (chunk, _encoding, done) => done(void lines.push(String(chunk))) });

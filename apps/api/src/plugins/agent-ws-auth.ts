@@ -48,7 +48,8 @@ export async function authenticateSocket(request: FastifyRequest, services: Serv
   try {
     const claims = await services.tokens.verifyAccessToken(presented.token);
     const { user, sessionId } = await services.sessions.authenticate(presented.token, claims);
-    (request.log as unknown as Logger).setBindings({ userId: user.id }); // the socket's every later line names its user
+    // the socket's every later line names its user (a disabled logger has no bindings)
+    (request.log as Partial<Logger>).setBindings?.({ userId: user.id });
     return { ok: true, login: { userId: user.id, sessionId, accessToken: presented.token, expiresAt: claims.exp } };
   } catch (error) {
     if (error instanceof AuthenticationError) return { ok: false, code: AUTH_FAILED_CLOSE_CODE, reason: error.message };

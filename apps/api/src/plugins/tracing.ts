@@ -14,7 +14,7 @@ async function tracing(app: FastifyInstance) {
     if (route) describeActiveSpan(`${request.method} ${route}`, { 'http.route': route, 'request.id': request.id });
     const ids = activeTraceIds();
     // Fastify's logger is pino's, whose children can take more bindings
-    if (ids) (request.log as unknown as Logger).setBindings(ids);
+    if (ids) (request.log as Partial<Logger>).setBindings?.(ids);
     done();
   });
 }
