@@ -34,6 +34,12 @@ EXPOSE 8000
 # local, suits `make start` on a laptop). Set after the install, which it must not affect.
 ENV ENVIRONMENT=production
 
+# V8's heap sized for a 512 MiB container (docs/deployment.md, "Sizing a replica"): the young
+# generation capped at 3 x 16 MiB (Node's default lets it grow to 3 x 32 MiB under load, most of
+# it resident) and the old generation at 256 MiB, so the heap stays inside the limit with room for
+# the rest of the process. Other limits: docker run -e NODE_OPTIONS="..." (same doc).
+ENV NODE_OPTIONS="--max-semi-space-size=16 --max-old-space-size=256"
+
 # `exec` replaces the shell with node, so the SIGTERM of `docker stop` reaches the server,
 # which then finishes in-flight requests and exits.
 CMD ["sh", "-c", "pnpm db:deploy && exec node apps/api/src/main.ts"]

@@ -16,6 +16,8 @@
 //   BENCH_AGENTS             agent WebSockets running turns (default 4)
 //   BENCH_TOKENS             tokens per fake-model answer (default 10)
 //   BENCH_TOKEN_INTERVAL_MS  pause between two tokens of an answer (default 20)
+//   BENCH_API_NODE_OPTIONS   Node/V8 flags for the API process only, as its NODE_OPTIONS (after the
+//                            parent's own, if any), e.g. --max-semi-space-size=8 (default none)
 // A fresh database pa_bench_<random> and BullMQ queue prefix are created and removed at the end.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -47,7 +49,10 @@ const config = {
   agents: intEnv('BENCH_AGENTS', 4, 0, 1000),
   tokens: intEnv('BENCH_TOKENS', 10, 1, 10_000),
   tokenIntervalMs: intEnv('BENCH_TOKEN_INTERVAL_MS', 20, 0, 1000),
+  apiNodeOptions: process.env.BENCH_API_NODE_OPTIONS?.trim() ?? '',
 };
+/** The API child's NODE_OPTIONS: the parent's, then BENCH_API_NODE_OPTIONS (a later V8 flag wins). */
+const apiNodeOptions = [process.env.NODE_OPTIONS?.trim(), config.apiNodeOptions].filter(Boolean).join(' ');
 const settings = getSettings();
 const apiPrefix = settings.API_V1_STR;
 const database = benchDatabase(settings.databaseUrl);
@@ -77,6 +82,7 @@ async function startStack(): Promise<Stack> {
         AGENT_MAX_SOCKETS_PER_USER: String(Math.max(5, config.agents)),
         OPENAI_BASE_URL: baseUrl,
         OPENAI_API_KEY: 'test-openai-key',
+        ...(apiNodeOptions ? { NODE_OPTIONS: apiNodeOptions } : {}),
       },
     },
     { ...env, ...apiChildEnv(settings, Math.ceil(config.duration / 60)) },
@@ -207,7 +213,8 @@ async function main(): Promise<number> {
   console.log(
     `soak: ${config.readers} readers (GET ${apiPrefix}/items?page=1&size=20), ${config.writers} writers (POST ${apiPrefix}/items, ` +
       `webhook per item), ${config.agents} agent sockets (${config.tokens}-token answers, ${config.tokenIntervalMs} ms apart); ` +
-      `${config.duration} s, a sample every ${config.interval} s; node ${process.version}`,
+      `${config.duration} s, a sample every ${config.interval} s; node ${process.version}; ` +
+      `API NODE_OPTIONS: ${apiNodeOptions || '(none)'}`,
   );
   await database.create();
   await seedItems(database.url);

@@ -1,7 +1,9 @@
 // Fail-closed deployment defaults: the Docker image and docker-compose.yml run with
 // ENVIRONMENT=production unless told otherwise, compose will not start without a SECRET_KEY, and
 // what they hand the API is refused with the public default key. `make start` stays local.
+// The image and compose also size V8's heap for the replicas' 512 MiB memory limit.
 // No Docker engine is needed: the files are read, and compose's substitution is done here.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +15,7 @@ const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 const GOOD_KEY = 'k'.repeat(64);
 const DEFAULT_KEY_REFUSED = 'SECRET_KEY: the default key cannot be used when ENVIRONMENT=production';
 
-type Compose = { services: Record<string, { environment?: Record<string, string> }> };
+type Compose = { services: Record<string, { environment?: Record<string, string>; mem_limit?: string; memswap_limit?: string }> };
 const compose = parseYaml(read('docker-compose.yml')) as Compose;
 const APP_SERVICES = ['api', 'worker', 'scheduler'];
 
@@ -114,6 +116,38 @@ describe('Dockerfile', () => {
 
   it('a container started without a SECRET_KEY is refused', () => {
     expect(refusalOf({ ...dockerfileEnv(), POSTGRES_HOST: 'db' })).toEqual([DEFAULT_KEY_REFUSED]);
+  });
+});
+
+describe('memory of a replica', () => {
+  const MiB = 2 ** 20;
+  const IMAGE_NODE_OPTIONS = '--max-semi-space-size=16 --max-old-space-size=256';
+  /** V8's heap limit (old generation + 3 semi-spaces) in MiB, as a Node started with these NODE_OPTIONS reports it. */
+  const heapLimitMiB = (nodeOptions: string) =>
+    Number(
+      execFileSync(process.execPath, ['-p', 'require("node:v8").getHeapStatistics().heap_size_limit'], {
+        env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions },
+        encoding: 'utf8',
+      }),
+    ) / MiB;
+
+  it('the image sizes the heap for 512 MiB, and compose gives the API and the worker that limit and the same flags', () => {
+    expect(dockerfileEnv().NODE_OPTIONS).toBe(IMAGE_NODE_OPTIONS);
+    for (const service of ['api', 'worker']) {
+      expect(compose.services[service]?.mem_limit, service).toBe(`\${REPLICA_MEMORY_LIMIT:-512m}`);
+      expect(compose.services[service]?.memswap_limit, service).toBe(`\${REPLICA_MEMORY_LIMIT:-512m}`);
+      expect(substitute(compose.services[service]!.mem_limit!, {})).toBe('512m');
+    }
+    for (const service of APP_SERVICES) {
+      expect(composeEnvironment(service, { SECRET_KEY: GOOD_KEY }).NODE_OPTIONS, service).toBe(IMAGE_NODE_OPTIONS);
+      expect(composeEnvironment(service, { SECRET_KEY: GOOD_KEY, CONTAINER_NODE_OPTIONS: '--max-old-space-size=512' }).NODE_OPTIONS).toBe(
+        '--max-old-space-size=512',
+      );
+    }
+  });
+
+  it('Node takes the flags: the heap limit is 256 + 3 x 16 MiB, leaving 208 of the 512 MiB for the rest of the process', () => {
+    expect(heapLimitMiB(IMAGE_NODE_OPTIONS)).toBe(256 + 3 * 16);
   });
 });
 
