@@ -35,9 +35,9 @@ export class ItemService {
    * rows come out of it in the contract's shape, timestamps already written (`iso_offset`).
    */
   async list({ page, size }: PageQuery): Promise<Page<ItemRead>> {
-    const { rows, total } = await this.pages.read({ skip: (page - 1) * size, take: size });
-    const all = total ?? (await this.db.item.count());
-    return { items: rows, total: all, page, size, pages: pageCount(all, size) };
+    // the statement's one row always carries the count, a page past the end included
+    const { rows, total = 0 } = await this.pages.read({ skip: (page - 1) * size, take: size });
+    return { items: rows, total, page, size, pages: pageCount(total, size) };
   }
 
   private readonly pages = new CoalescedWindows(async ({ skip, take }: Window) => {
