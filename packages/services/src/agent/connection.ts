@@ -6,40 +6,25 @@
 import type { z } from 'zod';
 import {
   AgentCancelFrame,
-  type AgentEvent,
   type AgentEventFrame,
   AgentMessageFrame,
   AgentResumeStreamFrame,
-  endsTurn,
   type HistoryEntry,
 } from '@personal-automations/contracts';
 import { inSpan } from '@personal-automations/observability/trace-hooks';
-import type { ConversationService } from '../conversations.ts';
-import { BadRequestError, RateLimitError } from '../errors.ts';
-import type { RateLimits } from '../limits/rate-limits.ts';
-import type { UsageService } from '../usage.ts';
-import type { Agent, EmitEvent } from './agent.ts';
+import { BadRequestError } from '../errors.ts';
 import { type AgentLogger, toErrorEvent } from './errors.ts';
 import { boundHistory, type HistoryBounds } from './history.ts';
 import { type ResumeTarget, resumeStream } from './resume.ts';
 import { type SocketLogin, SocketSession, type SocketSessionDeps } from './socket-session.ts';
 import type { SocketSlot } from './socket-slots.ts';
-import type { TurnLog, TurnWriter } from './turn-log.ts';
-import { TurnMeter } from './turn-meter.ts';
+import { AgentTurn, bestEffort, newConversation, type ResolvedConversation, runTurn, type TurnDeps } from './turn.ts';
 
 export const EMPTY_MESSAGE = 'Empty message';
 export const TURN_IN_PROGRESS = 'A response is already in progress: wait for it or cancel it';
-/** Sent as an `error` event when a cancel stops a turn (no `complete` follows, nothing of the answer is saved). */
-export const CANCELLED = 'Cancelled';
 export const IDLE_TIMEOUT = 'Idle timeout';
 /** Sent as an `error` event when a client reads the answer too slowly (AGENT_MAX_BUFFERED_BYTES): the turn is cancelled. */
 export const CLIENT_TOO_SLOW = 'Cancelled: the client is not reading the answer fast enough';
-/** A conversation created by the socket is titled with the start of its first message. */
-const TITLE_CHARACTERS = 50;
-
-export const turnsExceeded = (max: number, retryAfterSeconds: number): string =>
-  `Too many agent turns: at most ${max} per minute; try again in ${retryAfterSeconds} seconds`;
-
 /**
  * Why the server ends a connection; the transport turns `cause` into a close code and sends
  * `reason`. `session`: the login ended (revoked, expired, user disabled); `idle`: no frame and no
@@ -61,24 +46,7 @@ export type AgentConnectionOptions = {
  */
 export type ConnectionLimits = { history: HistoryBounds; idleTimeoutMs: number; continueOnDisconnect: boolean };
 
-export type ConnectionDeps = SocketSessionDeps & {
-  agent: Agent;
-  conversations: ConversationService;
-  rateLimits: RateLimits;
-  /** The daily token quota, checked before each turn. */
-  usage: Pick<UsageService, 'admitTurn'>;
-  limits: ConnectionLimits;
-  /** Where the turns' events are kept for `resume_stream`. */
-  turnLog: TurnLog;
-};
-
-/**
- * `cancellable` turns false once the model has answered: from then on the turn is saved and
- * completed. `log` keeps its events once the turn has a conversation (only such a turn can be resumed).
- */
-type Turn = { controller: AbortController; cancellable: boolean; log?: TurnWriter; logEnded?: boolean };
-
-type ResolvedConversation = { conversationId: string | null; created: boolean };
+export type ConnectionDeps = SocketSessionDeps & TurnDeps & { limits: ConnectionLimits };
 
 const describeIssue = (error: z.ZodError): string => {
   const issue = error.issues[0];
@@ -97,7 +65,7 @@ export class AgentConnection {
   /** Text of the earlier turns, sent to the model with each new one (never read from the database), within the history bounds. */
   private history: HistoryEntry[] = [];
   private conversationId: string | null = null;
-  private turn: Turn | null = null;
+  private turn: AgentTurn | null = null;
   /** A `resume_stream` being served: stopped when the socket closes. */
   private resuming: AbortController | null = null;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -148,13 +116,13 @@ export class AgentConnection {
     this.closed = true;
     clearTimeout(this.idleTimer);
     this.resuming?.abort();
-    if (this.turn?.log && this.deps.limits.continueOnDisconnect) return;
+    if (this.turn?.kept && this.deps.limits.continueOnDisconnect) return;
     this.abortTurn();
     this.release();
   }
 
   private abortTurn(): void {
-    this.turn?.controller.abort();
+    this.turn?.abort();
     this.turn = null;
   }
 
@@ -178,7 +146,7 @@ export class AgentConnection {
     const prompt = parsed.data.message;
     if (!prompt?.trim()) return this.reject(new BadRequestError(EMPTY_MESSAGE));
     if (this.turn || this.resuming) return this.reject(new BadRequestError(TURN_IN_PROGRESS));
-    const turn: Turn = { controller: new AbortController(), cancellable: true };
+    const turn = new AgentTurn(this.send);
     this.turn = turn;
     // Each turn is a trace of its own: the socket outlives the upgrade request that opened it.
     return inSpan('agent turn', { root: true, attributes: { 'enduser.id': this.userId } }, () => this.runTurn(turn, prompt, parsed.data));
@@ -212,92 +180,36 @@ export class AgentConnection {
     this.cancel(CLIENT_TOO_SLOW);
   }
 
-  private cancel(message = CANCELLED): void {
-    const turn = this.turn;
-    if (!turn?.cancellable) return;
-    this.turn = null;
-    turn.controller.abort();
-    this.publish(turn, { type: 'error', data: { message } });
+  private cancel(message?: string): void {
+    if (this.turn?.cancel(message)) this.turn = null;
   }
 
-  /** Sends one event of `turn`, with its id when the turn's events are kept. */
-  private publish(turn: Turn, event: AgentEvent): void {
-    const id = turn.log?.append(event);
-    turn.logEnded ||= endsTurn(event);
-    this.send(id === undefined ? event : { ...event, id });
-  }
-
-  /**
-   * A kept turn that stopped without an ending event (aborted: its socket closed with
-   * AGENT_CONTINUE_ON_DISCONNECT off, or its login ended) gets one in the log only, so a resume
-   * hears that it ended and its events expire after the TTL like any other turn's.
-   */
-  private closeLog(turn: Turn): void {
-    if (turn.log && !turn.logEnded) turn.log.append({ type: 'error', data: { message: CANCELLED } });
-  }
-
-  /**
-   * Whether the turn may start; checked before anything of it is saved. A login that has ended
-   * ends the socket; a spent turn budget or daily token quota refuses this turn only (an `error` event).
-   */
-  private async admitTurn(): Promise<boolean> {
-    if (!(await this.session.stillValid())) return false;
-    const draw = await this.deps.rateLimits.consume('agentTurns', `user:${this.userId}`);
-    if (draw.counted && !draw.allowed) throw new RateLimitError(turnsExceeded(draw.limit, draw.resetSeconds), draw.resetSeconds);
-    await this.deps.usage.admitTurn(this.userId);
-    return true;
-  }
-
-  private async runTurn(turn: Turn, prompt: string, frame: AgentMessageFrame): Promise<void> {
-    const { signal } = turn.controller;
-    const meter = new TurnMeter();
-    let failure: unknown;
-    // A cancelled turn goes quiet at once: the client has been told it ended.
-    const emit: EmitEvent = (event) => {
-      meter.saw(event);
-      if (!signal.aborted) this.publish(turn, event);
-    };
-    const { agent, conversations, limits } = this.deps;
+  private async runTurn(turn: AgentTurn, prompt: string, frame: AgentMessageFrame): Promise<void> {
+    const { history: bounds } = this.deps.limits;
     try {
-      if (!(await this.admitTurn())) return meter.refused();
-      signal.throwIfAborted();
-      if (frame.history)
-        this.history = boundHistory(
-          frame.history.map(({ role, content }) => ({ role, content })),
-          limits.history,
-        );
-      const { conversationId, created } = await this.resolveConversation(frame.conversation_id, prompt);
-      signal.throwIfAborted(); // cancelled before it started: nothing of the turn is saved
-      if (conversationId) turn.log = this.deps.turnLog.start(conversationId, this.userId, this.log);
-      if (created && conversationId) emit({ type: 'conversation_created', data: { conversation_id: conversationId } });
-      emit({ type: 'user_prompt', data: { content: prompt } });
-      if (conversationId) await this.bestEffort('save the user message', () => conversations.saveUserPrompt(conversationId, prompt));
-      emit({ type: 'user_prompt_processed', data: { prompt } });
-      const result = await agent.run({ prompt, history: this.history, userId: this.userId, signal, emit });
-      signal.throwIfAborted();
-      turn.cancellable = false;
-      if (conversationId) {
-        await this.bestEffort('save the assistant message', () =>
-          conversations.saveAssistantTurn(conversationId, {
-            content: result.output,
-            modelName: agent.model.name,
-            tokensUsed: result.tokensUsed,
-            toolCalls: result.toolCalls,
-          }),
-        );
+      const completed = await runTurn(this.deps, turn, {
+        userId: this.userId,
+        prompt,
+        log: this.log,
+        stillAllowed: () => this.session.stillValid(),
+        conversation: () => this.resolveConversation(frame.conversation_id, prompt),
+        history: () => {
+          if (frame.history)
+            this.history = boundHistory(
+              frame.history.map(({ role, content }) => ({ role, content })),
+              bounds,
+            );
+          return this.history;
+        },
+      });
+      if (completed) {
+        const entries: HistoryEntry[] = [
+          { role: 'user', content: prompt },
+          { role: 'assistant', content: completed.output },
+        ];
+        this.history = boundHistory([...this.history, ...entries], bounds);
       }
-      this.history = boundHistory(
-        [...this.history, { role: 'user', content: prompt }, { role: 'assistant', content: result.output }],
-        limits.history,
-      );
-      emit({ type: 'complete', data: { conversation_id: conversationId } });
-      meter.completed();
-    } catch (error) {
-      failure = error;
-      if (!signal.aborted) this.publish(turn, toErrorEvent(error, this.log));
     } finally {
-      meter.end(signal, failure);
-      this.closeLog(turn);
       if (this.turn === turn) this.turn = null;
       if (this.closed) this.release(); // a turn that outlived its socket gives its slot back now
       this.restartIdleClock();
@@ -311,15 +223,16 @@ export class AgentConnection {
    */
   private async resolveConversation(requested: string | null | undefined, prompt: string): Promise<ResolvedConversation> {
     if (requested) {
-      const owned = await this.bestEffort('look up the conversation', () => this.deps.conversations.findOwnedId(this.userId, requested));
+      const owned = await bestEffort(this.log, 'look up the conversation', () =>
+        this.deps.conversations.findOwnedId(this.userId, requested),
+      );
       if (owned) this.conversationId = owned;
       return { conversationId: owned, created: false };
     }
     if (this.conversationId) return { conversationId: this.conversationId, created: false };
-    const title = Array.from(prompt).slice(0, TITLE_CHARACTERS).join('');
-    const created = await this.bestEffort('create a conversation', () => this.deps.conversations.create(this.userId, { title }));
-    if (created) this.conversationId = created.id;
-    return created ? { conversationId: created.id, created: true } : { conversationId: null, created: false };
+    const created = await newConversation(this.deps, { userId: this.userId, prompt, log: this.log });
+    this.conversationId = created.conversationId;
+    return created;
   }
 
   /**
@@ -344,16 +257,6 @@ export class AgentConnection {
     } finally {
       if (this.resuming === resuming) this.resuming = null;
       this.restartIdleClock();
-    }
-  }
-
-  /** Saving is best-effort: a database failure is logged and the turn goes on unsaved, since the answer matters more than its record. */
-  private async bestEffort<T>(what: string, action: () => Promise<T>): Promise<T | null> {
-    try {
-      return await action();
-    } catch (error) {
-      this.log.error({ err: error }, `agent: could not ${what}`);
-      return null;
     }
   }
 }
