@@ -1,6 +1,6 @@
 // The tRPC and REST surfaces cannot drift: every procedure is a REST operation (it has OpenAPI
-// meta), every REST operation is routed and documented, and the access the document declares is
-// what the route enforces.
+// meta; a subscription, its `stream` meta: a POST answered as server-sent events), every REST
+// operation is routed and documented, and the access the document declares is what the route enforces.
 import type { AnyRouter } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -13,8 +13,10 @@ import { operationsOf } from './openapi-support.ts';
 function procedureProblems(target: AnyRouter): string[] {
   const problems: string[] = [];
   for (const { path, meta, output, type } of procedureTable(target).values()) {
-    if (type === 'subscription') problems.push(`${path} is a subscription: REST cannot serve it`);
-    else if (!meta.openapi) problems.push(`${path} has no OpenAPI meta`);
+    if (type === 'subscription') {
+      if (!meta.stream) problems.push(`${path} is a subscription without stream meta: REST cannot serve it`);
+      else if (!meta.stream.summary || !meta.stream.tags.length) problems.push(`${path} has no summary or no tag`);
+    } else if (!meta.openapi) problems.push(`${path} has no OpenAPI meta`);
     else {
       if (!meta.openapi.summary) problems.push(`${path} has no summary`);
       if (!meta.openapi.tags?.length) problems.push(`${path} has no tag`);
@@ -39,13 +41,20 @@ describe('tRPC and REST stay in step', () => {
         .output(z.void())
         .query(() => undefined),
       forgotten: publicProcedure.input(z.void()).query(() => 'no meta'),
+      unstreamed: publicProcedure.input(z.void()).subscription(async function* () {
+        yield 1;
+      }),
       terse: publicProcedure
         .meta({ openapi: { method: 'GET', path: '/terse', tags: ['x'] } })
         .input(z.void())
         .output(z.void())
         .query(() => undefined),
     });
-    expect(procedureProblems(drifted)).toEqual(['forgotten has no OpenAPI meta', 'terse has no summary']);
+    expect(procedureProblems(drifted)).toEqual([
+      'forgotten has no OpenAPI meta',
+      'unstreamed is a subscription without stream meta: REST cannot serve it',
+      'terse has no summary',
+    ]);
   });
 
   it('no two procedures claim the same method and path', () => {

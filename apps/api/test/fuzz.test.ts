@@ -27,7 +27,15 @@ import {
   wellFormed,
 } from './fuzz-inputs.ts';
 import { login, type SignedUp, signUp, testSettings, useTestApp } from './helpers.ts';
-import { type OpenApiDocument, operationsOf, resolveResponse, type SchemaValidator, schemaValidator } from './openapi-support.ts';
+import {
+  type JsonSchema,
+  type MediaType,
+  type OpenApiDocument,
+  operationsOf,
+  resolveResponse,
+  type SchemaValidator,
+  schemaValidator,
+} from './openapi-support.ts';
 
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 24);
 const VALID_RUNS = Math.max(4, Math.ceil(FUZZ_RUNS / 3));
@@ -194,6 +202,8 @@ function problemsWith(op: FuzzOp, res: LightMyRequestResponse): string[] {
   const response = resolveResponse(doc, listed);
   for (const name of Object.keys(response.headers ?? {}))
     if (res.headers[name.toLowerCase()] === undefined) problems.push(`${res.statusCode} lacks header ${name}`);
+  const events = response.content?.['text/event-stream'] as (MediaType & { 'x-event-data'?: JsonSchema }) | undefined;
+  if (events) return [...problems, ...streamProblems(res, events['x-event-data'])];
   const media = response.content?.['application/json'];
   if (!media) return res.body === '' ? problems : [...problems, `${res.statusCode} should have no body: ${res.body.slice(0, 200)}`];
   if (!String(res.headers['content-type']).startsWith('application/json'))
@@ -207,6 +217,19 @@ function problemsWith(op: FuzzOp, res: LightMyRequestResponse): string[] {
   const errors = validator.errors(media.schema!, body);
   if (errors) problems.push(`${res.statusCode} body breaks its schema: ${errors.slice(0, 3).join('; ')} in ${res.body.slice(0, 300)}`);
   return problems;
+}
+
+/** What is wrong with a streamed answer: its type, and each event's data against the event schema. */
+function streamProblems(res: LightMyRequestResponse, eventSchema: JsonSchema | undefined): string[] {
+  if (!String(res.headers['content-type']).startsWith('text/event-stream'))
+    return [`${res.statusCode} content-type ${res.headers['content-type']}`];
+  const data = res.body.split('\n').filter((line) => line.startsWith('data: '));
+  if (!data.length) return [`${res.statusCode} stream has no event: ${res.body.slice(0, 200)}`];
+  if (!eventSchema) return ['the document names no schema for the events (x-event-data)'];
+  return data.flatMap((line) => {
+    const errors = validator.errors(eventSchema, JSON.parse(line.slice(6)));
+    return errors ? [`an event breaks its schema: ${errors.slice(0, 3).join('; ')} in ${line.slice(0, 300)}`] : [];
+  });
 }
 
 /** Statuses seen per operation and mode, e.g. `POST /items valid` → {201: 7, 422: 1}. */
@@ -235,7 +258,7 @@ async function send(op: FuzzOp, plan: Plan, mode: 'valid' | 'hostile') {
     const shown = { ...request, url: clip(request.url), payload: clip(request.payload) };
     throw new Error(`${op.key}\nrequest: ${JSON.stringify(shown)}\n${problems.join('\n')}`);
   }
-  if (ok && res.body) harvest(op, JSON.parse(res.body));
+  if (ok && res.body && String(res.headers['content-type']).startsWith('application/json')) harvest(op, JSON.parse(res.body));
   if (res.statusCode === 204 && op.method === 'DELETE' && op.pathParams.length) {
     const ids = pools.get(poolKey(op.path)) ?? [];
     pools.set(

@@ -1,10 +1,13 @@
 // A small program that uses the typed client against a running API:
 //   API_URL=http://localhost:8000 EMAIL=you@example.com PASSWORD='a long password' pnpm start
-// It registers the user when needed, logs in, and creates, lists and deletes an item. Every input
-// and output type below comes from the server's router type; the type check proves it.
+// It registers the user when needed, logs in, creates, lists and deletes an item, and streams an
+// agent answer (the `agent.run` subscription over SSE). Every input and output type below comes
+// from the server's router type; the type check proves it.
 import { type ApiInputs, type ApiOutputs, createClient, isUnauthorized, type Tokens, TRPCClientError } from '@personal-automations/client';
 
 type Item = ApiOutputs['items']['get'];
+/** One streamed value of `agent.run`: `{ id, data }`, `data` an event frame of the turn. */
+type AgentFrame = ApiOutputs['agent']['run'] extends AsyncIterable<infer Frame> ? Frame : never;
 type NewItem = ApiInputs['items']['create'];
 
 const url = process.env.API_URL ?? 'http://localhost:8000';
@@ -42,8 +45,34 @@ async function main(): Promise<void> {
   console.log(`${page.total} item(s) on ${page.pages} page(s)`);
 
   await api.items.delete.mutate({ item_id: item.id });
+
+  process.stdout.write('agent: ');
+  console.log(await streamAnswer('What time is it?'));
+
   await api.auth.logout.mutate({ refresh_token: tokens.refresh_token });
   console.log(`logged out; a call now fails: ${await api.users.me.query().then(() => 'no', isUnauthorized)}`);
+}
+
+/**
+ * Streams one agent turn, writing the answer's text as it comes; resolves with how the turn ended.
+ * Unsubscribing (not done here: the turn runs to its end) would cancel it.
+ */
+function streamAnswer(message: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let ending = 'no answer';
+    api.agent.run.subscribe(
+      { message },
+      {
+        onData: ({ data }: AgentFrame) => {
+          if (data.type === 'text_delta') process.stdout.write(data.data.content);
+          else if (data.type === 'complete') ending = `complete, saved in conversation ${data.data.conversation_id}`;
+          else if (data.type === 'error') ending = `error: ${data.data.message}`;
+        },
+        onError: reject,
+        onComplete: () => resolve(`\n${ending}`),
+      },
+    );
+  });
 }
 
 /** Never called: each line must fail to type-check, or `tsc` reports the unused directive. */

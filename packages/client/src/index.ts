@@ -1,8 +1,18 @@
 // The typed client for the API's tRPC endpoint. Its types come from the server's `AppRouter` type
 // alone (`import type`, erased at run time), so no server code ends up in a client bundle.
-import { createTRPCClient, httpBatchLink, httpLink, type TRPCClient, TRPCClientError, type TRPCLink } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCClient,
+  TRPCClientError,
+  type TRPCLink,
+} from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { observable } from '@trpc/server/observable';
+import { EventSource, type FetchLike } from 'eventsource';
 import type { AppRouter } from '@personal-automations/router';
 
 export type { AppRouter };
@@ -118,22 +128,35 @@ function authLink(keeper: TokenKeeper): TRPCLink<AppRouter> {
 }
 
 /**
+ * The EventSource options for a subscription: the headers go on its requests through `fetch`
+ * (the browser's EventSource sends none), so the access token never goes into a URL, where logs
+ * and proxies would keep it.
+ */
+function eventSourceOptions(options: ClientOptions, headers: () => Record<string, string>): { fetch: FetchLike } {
+  const fetchImpl = (options.fetch ?? fetch) as FetchLike;
+  return { fetch: (url, init) => fetchImpl(url, { ...init, headers: { ...init.headers, ...headers() } }) };
+}
+
+/**
  * A typed tRPC client for the API. Log in with `client.auth.login.mutate({ username, password })`
- * (the tokens are kept), or pass tokens you already hold in `token`.
+ * (the tokens are kept), or pass tokens you already hold in `token`. Subscriptions (`agent.run`)
+ * stream over SSE: `client.agent.run.subscribe(input, { onData })`, where each value is
+ * `{ id, data }`, `data` one event frame; unsubscribing cancels the turn.
  */
 export function createClient(options: ClientOptions): ApiClient {
   const trpcUrl = `${options.url.replace(/\/+$/, '')}/trpc`;
   const keeper = tokenKeeper(options, trpcUrl);
+  const headers = () => {
+    const access = keeper.current()?.access_token;
+    return { ...options.headers, ...(access ? { authorization: `Bearer ${access}` } : {}) };
+  };
   return createTRPCClient<AppRouter>({
     links: [
       authLink(keeper),
-      httpBatchLink({
-        url: trpcUrl,
-        fetch: options.fetch,
-        headers: () => {
-          const access = keeper.current()?.access_token;
-          return { ...options.headers, ...(access ? { authorization: `Bearer ${access}` } : {}) };
-        },
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({ url: trpcUrl, EventSource, eventSourceOptions: () => eventSourceOptions(options, headers) }),
+        false: httpBatchLink({ url: trpcUrl, fetch: options.fetch, headers }),
       }),
     ],
   });

@@ -149,22 +149,24 @@ export type AgentResumeStreamFrame = z.infer<typeof AgentResumeStreamFrame>;
 
 const event = <T extends string, D extends z.ZodRawShape>(type: T, data: D) => z.object({ type: z.literal(type), data: z.object(data) });
 
-export const AgentEvent = z.discriminatedUnion('type', [
-  event('conversation_created', { conversation_id: z.string() }),
-  event('user_prompt', { content: z.string() }),
-  event('user_prompt_processed', { prompt: z.string() }),
-  event('model_request_start', {}),
-  event('part_start', { index: z.number().int(), part_type: z.enum(['TextPart', 'ToolCallPart']) }),
-  event('text_delta', { index: z.number().int(), content: z.string() }),
-  event('tool_call_delta', { index: z.number().int(), args_delta: z.string() }),
-  event('final_result_start', { tool_name: z.string().nullable() }),
-  event('call_tools_start', {}),
-  event('tool_call', { tool_name: z.string(), args: z.string(), tool_call_id: z.string() }),
-  event('tool_result', { tool_call_id: z.string(), content: z.string() }),
-  event('final_result', { output: z.string() }),
-  event('complete', { conversation_id: z.string().nullable() }),
-  event('error', { message: z.string() }),
-]);
+export const AgentEvent = z
+  .discriminatedUnion('type', [
+    event('conversation_created', { conversation_id: z.string() }),
+    event('user_prompt', { content: z.string() }),
+    event('user_prompt_processed', { prompt: z.string() }),
+    event('model_request_start', {}),
+    event('part_start', { index: z.number().int(), part_type: z.enum(['TextPart', 'ToolCallPart']) }),
+    event('text_delta', { index: z.number().int(), content: z.string() }),
+    event('tool_call_delta', { index: z.number().int(), args_delta: z.string() }),
+    event('final_result_start', { tool_name: z.string().nullable() }),
+    event('call_tools_start', {}),
+    event('tool_call', { tool_name: z.string(), args: z.string(), tool_call_id: z.string() }),
+    event('tool_result', { tool_call_id: z.string(), content: z.string() }),
+    event('final_result', { output: z.string() }),
+    event('complete', { conversation_id: z.string().nullable() }),
+    event('error', { message: z.string() }),
+  ])
+  .meta({ id: 'AgentEvent' });
 export type AgentEvent = z.infer<typeof AgentEvent>;
 export type AgentEventType = AgentEvent['type'];
 /**

@@ -1,3 +1,4 @@
+export * from './agent-run.ts';
 export * from './auth.ts';
 export * from './common.ts';
 export * from './conversations.ts';

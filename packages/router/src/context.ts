@@ -24,7 +24,7 @@ export const clientInfo = (ctx: Context) => ({
 });
 
 /** A request's logger: what the services log through, and pino's way to add fields to its lines. */
-export type RequestLogger = OutageLogger & { setBindings?(bindings: Record<string, unknown>): void };
+export type RequestLogger = OutageLogger & { error(obj: object, msg: string): void; setBindings?(bindings: Record<string, unknown>): void };
 
 type RequestLike = { headers: Record<string, string | string[] | undefined>; ip: string; accessClaims?: AccessClaims; log: RequestLogger };
 

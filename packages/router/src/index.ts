@@ -19,4 +19,5 @@ export {
   type RateLimitPolicy,
   type RestDocMeta,
   router,
+  type StreamMeta,
 } from './trpc.ts';

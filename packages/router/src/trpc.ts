@@ -1,5 +1,6 @@
 import { getTRPCErrorFromUnknown, initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
+import type { ZodType } from 'zod';
 import { countCall } from '@personal-automations/observability';
 import { AuthorizationError, NotAuthenticatedError, type Services } from '@personal-automations/services';
 import type { Context } from './context.ts';
@@ -29,7 +30,22 @@ export type Meta = OpenApiMeta & {
   successStatus?: 200 | 201 | 204 | 302 | 307;
   alsoReturns?: number[];
   noStore?: true;
+  stream?: StreamMeta;
 } & RestDocMeta;
+
+/**
+ * A subscription's REST form: `POST <path>` (relative to API_V1_STR) with the input as its JSON
+ * body, answered as server-sent events, and documented as such.
+ */
+export type StreamMeta = {
+  method: 'POST';
+  path: `/${string}`;
+  summary: string;
+  description?: string;
+  tags: string[];
+  /** The zod schema of one event (what the subscription yields). */
+  events: ZodType;
+};
 
 /** The meta of a built procedure: the base procedure always set `access` and `rateLimit`. */
 export type DeclaredMeta = Meta & Required<Pick<Meta, 'access' | 'rateLimit'>>;

@@ -131,6 +131,7 @@ function createAgentService({ settings, usage, ...parts }: AgentServiceParts): A
     history: { maxMessages: settings.AGENT_MAX_HISTORY_MESSAGES, maxChars: settings.AGENT_MAX_HISTORY_CHARS },
     idleTimeoutMs: settings.AGENT_IDLE_TIMEOUT_SECONDS * 1000,
     continueOnDisconnect: settings.AGENT_CONTINUE_ON_DISCONNECT,
+    maxBufferedBytes: settings.AGENT_MAX_BUFFERED_BYTES,
   };
   return new AgentService({ ...parts, agent, usage, limits });
 }

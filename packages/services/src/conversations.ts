@@ -5,6 +5,7 @@ import type {
   ConversationListQuery,
   ConversationRead,
   ConversationUpdate,
+  HistoryEntry,
   MessageCreate,
   MessageList,
   MessageListQuery,
@@ -194,6 +195,20 @@ export class ConversationService {
     if (!UUID.test(conversationId)) return null;
     const row = await this.db.conversation.findFirst({ where: { id: conversationId.toLowerCase(), userId }, select: { id: true } });
     return row?.id ?? null;
+  }
+
+  /**
+   * The newest `maxMessages` user and assistant messages of a conversation, oldest first: the
+   * history of an agent turn whose transport keeps none of its own (the tRPC subscription).
+   */
+  async recentHistory(conversationId: string, maxMessages: number): Promise<HistoryEntry[]> {
+    const rows = await this.db.message.findMany({
+      where: { conversationId, role: { in: ['user', 'assistant'] } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: maxMessages,
+      select: { role: true, content: true },
+    });
+    return rows.reverse().map(({ role, content }) => ({ role: role as HistoryEntry['role'], content }));
   }
 
   /** Saves the user's prompt of an agent turn (the conversation was resolved for this user already). */

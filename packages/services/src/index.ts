@@ -8,6 +8,7 @@ export { UNKNOWN_TURN } from './agent/resume.ts';
 export type { SocketLogin } from './agent/socket-session.ts';
 export { agentSocketKeyPrefix, openAgentSocketSlots } from './agent/socket-slots.ts';
 export { agentTurnKeyPrefix, openTurnLog } from './agent/turn-log-redis.ts';
+export type { StreamedEvent } from './agent/turn-stream.ts';
 // Logins, sessions and the agent socket
 export { TOO_MANY_FAILED_LOGINS } from './auth/auth.ts';
 export type { OAuthFlow } from './auth/oauth.ts';

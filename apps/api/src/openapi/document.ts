@@ -9,6 +9,7 @@ import type { Access, Meta } from '@personal-automations/router';
 import type { RestOperation } from '../rest/operations.ts';
 import { exampleOf, type JsonSchema, type SchemaLookup } from './examples.ts';
 import { ERROR_RESPONSES, RESPONSE, type ResponseName, responseRef } from './responses.ts';
+import { streamedSuccess, streamStandIns } from './streams.ts';
 
 type MediaType = { schema?: JsonSchema; example?: unknown; examples?: unknown };
 type ResponseObject = { description: string; content?: Record<string, MediaType>; headers?: Record<string, unknown> } | { $ref: string };
@@ -40,6 +41,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   conversations: "The caller's conversations and their messages",
   webhooks: 'Outgoing webhooks and their delivery log',
   usage: "Model tokens per day and model, and the daily quota: the caller's own, or any user's (admin)",
+  agent: 'The agent turn over plain HTTP, streamed as server-sent events (the WebSocket is WS /api/v1/ws/agent)',
 };
 
 const DESCRIPTION = [
@@ -147,17 +149,25 @@ function pruneUnusedComponents(doc: OpenApiDocument): void {
 }
 
 export function buildOpenApiDocument(router: AnyRouter, operations: RestOperation[], settings: Settings): OpenApiDocument {
-  const doc = generateOpenApiDocument(router as never, {
-    title: settings.PROJECT_NAME,
-    description: DESCRIPTION,
-    version: '1.0.0',
-    baseUrl: settings.API_V1_STR,
-    openApiVersion: '3.1.0',
-    securitySchemes: {
-      [SECURITY_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access token from POST /auth/login' },
-    },
-    defs: { ErrorEnvelope, HTTPValidationError, HTTPError } as never,
-  }) as unknown as OpenApiDocument;
+  const generate = (target: AnyRouter) =>
+    generateOpenApiDocument(target as never, {
+      title: settings.PROJECT_NAME,
+      description: DESCRIPTION,
+      version: '1.0.0',
+      baseUrl: settings.API_V1_STR,
+      openApiVersion: '3.1.0',
+      securitySchemes: {
+        [SECURITY_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access token from POST /auth/login' },
+      },
+      defs: { ErrorEnvelope, HTTPValidationError, HTTPError } as never,
+    }) as unknown as OpenApiDocument;
+  const doc = generate(router);
+  const standIns = streamStandIns(operations);
+  if (standIns) {
+    const streams = generate(standIns);
+    Object.assign(doc.paths, streams.paths);
+    Object.assign(doc.components.schemas, streams.components.schemas);
+  }
   // The library's own {message, code, issues} error schemas are never sent.
   for (const name of Object.keys(doc.components.schemas)) if (name.startsWith('error.')) delete doc.components.schemas[name];
   doc.components.responses = { ...ERROR_RESPONSES }; // a copy: pruning below must not touch the shared table
@@ -170,7 +180,9 @@ export function buildOpenApiDocument(router: AnyRouter, operations: RestOperatio
     // Public operations say so explicitly (`security: []`), so no global default can apply to them.
     operation.security = op.access === 'public' ? [] : [{ [SECURITY_SCHEME]: [] }];
 
-    const [status, success] = successResponse(op, operation.responses['200']);
+    const [status, success] = op.streamed
+      ? ['200', streamedSuccess(operation.responses['200'] as never)]
+      : successResponse(op, operation.responses['200']);
     const responses: Record<string, ResponseObject> = { [status]: success };
     for (const also of op.alsoReturns) responses[String(also)] = { ...success, description: 'Same body, not healthy' } as ResponseObject;
     for (const [code, name] of errorResponses(op, operation, op.access, op.meta, settings)) responses[code] ??= responseRef(name);

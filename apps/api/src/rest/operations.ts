@@ -26,6 +26,8 @@ export type RestOperation = {
   pathParams: string[];
   /** Reads its input from the query string (GET and DELETE), not from a body. */
   bodyless: boolean;
+  /** Answers with server-sent events: a subscription's REST form. */
+  streamed: boolean;
   /** Takes an HTML-form body (login) rather than JSON. */
   formOnly: boolean;
   successStatus: number;
@@ -33,6 +35,8 @@ export type RestOperation = {
   alsoReturns: number[];
   /** Top-level input fields and their kinds, for query coercion and error messages. */
   fields: Record<string, FieldKind>;
+  /** The procedure's input schema (zod). */
+  input: unknown;
   /** false when the procedure's input is z.void(). */
   hasInput: boolean;
   /** Who may call it and the budget its calls draw on, as its base procedure declared them. */
@@ -47,7 +51,9 @@ const ANY_SEGMENT = '[^/]+';
 const normalizePath = (path: string): string => `/${path.replace(/^\/|\/$/g, '')}`;
 
 function toOperation(entry: ProcedureEntry): RestOperation | undefined {
-  const { openapi, successStatus, alsoReturns, access, rateLimit } = entry.meta;
+  const { successStatus, alsoReturns, access, rateLimit } = entry.meta;
+  // A subscription's REST form is its `stream` meta (trpc-to-openapi has no subscriptions).
+  const openapi = entry.type === 'subscription' ? entry.meta.stream : entry.meta.openapi;
   if (!openapi) return undefined;
   const openApiPath = normalizePath(openapi.path);
   const method = openapi.method as RestOperation['method'];
@@ -60,10 +66,12 @@ function toOperation(entry: ProcedureEntry): RestOperation | undefined {
     pathRegExp: new RegExp(`^${openApiPath.replace(/\{.+?\}/g, ANY_SEGMENT)}$`),
     pathParams: [...openApiPath.matchAll(/\{(.+?)\}/g)].map((m) => m[1]!),
     bodyless: method === 'GET' || method === 'DELETE',
-    formOnly: !!openapi.contentTypes && !openapi.contentTypes.includes('application/json'),
+    streamed: entry.type === 'subscription',
+    formOnly: 'contentTypes' in openapi && !!openapi.contentTypes && !openapi.contentTypes.includes('application/json'),
     successStatus: successStatus ?? 200,
     alsoReturns: alsoReturns ?? [],
     fields: fieldsOf(entry.input),
+    input: entry.input,
     hasInput: takesInput(entry.input),
     access,
     rateLimit,
@@ -71,7 +79,7 @@ function toOperation(entry: ProcedureEntry): RestOperation | undefined {
   };
 }
 
-/** One operation per procedure that has OpenAPI meta. */
+/** One operation per procedure that has OpenAPI meta, and per subscription that has `stream` meta. */
 export function buildOperations(router: AnyRouter): RestOperation[] {
   return [...procedureTable(router).values()].flatMap((entry) => toOperation(entry) ?? []);
 }

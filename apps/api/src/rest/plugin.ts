@@ -11,6 +11,7 @@ import { restOperations } from '../catalog.ts';
 import { JSON_TYPE } from '../errors.ts';
 import { bodyInput, queryInput } from './input.ts';
 import type { RestOperation } from './operations.ts';
+import { SSE_HEADERS, sseBody } from './sse.ts';
 
 /** Body parsers for the REST routes: JSON (an empty body is "no body"), forms, anything else as text. */
 async function bodyParsers(api: FastifyInstance) {
@@ -30,6 +31,20 @@ async function bodyParsers(api: FastifyInstance) {
   api.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body === '' ? undefined : body));
 }
 
+/** A streamed answer ends when the client goes away: the procedure hears it through this signal. */
+function abortedOnClose(reply: FastifyReply): AbortSignal {
+  const gone = new AbortController();
+  reply.raw.once('close', () => gone.abort());
+  return gone.signal;
+}
+
+/** SSE's Last-Event-ID header (an EventSource that reconnects sends it) as the input's `lastEventId`. */
+function withLastEventId(input: unknown, request: FastifyRequest): unknown {
+  const lastEventId = request.headers['last-event-id'];
+  if (typeof lastEventId !== 'string' || !input || typeof input !== 'object') return input;
+  return { ...input, lastEventId };
+}
+
 /** One operation's handler: its input from the request, its procedure called, its success answer. */
 function handlerOf(op: RestOperation) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
@@ -39,15 +54,24 @@ function handlerOf(op: RestOperation) {
     const { input, raw } = op.bodyless ? queryInput(op, request.query as Record<string, unknown>, params) : bodyInput(op, request, params);
     request.restCall = { op, raw };
     const ctx = createContext(request.server.platform, request);
+    const gone = op.streamed ? abortedOnClose(reply) : undefined;
     const data = await callTRPCProcedure({
       router: appRouter,
       path: op.procedurePath,
       type: op.procedureType,
       ctx,
-      getRawInput: async () => input,
-      signal: undefined,
+      getRawInput: async () => (op.streamed ? withLastEventId(input, request) : input),
+      signal: gone,
       batchIndex: 0,
     });
+    if (op.streamed) {
+      const pingMs = request.server.platform.settings.AGENT_PING_INTERVAL_SECONDS * 1000;
+      return reply
+        .code(200)
+        .headers(ctx.response.headers)
+        .headers(SSE_HEADERS)
+        .send(sseBody(data as AsyncIterable<unknown>, pingMs));
+    }
     reply.code(ctx.response.status ?? op.successStatus).headers(ctx.response.headers);
     // 204 and redirects (OAuth) send no body
     const isRedirect = reply.statusCode >= 300 && reply.statusCode < 400;

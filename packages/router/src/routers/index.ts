@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from '../trpc.ts';
+import { agentRouter } from './agent.ts';
 import { authRouter } from './auth.ts';
 import { conversationsRouter } from './conversations.ts';
 import { healthRouter } from './health.ts';
@@ -19,6 +20,7 @@ export const appRouter = router({
   conversations: conversationsRouter,
   webhooks: webhooksRouter,
   usage: usageRouter,
+  agent: agentRouter,
 });
 
 /** The type TypeScript clients import for end-to-end typing (`import type` only: no server code). */

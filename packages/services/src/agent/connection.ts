@@ -44,7 +44,13 @@ export type AgentConnectionOptions = {
  * `continueOnDisconnect` (AGENT_CONTINUE_ON_DISCONNECT): a turn saved in a conversation runs to
  * its end when its socket drops, still holding the socket's slot in the user's count.
  */
-export type ConnectionLimits = { history: HistoryBounds; idleTimeoutMs: number; continueOnDisconnect: boolean };
+export type ConnectionLimits = {
+  history: HistoryBounds;
+  idleTimeoutMs: number;
+  continueOnDisconnect: boolean;
+  /** Unread events a streamed turn may hold (AGENT_MAX_BUFFERED_BYTES; the WebSocket transport counts its own). */
+  maxBufferedBytes: number;
+};
 
 export type ConnectionDeps = SocketSessionDeps & TurnDeps & { limits: ConnectionLimits };
 

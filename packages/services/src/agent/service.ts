@@ -4,6 +4,7 @@
 import type { ConnectionDeps } from './connection.ts';
 import { AgentConnection, type AgentConnectionOptions } from './connection.ts';
 import type { AgentSocketSlots } from './socket-slots.ts';
+import { openTurnStream, type StreamedEvent, type TurnStreamRequest } from './turn-stream.ts';
 
 export const SOCKET_LIMIT_REASON = 'Too many agent sockets';
 export const tooManySockets = (max: number): string => `Too many open agent sockets: at most ${max} per user; close one and try again`;
@@ -34,5 +35,14 @@ export class AgentService {
     const connection = new AgentConnection(this.deps, options, slot);
     await connection.open();
     return connection;
+  }
+
+  /**
+   * One turn as a stream of events (the tRPC subscription and its REST form over SSE). A turn
+   * that is refused (turn budget, daily token quota, sockets and streams per user) throws before
+   * its first event.
+   */
+  stream(request: TurnStreamRequest): Promise<AsyncIterable<StreamedEvent>> {
+    return openTurnStream({ ...this.deps, socketSlots: this.socketSlots }, request);
   }
 }

@@ -44,6 +44,8 @@ export type TurnPlan = {
   history: (conversationId: string | null) => Promise<HistoryEntry[]> | HistoryEntry[];
   /** A check of the transport's own before the turn budget is drawn on; false ends the turn without an event. */
   stillAllowed?: () => Promise<boolean>;
+  /** The transport admitted the turn itself ({@link admitTurn}), before answering its request. */
+  admitted?: boolean;
   log: AgentLogger;
 };
 
@@ -160,15 +162,22 @@ export async function runTurn(deps: TurnDeps, turn: AgentTurn, plan: TurnPlan): 
 }
 
 /**
- * Whether the turn may start; checked before anything of it is saved. The transport's own check
- * first; a spent turn budget or daily token quota refuses this turn (a RateLimitError).
+ * Whether the turn may start; checked before anything of it is saved (unless the transport did):
+ * the transport's own check first; a spent turn budget or daily token quota refuses this turn (a
+ * RateLimitError).
  */
 async function admit(deps: TurnDeps, plan: TurnPlan): Promise<boolean> {
+  if (plan.admitted) return true;
   if (plan.stillAllowed && !(await plan.stillAllowed())) return false;
-  const draw = await deps.rateLimits.consume('agentTurns', `user:${plan.userId}`);
-  if (draw.counted && !draw.allowed) throw new RateLimitError(turnsExceeded(draw.limit, draw.resetSeconds), draw.resetSeconds);
-  await deps.usage.admitTurn(plan.userId);
+  await admitTurn(deps, plan.userId);
   return true;
+}
+
+/** Draws one turn from the user's turn budget and checks the daily token quota: a RateLimitError when either is spent. */
+export async function admitTurn(deps: Pick<TurnDeps, 'rateLimits' | 'usage'>, userId: string): Promise<void> {
+  const draw = await deps.rateLimits.consume('agentTurns', `user:${userId}`);
+  if (draw.counted && !draw.allowed) throw new RateLimitError(turnsExceeded(draw.limit, draw.resetSeconds), draw.resetSeconds);
+  await deps.usage.admitTurn(userId);
 }
 
 /**
