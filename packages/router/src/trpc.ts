@@ -63,6 +63,9 @@ const t = initTRPC
   .create({
     // A procedure built from `t.procedure` directly is public and counted, as publicProcedure is.
     defaultMeta: { access: 'public', rateLimit: 'default' },
+    // A subscription's stream (agent.run over SSE) may be silent while the model thinks or a tool
+    // runs: a ping every 15 s keeps proxies from closing it as idle.
+    sse: { ping: { enabled: true, intervalMs: 15_000 } },
     errorFormatter({ shape, error }) {
       // Never send a stack trace, whatever NODE_ENV says.
       const { stack: _stack, ...data } = shape.data;
