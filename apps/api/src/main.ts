@@ -20,13 +20,16 @@ function loadOrExit(): Settings {
   }
 }
 
-/** The app, or exit 1 with one line when its database is held by another process (embedded mode). */
+/**
+ * The app, or exit 1 with one line when its database is held by another process (embedded mode)
+ * or a setting names what does not exist (AGENT_APPROVAL_TOOLS: a tool the agent lacks).
+ */
 async function buildOrExit(settings: Settings) {
   const [{ buildApp }, { EmbeddedDatabaseInUseError }] = await Promise.all([import('./app.ts'), import('@personal-automations/db')]);
   try {
     return await buildApp({ settings });
   } catch (error) {
-    if (error instanceof EmbeddedDatabaseInUseError) {
+    if (error instanceof EmbeddedDatabaseInUseError || error instanceof SettingsError) {
       console.error(error.message);
       process.exit(1);
     }

@@ -53,6 +53,22 @@ function isAddressOrRange(entry: string): boolean {
 }
 
 /**
+ * The tools whose calls wait for the user's approval: `all`, or a comma list of tool names (the
+ * characters OpenAI allows in a function name). Whether each name is a tool of the agent is checked
+ * where the tools are known, when the services are built.
+ */
+const approvalTools = z.string().transform((v, ctx): 'all' | string[] => {
+  if (v.trim().toLowerCase() === 'all') return 'all';
+  const names = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.every((name) => /^[\w-]{1,64}$/.test(name))) return names;
+  ctx.addIssue({ code: 'custom', message: 'expected "all" or a comma list of tool names (letters, digits, _ and -)' });
+  return z.NEVER;
+});
+
+/**
  * Which proxies in front of the API to believe about the client's address (X-Forwarded-For):
  * `false` (none, the default), a hop count, or a comma list of addresses and CIDR ranges.
  * `true` (believe anyone) is refused: a client could then pick its own rate-limit key.
@@ -170,6 +186,9 @@ const EnvSchema = z.object({
   AGENT_MAX_BUFFERED_BYTES: int(1024, 64 * 1024 * 1024).default(256 * 1024),
   AGENT_CONTINUE_ON_DISCONNECT: bool.default(true),
   AGENT_RESUME_TTL_SECONDS: int(1, 7 * 86_400).default(600),
+  AGENT_APPROVAL_TOOLS: approvalTools.default([]),
+  // at most an hour: a paused turn's kept events outlast a quiet hour (turn-log-redis.ts RUNNING_GRACE_MS)
+  AGENT_APPROVAL_TIMEOUT_SECONDS: int(1, 3600).default(300),
   CONVERSATION_DETAIL_MAX_MESSAGES: int(1, 10_000).default(100),
 
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.optional(),

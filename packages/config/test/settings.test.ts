@@ -96,6 +96,21 @@ describe('settings', () => {
       expect(problemsOf({ WEBHOOK_DNS_SERVERS: bad }).join('\n')).toMatch(/^WEBHOOK_DNS_SERVERS: expected IP addresses/);
   });
 
+  it('asks approval for no tool by default; AGENT_APPROVAL_TOOLS takes all or a comma list, AGENT_APPROVAL_TIMEOUT_SECONDS is bounded', () => {
+    const s = loadSettings({});
+    expect([s.AGENT_APPROVAL_TOOLS, s.AGENT_APPROVAL_TIMEOUT_SECONDS]).toEqual([[], 300]);
+    expect(loadSettings({ AGENT_APPROVAL_TOOLS: ' ALL ' }).AGENT_APPROVAL_TOOLS).toBe('all');
+    expect(loadSettings({ AGENT_APPROVAL_TOOLS: 'send_email, current_datetime,' }).AGENT_APPROVAL_TOOLS).toEqual([
+      'send_email',
+      'current_datetime',
+    ]);
+    expect(problemsOf({ AGENT_APPROVAL_TOOLS: 'send email' })).toEqual([
+      'AGENT_APPROVAL_TOOLS: expected "all" or a comma list of tool names (letters, digits, _ and -) (got "send email")',
+    ]);
+    for (const bad of ['0', '3601', 'soon'])
+      expect(problemsOf({ AGENT_APPROVAL_TIMEOUT_SECONDS: bad })).toEqual([expect.stringMatching(/^AGENT_APPROVAL_TIMEOUT_SECONDS: /)]);
+  });
+
   it('reports every bad variable in one error', () => {
     const problems = problemsOf({ ENVIRONMENT: 'prod', PORT: 'eighty', SECRET_KEY: 'short', CORS_ORIGINS: '[1,2]', DEBUG: 'maybe' });
     expect(problems).toHaveLength(5);

@@ -1,6 +1,7 @@
 // The agent turn over HTTP: the tRPC subscription `agent.run` (SSE at /trpc) and its REST form
 // (POST {API_V1_STR}/agent/run, SSE). Both stream the WebSocket's event frames (AgentEvent).
 import { z } from 'zod';
+import { AgentDecision } from './conversations.ts';
 import { boundedText, MAX_MESSAGE_CHARS } from './limits.ts';
 
 /** The last event id a client got: `<conversation id>:<event id>`, as the stream sends them. */
@@ -20,3 +21,16 @@ export const AgentRunInput = z
   })
   .meta({ id: 'AgentRunInput' });
 export type AgentRunInput = z.infer<typeof AgentRunInput>;
+
+/**
+ * The user's decisions on a turn paused by `tool_approval_required`, for a client that streams
+ * the turn over HTTP (a WebSocket client sends the `resume` frame instead): one per action
+ * request, in their order. The turn goes on wherever it runs.
+ */
+export const AgentDecisionsInput = z
+  .object({
+    conversation_id: z.string().max(100),
+    decisions: z.array(AgentDecision).max(100),
+  })
+  .meta({ id: 'AgentDecisionsInput' });
+export type AgentDecisionsInput = z.infer<typeof AgentDecisionsInput>;

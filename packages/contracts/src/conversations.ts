@@ -29,7 +29,8 @@ export const ConversationUpdate = z
   .meta({ id: 'ConversationUpdate' });
 export type ConversationUpdate = z.infer<typeof ConversationUpdate>;
 
-export const ToolCallStatus = z.enum(['pending', 'running', 'completed', 'failed']);
+/** `rejected`: the call needed the user's approval (AGENT_APPROVAL_TOOLS) and was refused, or not answered in time; it did not run. */
+export const ToolCallStatus = z.enum(['pending', 'running', 'completed', 'failed', 'rejected']);
 export type ToolCallStatus = z.infer<typeof ToolCallStatus>;
 
 export const ToolCallRead = z
@@ -145,6 +146,42 @@ export const AgentResumeStreamFrame = z.object({
 });
 export type AgentResumeStreamFrame = z.infer<typeof AgentResumeStreamFrame>;
 
+/**
+ * A tool call put to the user for approval: its id and tool as the model gave them, and its
+ * arguments as a JSON object (`{"_raw_args": "<text>"}` when the model's text is not one). An `edit`
+ * decision sends it back with the arguments the user wants run instead.
+ */
+export const AgentActionRequest = z.object({
+  id: z.string().max(200),
+  tool_name: z.string().max(200),
+  args: z.record(z.string(), z.unknown()),
+});
+export type AgentActionRequest = z.infer<typeof AgentActionRequest>;
+
+/** The user's answer to one action request: run it, do not run it, or run it with other arguments. */
+export const AgentDecision = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('approve') }),
+    z.object({ type: z.literal('reject') }),
+    z.object({ type: z.literal('edit'), edited_action: AgentActionRequest }),
+  ],
+  { error: 'expected "approve", "reject" or "edit"' },
+);
+export type AgentDecision = z.infer<typeof AgentDecision>;
+
+/**
+ * Answers a turn paused by `tool_approval_required`: one decision per action request, in their
+ * order, on any socket of the same user on any API process. `conversation_id` defaults to the
+ * conversation of the socket's running turn, or of the turn its `resume_stream` follows.
+ */
+export const AgentResumeFrame = z.object({
+  type: z.literal('resume'),
+  decisions: z.array(AgentDecision),
+  conversation_id: z.string().max(100).nullable().optional(),
+});
+export type AgentResumeFrame = z.infer<typeof AgentResumeFrame>;
+
 // ---- agent WebSocket: server → client (every frame is {type, data}) -------------------------
 
 const event = <T extends string, D extends z.ZodRawShape>(type: T, data: D) => z.object({ type: z.literal(type), data: z.object(data) });
@@ -162,6 +199,12 @@ export const AgentEvent = z
     event('call_tools_start', {}),
     event('tool_call', { tool_name: z.string(), args: z.string(), tool_call_id: z.string() }),
     event('tool_result', { tool_call_id: z.string(), content: z.string() }),
+    // the turn waits for a `resume` frame deciding each request (AGENT_APPROVAL_TOOLS), then goes on with `resume_start`
+    event('tool_approval_required', {
+      action_requests: z.array(AgentActionRequest),
+      review_configs: z.array(z.object({ tool_name: z.string(), allow_edit: z.boolean() })),
+    }),
+    event('resume_start', {}),
     event('final_result', { output: z.string() }),
     event('complete', { conversation_id: z.string().nullable() }),
     event('error', { message: z.string() }),

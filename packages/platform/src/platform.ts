@@ -6,6 +6,7 @@ import type { Settings } from '@personal-automations/config';
 import { createPrismaClient, type Database, openEmbeddedDatabase, type Prisma } from '@personal-automations/db';
 import { dbQueryDuration } from '@personal-automations/observability';
 import {
+  agentApprovalPrefix,
   agentSocketKeyPrefix,
   agentTurnKeyPrefix,
   BullmqJobBackend,
@@ -16,6 +17,7 @@ import {
   type JobBackend,
   LocalRevocationBus,
   openAgentSocketSlots,
+  openApprovals,
   openTurnLog,
   queueLocation,
   RateLimits,
@@ -161,7 +163,23 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
     prefix: agentTurnKeyPrefix(settings.PROJECT_NAME),
     ttlMs: settings.AGENT_RESUME_TTL_SECONDS * 1000,
   });
-  const services = createServices({ db, jobs, readinessChecks: checks, settings, rateLimits, revocations, agentSocketSlots, agentTurnLog });
+  const agentApprovals = openApprovals({
+    redis: fastRedis,
+    openSubscriber: () => subscriberRedis(settings.redisUrl),
+    prefix: agentApprovalPrefix(settings.PROJECT_NAME),
+    timeoutMs: settings.AGENT_APPROVAL_TIMEOUT_SECONDS * 1000,
+  });
+  const services = createServices({
+    db,
+    jobs,
+    readinessChecks: checks,
+    settings,
+    rateLimits,
+    revocations,
+    agentSocketSlots,
+    agentTurnLog,
+    agentApprovals,
+  });
   if (settings.METRICS_ENABLED) stops.push(...observeParts({ health: services.health, redis: { readiness: redis, fast: fastRedis } }));
 
   return {
@@ -178,6 +196,7 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
       redis?.disconnect();
       services.databaseOutage.close();
       await revocations.close();
+      await agentApprovals.close();
       fastRedis?.disconnect();
       await jobs.close();
       await db.$disconnect();

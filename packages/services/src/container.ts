@@ -1,6 +1,8 @@
 import type { Settings } from '@personal-automations/config';
 import type { Database } from '@personal-automations/db';
 import { Agent } from './agent/agent.ts';
+import { ApprovalStep, approvalTools } from './agent/approval-step.ts';
+import type { AgentApprovals } from './agent/approvals.ts';
 import { OpenAIChatModel } from './agent/model.ts';
 import { AgentService, type AgentServiceDeps } from './agent/service.ts';
 import type { AgentSocketSlots } from './agent/socket-slots.ts';
@@ -47,11 +49,13 @@ export type ServiceDeps = {
   agentSocketSlots: AgentSocketSlots;
   /** The agent turns' events, kept for `resume_stream` (Redis or this process's memory). */
   agentTurnLog: TurnLog;
+  /** The tool approvals waiting for their user (Redis or this process's memory). */
+  agentApprovals: AgentApprovals;
 };
 
 /** One instance of every service, sharing the process's database client and job backend. */
 export function createServices(deps: ServiceDeps) {
-  const { db, jobs, readinessChecks, settings, rateLimits, revocations, agentSocketSlots, agentTurnLog } = deps;
+  const { db, jobs, readinessChecks, settings, rateLimits, revocations, agentSocketSlots, agentTurnLog, agentApprovals } = deps;
   const tokens = new TokenService({
     secretKey: settings.SECRET_KEY,
     accessTokenMinutes: settings.ACCESS_TOKEN_EXPIRE_MINUTES,
@@ -98,7 +102,10 @@ export function createServices(deps: ServiceDeps) {
       usage,
       socketSlots: agentSocketSlots,
       turnLog: agentTurnLog,
+      approvals: agentApprovals,
     }),
+    /** The user's decisions on a paused turn's tool calls (the socket's `resume` frame). */
+    agentApprovals,
     webhooks: new WebhookService(db, webhookSender, { guard: urlGuard }),
     deliveries: new DeliveryService(db, webhookSender, { maxInFlightPerEndpoint: settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT }),
     tasks: new TaskQueue(jobs.queue<TaskData, TaskResult>(QUEUE_NAMES.tasks)),
@@ -114,18 +121,23 @@ export function createServices(deps: ServiceDeps) {
 }
 export type Services = ReturnType<typeof createServices>;
 
-type AgentServiceParts = Pick<AgentServiceDeps, 'conversations' | 'sessions' | 'revocations' | 'rateLimits' | 'socketSlots' | 'turnLog'> & {
+type AgentServiceParts = Pick<
+  AgentServiceDeps,
+  'conversations' | 'sessions' | 'revocations' | 'rateLimits' | 'socketSlots' | 'turnLog' | 'approvals'
+> & {
   settings: Settings;
   usage: UsageService;
 };
 
 /** The agent and the bounds on what one socket may spend, from the AGENT_* settings. */
 function createAgentService({ settings, usage, ...parts }: AgentServiceParts): AgentService {
+  const tools = new ToolRegistry(defaultTools());
   const agent = new Agent({
     model: new OpenAIChatModel(settings),
-    tools: new ToolRegistry(defaultTools()),
+    tools,
     maxModelRequests: settings.AGENT_MAX_MODEL_REQUESTS,
     usage,
+    approval: new ApprovalStep(parts.approvals, approvalTools(settings.AGENT_APPROVAL_TOOLS, tools.names())),
   });
   const limits = {
     history: { maxMessages: settings.AGENT_MAX_HISTORY_MESSAGES, maxChars: settings.AGENT_MAX_HISTORY_CHARS },

@@ -3,6 +3,10 @@
 // through `createServices()`, and import by name only what they must name themselves. The rest
 // stays internal to this package (its own tests import the modules directly).
 
+export { CANNOT_ASK_APPROVAL, REJECTED_BY_USER } from './agent/approval-step.ts';
+export type { AgentApprovals } from './agent/approvals.ts';
+export { NO_APPROVAL_PENDING } from './agent/approvals.ts';
+export { agentApprovalPrefix, openApprovals } from './agent/approvals-redis.ts';
 export type { AgentConnection, ConnectionEnd } from './agent/connection.ts';
 export { UNKNOWN_TURN } from './agent/resume.ts';
 export type { SocketLogin } from './agent/socket-session.ts';

@@ -25,8 +25,12 @@ export type FakeReply =
       gate?: { after: number; open: Promise<unknown> };
     }
   /** Streams one tool call, its arguments in `argChunks`. */
-  | { kind: 'tool_call'; name: string; argChunks?: string[]; id?: string; usage?: FakeUsage }
+  | ({ kind: 'tool_call'; usage?: FakeUsage } & FakeToolCall)
+  /** Streams several tool calls in one answer, one after the other. */
+  | { kind: 'tool_calls'; calls: FakeToolCall[]; usage?: FakeUsage }
   | { kind: 'error'; status: number; message?: string };
+
+export type FakeToolCall = { name: string; argChunks?: string[]; id?: string };
 
 export type ChatMessage = {
   role: string;
@@ -193,15 +197,13 @@ export class FakeOpenAI {
       if (reply.hold) return; // stays open until the client aborts or the server closes
       send(delta({}, 'stop'));
     } else {
-      const callId = reply.id ?? `call_${this.counter}`;
-      send(
-        delta({
-          role: 'assistant',
-          content: null,
-          tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: reply.name, arguments: '' } }],
-        }),
-      );
-      for (const args of reply.argChunks ?? []) send(delta({ tool_calls: [{ index: 0, function: { arguments: args } }] }));
+      const calls = reply.kind === 'tool_call' ? [reply] : reply.calls;
+      for (const [index, call] of calls.entries()) {
+        const callId = call.id ?? `call_${this.counter}${index ? `_${index}` : ''}`;
+        const opening = { index, id: callId, type: 'function', function: { name: call.name, arguments: '' } };
+        send(delta({ ...(index === 0 && { role: 'assistant', content: null }), tool_calls: [opening] }));
+        for (const args of call.argChunks ?? []) send(delta({ tool_calls: [{ index, function: { arguments: args } }] }));
+      }
       send(delta({}, 'tool_calls'));
     }
     if (request.stream_options?.include_usage && reply.usage) send(chunk([], { usage: reply.usage }));

@@ -34,7 +34,7 @@ export const agentTokens = new Counter<'model' | 'direction'>({
 
 export const agentToolCalls = new Counter<'tool' | 'status'>({
   name: 'pa_agent_tool_calls_total',
-  help: 'Tool calls the model asked for, by tool and status (success, error)',
+  help: 'Tool calls the model asked for, by tool and status (completed, failed, rejected by the user)',
   labelNames: ['tool', 'status'],
   registers: [registry],
 });

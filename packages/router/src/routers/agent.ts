@@ -1,5 +1,6 @@
 import { tracked } from '@trpc/server';
-import { AgentEvent, AgentRunInput } from '@personal-automations/contracts';
+import { z } from 'zod';
+import { AgentDecisionsInput, AgentEvent, AgentRunInput } from '@personal-automations/contracts';
 import type { StreamedEvent } from '@personal-automations/services';
 import { authedProcedure, router } from '../trpc.ts';
 
@@ -42,4 +43,27 @@ export const agentRouter = router({
       });
       return trackedEvents(events);
     }),
+  /**
+   * Answers a turn paused by `tool_approval_required` (the WebSocket's `resume` frame, for a client
+   * that streams the turn over HTTP); the turn goes on, on whichever process it runs.
+   */
+  resume: authedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/agent/resume',
+        tags: ['agent'],
+        summary: "Answer a turn's tool approval request",
+        description:
+          'One decision per action request of the `tool_approval_required` event, in their order: `approve`, `reject` or ' +
+          '`edit` (with `edited_action`: the same `id` and `tool_name`, other `args`). 400 when no approval of the ' +
+          'caller\'s is pending in that conversation ("No tool approval pending": also for another user\'s), or when the ' +
+          'count or an edited id does not match.',
+      },
+      successStatus: 204,
+      errorStatuses: [400],
+    })
+    .input(AgentDecisionsInput)
+    .output(z.void())
+    .mutation(({ ctx, input }) => ctx.services.agentApprovals.decide(ctx.user.id, input.conversation_id, input.decisions)),
 });

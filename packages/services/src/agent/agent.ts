@@ -6,6 +6,7 @@ import { inSpan } from '@personal-automations/observability/trace-hooks';
 import type { ToolCallRecord } from '../conversations.ts';
 import { ExternalServiceError } from '../errors.ts';
 import type { UsageRecorder } from '../usage.ts';
+import type { ApprovalStep, ReviewedCall } from './approval-step.ts';
 import type { ChatModel, ModelMessage, ModelToolCall } from './model.ts';
 import type { ToolDefinition, ToolRegistry } from './tools.ts';
 
@@ -18,6 +19,8 @@ export type AgentRunInput = {
   /** Earlier turns, oldest first (text only). */
   history: HistoryEntry[];
   userId: string;
+  /** The conversation the turn is saved in: only such a turn can wait for a tool approval. */
+  conversationId?: string | null;
   signal: AbortSignal;
   emit: EmitEvent;
 };
@@ -45,6 +48,8 @@ export type AgentOptions = {
   systemPrompt?: string;
   /** Where each model request's reported tokens go (per user, model and day: usage reports, the daily quota). */
   usage?: UsageRecorder;
+  /** Puts the calls of the tools named in AGENT_APPROVAL_TOOLS to the user before they run; without it every call runs. */
+  approval?: ApprovalStep;
 };
 
 export class Agent {
@@ -53,10 +58,12 @@ export class Agent {
   private readonly maxModelRequests: number;
   private readonly systemPrompt: string;
   private readonly usage: UsageRecorder | undefined;
+  private readonly approval: ApprovalStep | undefined;
 
-  constructor({ model, tools, maxModelRequests, systemPrompt = SYSTEM_PROMPT, usage }: AgentOptions) {
+  constructor({ model, tools, maxModelRequests, systemPrompt = SYSTEM_PROMPT, usage, approval }: AgentOptions) {
     this.model = model;
     this.usage = usage;
+    this.approval = approval;
     this.tools = tools;
     this.maxModelRequests = maxModelRequests;
     this.systemPrompt = systemPrompt;
@@ -84,8 +91,10 @@ export class Agent {
         input.emit({ type: 'final_result', data: { output: response.text } });
         return { output: response.text, tokensUsed, toolCalls };
       }
-      messages.push({ role: 'assistant', content: response.text, toolCalls: response.toolCalls });
-      toolCalls.push(...(await this.callTools(response.toolCalls, messages, input)));
+      const reviewed = this.approval ? await this.approval.review(response.toolCalls, input) : response.toolCalls.map((call) => ({ call }));
+      // the model's own call as it ran: an edited call shows the user's arguments
+      messages.push({ role: 'assistant', content: response.text, toolCalls: reviewed.map(({ call }) => call) });
+      toolCalls.push(...(await this.callTools(reviewed, messages, input)));
     }
     throw new ExternalServiceError(`The model kept calling tools: stopped after ${this.maxModelRequests} requests`);
   }
@@ -143,19 +152,25 @@ export class Agent {
     return { text, toolCalls, totalTokens };
   }
 
-  /** Announces every call, then runs them one by one, reporting each result and adding it to the conversation. */
+  /**
+   * Announces every call, then runs them one by one (a rejected one is not run: its result says
+   * so), reporting each result and adding it to the conversation.
+   */
   private async callTools(
-    calls: ModelToolCall[],
+    calls: ReviewedCall[],
     messages: ModelMessage[],
     { emit, signal, userId }: AgentRunInput,
   ): Promise<ToolCallRecord[]> {
-    for (const call of calls) emit({ type: 'tool_call', data: { tool_name: call.name, args: call.args, tool_call_id: call.id } });
+    for (const { call } of calls) emit({ type: 'tool_call', data: { tool_name: call.name, args: call.args, tool_call_id: call.id } });
     const records: ToolCallRecord[] = [];
-    for (const call of calls) {
+    for (const { call, rejected } of calls) {
       const startedAt = new Date();
-      const outcome = await inSpan('agent tool call', { attributes: { 'gen_ai.tool.name': call.name.slice(0, 100) } }, () =>
-        this.tools.run(call.name, call.args, { userId, signal }),
-      );
+      const outcome =
+        rejected === undefined
+          ? await inSpan('agent tool call', { attributes: { 'gen_ai.tool.name': call.name.slice(0, 100) } }, () =>
+              this.tools.run(call.name, call.args, { userId, signal }),
+            )
+          : this.tools.reject(call.name, call.args, rejected);
       signal.throwIfAborted();
       records.push({
         toolCallId: call.id,

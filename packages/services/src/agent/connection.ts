@@ -3,7 +3,6 @@
 // (socket-session.ts), each turn draws on the user's turn budget, the history sent to the model
 // is bounded, and an idle socket is ended. The transport hands it decoded frames, sends the
 // events it emits and closes the socket when it ends.
-import type { z } from 'zod';
 import {
   AgentCancelFrame,
   type AgentEventFrame,
@@ -13,7 +12,9 @@ import {
 } from '@personal-automations/contracts';
 import { inSpan } from '@personal-automations/observability/trace-hooks';
 import { BadRequestError } from '../errors.ts';
-import { type AgentLogger, toErrorEvent } from './errors.ts';
+import { answerApproval } from './approval-frame.ts';
+import type { AgentApprovals } from './approvals.ts';
+import { type AgentLogger, describeIssue, toErrorEvent } from './errors.ts';
 import { boundHistory, type HistoryBounds } from './history.ts';
 import { type ResumeTarget, resumeStream } from './resume.ts';
 import { type SocketLogin, SocketSession, type SocketSessionDeps } from './socket-session.ts';
@@ -52,13 +53,12 @@ export type ConnectionLimits = {
   maxBufferedBytes: number;
 };
 
-export type ConnectionDeps = SocketSessionDeps & TurnDeps & { limits: ConnectionLimits };
-
-const describeIssue = (error: z.ZodError): string => {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid frame';
-  return issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
-};
+export type ConnectionDeps = SocketSessionDeps &
+  TurnDeps & {
+    limits: ConnectionLimits;
+    /** Where a `resume` frame's decisions go (the turn waits on them in the agent loop). */
+    approvals: AgentApprovals;
+  };
 
 export class AgentConnection {
   private readonly deps: ConnectionDeps;
@@ -74,6 +74,8 @@ export class AgentConnection {
   private turn: AgentTurn | null = null;
   /** A `resume_stream` being served: stopped when the socket closes. */
   private resuming: AbortController | null = null;
+  /** The conversation whose turn that `resume_stream` follows: a `resume` frame answers its approval. */
+  private following: string | null = null;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** The login watch and the socket slot were given back (at the close, or when a turn that outlived the socket ends). */
@@ -146,7 +148,9 @@ export class AgentConnection {
       else this.cancel();
       return Promise.resolve();
     }
-    if ((frame as { type?: unknown } | null)?.type === 'resume_stream') return this.resume(frame);
+    const type = (frame as { type?: unknown } | null)?.type;
+    if (type === 'resume_stream') return this.resume(frame);
+    if (type === 'resume') return this.answerApproval(frame);
     const parsed = AgentMessageFrame.safeParse(frame);
     if (!parsed.success) return this.reject(new BadRequestError(`Invalid message frame: ${describeIssue(parsed.error)}`));
     const prompt = parsed.data.message;
@@ -252,6 +256,7 @@ export class AgentConnection {
     if (this.turn || this.resuming) return this.reject(new BadRequestError(TURN_IN_PROGRESS));
     const resuming = new AbortController();
     this.resuming = resuming;
+    this.following = parsed.data.conversation_id;
     const target: ResumeTarget = { turnLog: this.deps.turnLog, userId: this.userId, send: this.send, signal: resuming.signal };
     try {
       const finished = await resumeStream(target, parsed.data);
@@ -261,8 +266,20 @@ export class AgentConnection {
     } catch (error) {
       if (!resuming.signal.aborted) this.send(toErrorEvent(error, this.log));
     } finally {
-      if (this.resuming === resuming) this.resuming = null;
+      if (this.resuming === resuming) {
+        this.resuming = null;
+        this.following = null;
+      }
       this.restartIdleClock();
     }
+  }
+
+  /**
+   * A `resume` frame: its decisions go to the paused turn, on whichever process it runs (it goes on
+   * there); a refusal is an `error` event of this socket only, outside any turn.
+   */
+  private answerApproval(frame: unknown): Promise<void> {
+    const context = { approvals: this.deps.approvals, userId: this.userId, conversationId: this.following ?? this.conversationId };
+    return answerApproval(frame, context).catch((error: unknown) => this.reject(error));
   }
 }

@@ -16,7 +16,8 @@ export type AgentTool<Args extends z.ZodType = z.ZodType> = {
 /** The function description the model is given. */
 export type ToolDefinition = { name: string; description: string; parameters: Record<string, unknown> };
 
-export type ToolOutcome = { status: 'completed' | 'failed'; result: string; args: Record<string, unknown> };
+/** `rejected`: not run, as the user decided (tool approvals); `result` tells the model so. */
+export type ToolOutcome = { status: 'completed' | 'failed' | 'rejected'; result: string; args: Record<string, unknown> };
 
 /** Builds a tool with its argument type inferred from the schema. */
 export const defineTool = <Args extends z.ZodType>(tool: AgentTool<Args>): AgentTool<Args> => tool;
@@ -72,10 +73,22 @@ export class ToolRegistry {
    * the model as the result text, so it can recover; only cancellation propagates.
    */
   async run(name: string, argsText: string, context: ToolContext): Promise<ToolOutcome> {
-    const outcome = await this.runOne(name, argsText, context);
+    return this.count(name, await this.runOne(name, argsText, context));
+  }
+
+  /** A call the user rejected: not run, `reason` its result. */
+  reject(name: string, argsText: string, reason: string): ToolOutcome {
+    return this.count(name, { status: 'rejected', result: reason, args: parseToolArgs(argsText) ?? {} });
+  }
+
+  private count(name: string, outcome: ToolOutcome): ToolOutcome {
     // A name the model made up is counted as `unknown`: the label stays within the registry.
     agentToolCalls.inc({ tool: this.tools.has(name) ? name : 'unknown', status: outcome.status });
     return outcome;
+  }
+
+  names(): string[] {
+    return [...this.tools.keys()];
   }
 
   private async runOne(name: string, argsText: string, context: ToolContext): Promise<ToolOutcome> {

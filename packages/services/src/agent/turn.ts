@@ -135,7 +135,7 @@ export async function runTurn(deps: TurnDeps, turn: AgentTurn, plan: TurnPlan): 
     if (conversationId)
       await bestEffort(plan.log, 'save the user message', () => deps.conversations.saveUserPrompt(conversationId, plan.prompt));
     emit({ type: 'user_prompt_processed', data: { prompt: plan.prompt } });
-    const result = await deps.agent.run({ prompt: plan.prompt, history, userId: plan.userId, signal, emit });
+    const result = await deps.agent.run({ prompt: plan.prompt, history, userId: plan.userId, conversationId, signal, emit });
     signal.throwIfAborted();
     turn.answered();
     if (conversationId) {
