@@ -170,6 +170,7 @@ const EnvSchema = z.object({
   AGENT_MAX_BUFFERED_BYTES: int(1024, 64 * 1024 * 1024).default(256 * 1024),
   AGENT_CONTINUE_ON_DISCONNECT: bool.default(true),
   AGENT_RESUME_TTL_SECONDS: int(1, 7 * 86_400).default(600),
+  AGENT_RESUME_MAX_TURNS: int(1, 1_000_000).default(1000),
   CONVERSATION_DETAIL_MAX_MESSAGES: int(1, 10_000).default(100),
 
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.optional(),

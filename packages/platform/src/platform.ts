@@ -160,6 +160,7 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
     openReader: () => subscriberRedis(settings.redisUrl),
     prefix: agentTurnKeyPrefix(settings.PROJECT_NAME),
     ttlMs: settings.AGENT_RESUME_TTL_SECONDS * 1000,
+    maxMemoryTurns: settings.AGENT_RESUME_MAX_TURNS,
   });
   const services = createServices({ db, jobs, readinessChecks: checks, settings, rateLimits, revocations, agentSocketSlots, agentTurnLog });
   if (settings.METRICS_ENABLED) stops.push(...observeParts({ health: services.health, redis: { readiness: redis, fast: fastRedis } }));
