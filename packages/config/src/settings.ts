@@ -82,6 +82,7 @@ const EnvSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: int(1, 65535).default(8000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_BUFFER_MAX_BYTES: int(65_536, 1024 ** 3).default(16 * 1024 * 1024),
 
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').default(DEFAULT_SECRET_KEY),
   ACCESS_TOKEN_EXPIRE_MINUTES: int(1).default(30),
