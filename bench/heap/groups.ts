@@ -38,7 +38,7 @@ export function groupSums(graph: HeapGraph): Map<string, GroupSums> {
   while (stack.length) {
     const node = stack[stack.length - 1]!;
     if (next[node]! < start[node + 1]!) {
-      const child = children[next[node]++]!;
+      const child = children[next[node]!++]!;
       next[child] = start[child]!;
       enter(child);
       stack.push(child);

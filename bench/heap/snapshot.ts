@@ -61,21 +61,23 @@ function groupName(type: string, name: string): string {
   }
 }
 
+/** Where each of `names` sits in a node's or an edge's fields (the meta lists them; V8 versions add some). */
+function fieldsAt<const Names extends readonly string[]>(fields: string[], names: Names): { [K in keyof Names]: number } {
+  return names.map((name) => {
+    const at = fields.indexOf(name);
+    if (at < 0) throw new Error(`not a heap snapshot this reads: no ${name} field`);
+    return at;
+  }) as { [K in keyof Names]: number };
+}
+
 /** Reads the file and builds the graph of its strong (non-weak) edges. */
 export function readHeapSnapshot(file: string): HeapGraph {
   const raw = JSON.parse(readFileSync(file, 'utf8')) as RawSnapshot;
   const meta = raw.snapshot.meta;
   const nodeWidth = meta.node_fields.length;
   const edgeWidth = meta.edge_fields.length;
-  const field = (name: string) => meta.node_fields.indexOf(name);
-  const [fType, fName, fId, fSelf, fEdges] = ['type', 'name', 'id', 'self_size', 'edge_count'].map(field) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((n) => meta.edge_fields.indexOf(n)) as [number, number, number];
+  const [fType, fName, fId, fSelf, fEdges] = fieldsAt(meta.node_fields, ['type', 'name', 'id', 'self_size', 'edge_count']);
+  const [eType, eName, eTo] = fieldsAt(meta.edge_fields, ['type', 'name_or_index', 'to_node']);
   const nodeTypes = meta.node_types[0];
   const edgeTypes = meta.edge_types[0];
   const count = raw.nodes.length / nodeWidth;
@@ -142,7 +144,7 @@ function postOrder({ count, firstEdge, edgeTo }: Edges): Int32Array {
   while (top >= 0) {
     const node = stack[top]!;
     if (next[node]! < firstEdge[node + 1]!) {
-      const to = edgeTo[next[node]++]!;
+      const to = edgeTo[next[node]!++]!;
       if (!visited[to]) {
         visited[to] = 1;
         stack[++top] = to;
