@@ -5,8 +5,10 @@
 // generator (soak/load.ts), the model, the API (soak/api.ts) and the worker each run in a process
 // of their own. Every BENCH_INTERVAL seconds it prints the API's RSS, V8 heap used/total,
 // external and array-buffer memory (process.memoryUsage(), no forced GC), its event-loop lag p99
-// over the interval, and the rates of reads, writes, turns and deliveries; at the end the totals
-// and the errors by kind. Any error, or an item not delivered exactly once, makes the run exit 1.
+// over the interval, the worker's RSS, and the rates of reads, writes, turns and deliveries; at
+// the end the totals, whether each process's RSS stayed within ±5 % of its mean over the last
+// half of the load, and the errors by kind. Any error, or an item not delivered exactly once,
+// makes the run exit 1.
 //
 // Settings (environment):
 //   BENCH_DURATION           seconds of load (default 240)
@@ -18,6 +20,9 @@
 //   BENCH_TOKEN_INTERVAL_MS  pause between two tokens of an answer (default 20)
 //   BENCH_API_NODE_OPTIONS   Node/V8 flags for the API process only, as its NODE_OPTIONS (after the
 //                            parent's own, if any), e.g. --max-semi-space-size=8 (default none)
+//   BENCH_WORKER_NODE_OPTIONS the same for the worker process (default none)
+//   BENCH_HEAP_SNAPSHOTS     a directory: heap snapshots of the API at idle, half way and at the
+//                            end of the load are written there (default none: no snapshot)
 // A fresh database pa_bench_<random> and BullMQ queue prefix are created and removed at the end.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +40,7 @@ import { fmt, mb, table } from './lib/report.ts';
 import { runBenchmark } from './lib/run.ts';
 import { apiChildEnv, type Server, startServer, stopChild } from './lib/servers.ts';
 import { type BenchWorker, startWorker } from './lib/webhook-worker.ts';
+import { flatnessLine, type HeapSnapshots, heapSnapshots, type RssPoint } from './soak/memory.ts';
 import type { Counts, LoadMessage, StatsMessage } from './soak/protocol.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,9 +56,13 @@ const config = {
   tokens: intEnv('BENCH_TOKENS', 10, 1, 10_000),
   tokenIntervalMs: intEnv('BENCH_TOKEN_INTERVAL_MS', 20, 0, 1000),
   apiNodeOptions: process.env.BENCH_API_NODE_OPTIONS?.trim() ?? '',
+  workerNodeOptions: process.env.BENCH_WORKER_NODE_OPTIONS?.trim() ?? '',
+  heapSnapshots: process.env.BENCH_HEAP_SNAPSHOTS?.trim() ?? '',
 };
-/** The API child's NODE_OPTIONS: the parent's, then BENCH_API_NODE_OPTIONS (a later V8 flag wins). */
-const apiNodeOptions = [process.env.NODE_OPTIONS?.trim(), config.apiNodeOptions].filter(Boolean).join(' ');
+/** A child's NODE_OPTIONS: the parent's, then the benchmark's setting for it (a later V8 flag wins). */
+const childNodeOptions = (own: string) => [process.env.NODE_OPTIONS?.trim(), own].filter(Boolean).join(' ');
+const apiNodeOptions = childNodeOptions(config.apiNodeOptions);
+const workerNodeOptions = childNodeOptions(config.workerNodeOptions);
 const settings = getSettings();
 const apiPrefix = settings.API_V1_STR;
 const database = benchDatabase(settings.databaseUrl);
@@ -61,7 +71,7 @@ const children: ChildProcess[] = [];
 let api: Server | undefined;
 let worker: BenchWorker | undefined;
 
-type Stack = { api: Server; load: ChildProcess; model: ChildProcess };
+type Stack = { api: Server; worker: BenchWorker; load: ChildProcess; model: ChildProcess };
 
 /** The fake model, the API and the worker on the fresh database, a logged-in user with a webhook, and the load generator, ready. */
 async function startStack(): Promise<Stack> {
@@ -87,7 +97,12 @@ async function startStack(): Promise<Stack> {
     },
     { ...env, ...apiChildEnv(settings, Math.ceil(config.duration / 60)) },
   );
-  worker = startWorker('redis', settings, { DATABASE_URL: database.url, JOB_QUEUE_PREFIX: queuePrefix, METRICS_PORT: '0' });
+  worker = startWorker('redis', settings, {
+    DATABASE_URL: database.url,
+    JOB_QUEUE_PREFIX: queuePrefix,
+    METRICS_PORT: '0',
+    ...(workerNodeOptions ? { NODE_OPTIONS: workerNodeOptions } : {}),
+  });
   const authorization = await login(api, apiPrefix);
   await subscribe(await receiver.listen());
   const load = forkChild<LoadMessage>(
@@ -106,7 +121,7 @@ async function startStack(): Promise<Stack> {
   );
   children.push(load.child);
   await load.started;
-  return { api, load: load.child, model: model.child };
+  return { api, worker, load: load.child, model: model.child };
 }
 
 /** The bench user's webhook on item.created, pointing at the receiver. */
@@ -134,6 +149,7 @@ const HEADERS = [
   'external MiB',
   'array buf MiB',
   'lag p99 ms',
+  'worker RSS MiB',
   'reads/s',
   'writes/s',
   'turns/s',
@@ -142,31 +158,57 @@ const HEADERS = [
 const widths = HEADERS.map((h) => Math.max(h.length, 8));
 const row = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
 
-/** One printed line: the API's memory now and lag over the interval, and the rates since `last`. */
-async function sampleLine(stack: Stack, last: Sample, startedAt: number): Promise<Sample> {
-  const [s, c] = await Promise.all([stats(stack), ask<Extract<LoadMessage, { type: 'counts' }>>(stack.load, { type: 'counts' }, 'counts')]);
+/** The RSS of the API and of the worker at each sample during the load, for the flatness check. */
+const rssPoints = { api: [] as RssPoint[], worker: [] as RssPoint[] };
+
+/**
+ * One printed line: the API's memory now and lag over the interval, the worker's RSS, and the
+ * rates since `last`; `loadStartedAt` (once the load runs) records the RSS for the check.
+ */
+async function sampleLine(stack: Stack, last: Sample, startedAt: number, loadStartedAt?: number): Promise<Sample> {
+  const [s, c, workerRss] = await Promise.all([
+    stats(stack),
+    ask<Extract<LoadMessage, { type: 'counts' }>>(stack.load, { type: 'counts' }, 'counts'),
+    stack.worker.rssBytes(),
+  ]);
   const at = performance.now();
   const next: Sample = { at, reads: c.reads, writes: c.writes, turns: c.turns, deliveries: deliveries() };
   const rate = (key: Exclude<keyof Sample, 'at'>) => fmt((next[key] - last[key]) / ((at - last.at) / 1000), 1);
   const memory = [s.rss, s.heapUsed, s.heapTotal, s.external, s.arrayBuffers].map(mb);
-  console.log(
-    row([fmt((at - startedAt) / 1000), ...memory, fmt(s.lagP99Ms, 1), rate('reads'), rate('writes'), rate('turns'), rate('deliveries')]),
-  );
+  const cells = [fmt(s.lagP99Ms, 1), Number.isNaN(workerRss) ? 'n/a' : mb(workerRss)];
+  console.log(row([fmt((at - startedAt) / 1000), ...memory, ...cells, rate('reads'), rate('writes'), rate('turns'), rate('deliveries')]));
+  if (loadStartedAt !== undefined) {
+    const t = (at - loadStartedAt) / 1000;
+    rssPoints.api.push({ t, rss: s.rss });
+    rssPoints.worker.push({ t, rss: workerRss });
+  }
   return next;
 }
 
-/** The load for config.duration seconds, a line per interval (the first at idle, before the load). */
-async function soak(stack: Stack): Promise<void> {
+/**
+ * The load for config.duration seconds, a line per interval (the first at idle, before the load);
+ * with BENCH_HEAP_SNAPSHOTS, snapshots of the API at idle, after the first sample past half way
+ * and after the last one (the load still running).
+ */
+async function soak(stack: Stack, snapshots: HeapSnapshots | undefined): Promise<void> {
   console.log(row(HEADERS));
   const startedAt = performance.now();
   let last = await sampleLine(stack, { at: startedAt - 1, reads: 0, writes: 0, turns: 0, deliveries: 0 }, startedAt);
+  await snapshots?.take(stack.api.child, 'idle');
   stack.load.send({ type: 'start' });
-  last.at = performance.now();
-  const endAt = last.at + config.duration * 1000;
+  const loadStartedAt = performance.now();
+  last.at = loadStartedAt;
+  const endAt = loadStartedAt + config.duration * 1000;
+  let halfTaken = false;
   while (last.at < endAt - 1) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(config.interval * 1000, endAt - performance.now())));
-    last = await sampleLine(stack, last, startedAt);
+    last = await sampleLine(stack, last, startedAt, loadStartedAt);
+    if (snapshots && !halfTaken && last.at >= loadStartedAt + (config.duration * 1000) / 2 && last.at < endAt - 1) {
+      halfTaken = true;
+      await snapshots.take(stack.api.child, 'half');
+    }
   }
+  await snapshots?.take(stack.api.child, 'end');
 }
 
 /** Every created item delivered exactly once, with a successful delivery row: failures by kind. */
@@ -191,13 +233,15 @@ async function checkDeliveries(created: string[]): Promise<Record<string, number
   };
 }
 
-/** Totals and errors by kind; 1 if there is any error. */
+/** Totals, the RSS check of the last half, and errors by kind; 1 if there is any error. */
 function report(final: Counts, deliveryErrors: Record<string, number>): number {
   const errors = Object.entries({ ...final.errors, ...deliveryErrors }).filter(([, n]) => n > 0);
   console.log(
     `\ntotals: ${fmt(final.reads)} reads, ${fmt(final.writes)} writes (${fmt(deliveries())} delivered), ${fmt(final.turns)} turns; ` +
       `errors: ${errors.length ? errors.reduce((n, [, c]) => n + c, 0) : 0}`,
   );
+  console.log(flatnessLine('API', rssPoints.api, config.duration / 2));
+  console.log(flatnessLine('worker', rssPoints.worker, config.duration / 2));
   if (!errors.length) return 0;
   console.log(
     `\n${table(
@@ -214,12 +258,13 @@ async function main(): Promise<number> {
     `soak: ${config.readers} readers (GET ${apiPrefix}/items?page=1&size=20), ${config.writers} writers (POST ${apiPrefix}/items, ` +
       `webhook per item), ${config.agents} agent sockets (${config.tokens}-token answers, ${config.tokenIntervalMs} ms apart); ` +
       `${config.duration} s, a sample every ${config.interval} s; node ${process.version}; ` +
-      `API NODE_OPTIONS: ${apiNodeOptions || '(none)'}`,
+      `API NODE_OPTIONS: ${apiNodeOptions || '(none)'}; worker NODE_OPTIONS: ${workerNodeOptions || '(none)'}`,
   );
+  const snapshots = await heapSnapshots(config.heapSnapshots);
   await database.create();
   await seedItems(database.url);
   const stack = await startStack();
-  await soak(stack);
+  await soak(stack, snapshots);
   const stopped = ask<Extract<LoadMessage, { type: 'stopped' }>>(stack.load, { type: 'stop' }, 'stopped');
   const final = await stopped;
   await ask(stack.model, { type: 'collect' }, 'records'); // the model's records are not needed: drop them

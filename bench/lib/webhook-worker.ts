@@ -1,7 +1,8 @@
 // The webhooks benchmark's worker: the real worker process (`apps/worker/src/main.ts worker`) on
-// one job backend, its queue prefix removed afterwards, and its CPU time read from /proc.
+// one job backend, its queue prefix removed afterwards, and its CPU time and RSS read from /proc.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSettings, readEnvFile, SERVER_VARIABLES, type Settings } from '@personal-automations/config';
@@ -16,6 +17,8 @@ export type Backend = 'redis' | 'jobs-table';
 export type BenchWorker = {
   /** The worker process's CPU time so far (user + system), in microseconds. */
   cpuMicros(): Promise<number>;
+  /** Its resident set size now, in bytes (NaN where /proc cannot be read). */
+  rssBytes(): Promise<number>;
   stop(): Promise<void>;
 };
 
@@ -40,6 +43,11 @@ export function startWorker(backend: Backend, settings: Settings, extraEnv: Reco
   return {
     async cpuMicros() {
       return (await cpuOfProcesses([child.pid!])).get(child.pid!) ?? Number.NaN;
+    },
+    async rssBytes() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+      const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+      return kib ? Number(kib) * 1024 : Number.NaN;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

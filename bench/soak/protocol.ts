@@ -11,6 +11,10 @@ export type StatsMessage = {
   lagP99Ms: number;
 };
 
+/** What the API process asks and answers besides its stats: a heap snapshot written to `file`, and how long that took. */
+export type HeapSnapshotCommand = { type: 'heap-snapshot'; file: string };
+export type HeapSnapshotMessage = { type: 'heap-snapshot'; file: string; ms: number };
+
 /** Completed operations so far, and the failures by kind (e.g. `read 500`, `turn socket closed`). */
 export type Counts = { reads: number; writes: number; turns: number; errors: Record<string, number> };
 

@@ -98,6 +98,7 @@ const EnvSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: int(1, 65535).default(8000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_BUFFER_MAX_BYTES: int(65_536, 1024 ** 3).default(16 * 1024 * 1024),
 
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').default(DEFAULT_SECRET_KEY),
   ACCESS_TOKEN_EXPIRE_MINUTES: int(1).default(30),
@@ -189,6 +190,7 @@ const EnvSchema = z.object({
   AGENT_APPROVAL_TOOLS: approvalTools.default([]),
   // at most an hour: a paused turn's kept events outlast a quiet hour (turn-log-redis.ts RUNNING_GRACE_MS)
   AGENT_APPROVAL_TIMEOUT_SECONDS: int(1, 3600).default(300),
+  AGENT_RESUME_MAX_TURNS: int(1, 1_000_000).default(1000),
   CONVERSATION_DETAIL_MAX_MESSAGES: int(1, 10_000).default(100),
 
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.optional(),

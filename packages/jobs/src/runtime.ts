@@ -23,8 +23,14 @@ export type RuntimeOptions = {
   logger?: Logger;
 };
 
+/** A process's own logger at LOG_LEVEL, writing where logOptions says (its `stream` is pino's second argument). */
+function ownLogger(settings: Settings, component: 'worker' | 'scheduler'): Logger {
+  const { stream, ...options } = logOptions(settings);
+  return pino({ level: settings.LOG_LEVEL, base: { component }, ...options }, stream);
+}
+
 export async function createRuntime({ settings, platform, logger }: RuntimeOptions, component: 'worker' | 'scheduler'): Promise<Runtime> {
-  const log = logger?.child({ component }) ?? pino({ level: settings.LOG_LEVEL, base: { component }, ...logOptions(settings) });
+  const log = logger?.child({ component }) ?? ownLogger(settings, component);
   const owned = platform === undefined;
   const opened = platform ?? (await openPlatform(settings));
   // A process of its own (the worker, the scheduler) serves its metrics; on a platform handed in,

@@ -3,7 +3,7 @@
 // Tracing is a separate entry point (`@personal-automations/observability/tracing`), loaded only
 // when it is configured.
 
-export { type LogSettings, logOptions } from './logging.ts';
+export { type LogSettings, logDestination, logOptions } from './logging.ts';
 export * from './metrics/agent.ts';
 export * from './metrics/data.ts';
 export * from './metrics/http.ts';

@@ -162,6 +162,7 @@ export async function openPlatform(settings: Settings): Promise<Platform> {
     openReader: () => subscriberRedis(settings.redisUrl),
     prefix: agentTurnKeyPrefix(settings.PROJECT_NAME),
     ttlMs: settings.AGENT_RESUME_TTL_SECONDS * 1000,
+    maxMemoryTurns: settings.AGENT_RESUME_MAX_TURNS,
   });
   const agentApprovals = openApprovals({
     redis: fastRedis,

@@ -111,3 +111,30 @@ describe.each(kinds)('the turn log (%s)', (_kind, open) => {
     expect((await followAll(reader, conversationId, 'alice')).sent.map((e) => e.event)).toEqual([delta('new'), complete]);
   });
 });
+
+describe('the turn log in memory, bounded (AGENT_RESUME_MAX_TURNS)', () => {
+  it('keeps at most maxTurns: the ended turns that started first go, running ones stay', async () => {
+    const bounded = new MemoryTurnLog({ ttlMs: 60_000, maxTurns: 3 });
+    const running = randomUUID();
+    bounded.start(running, 'alice').append(delta('still running'));
+    const ended = Array.from({ length: 5 }, () => randomUUID());
+    for (const conversationId of ended) bounded.start(conversationId, 'alice').append(complete);
+    expect(bounded.size).toBe(3);
+    // the running turn started first and is kept; of the ended ones, the two newest
+    expect((await followAll(bounded, ended[0]!, 'alice')).result).toBe('unknown');
+    expect((await followAll(bounded, ended[2]!, 'alice')).result).toBe('unknown');
+    expect(await followAll(bounded, ended[4]!, 'alice')).toEqual({ result: 'done', sent: [{ id: '1', event: complete }] });
+    const following = followAll(bounded, running, 'alice');
+    bounded.start(randomUUID(), 'bob');
+    expect(bounded.size).toBe(3);
+    await expect(Promise.race([following, new Promise((resolve) => setTimeout(() => resolve('still following'), 50))])).resolves.toBe(
+      'still following',
+    );
+  });
+
+  it('keeps running turns past the bound (the open sockets bound them)', () => {
+    const bounded = new MemoryTurnLog({ ttlMs: 60_000, maxTurns: 2 });
+    for (let i = 0; i < 4; i++) bounded.start(randomUUID(), 'alice').append(delta('running'));
+    expect(bounded.size).toBe(4);
+  });
+});

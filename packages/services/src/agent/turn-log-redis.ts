@@ -99,11 +99,12 @@ export class RedisTurnLog implements TurnLog {
   }
 }
 
-export type TurnLogOptions = { redis: Redis | undefined; openReader: () => Redis; prefix: string; ttlMs: number };
+/** `maxMemoryTurns`: the ended turns kept at most without Redis (AGENT_RESUME_MAX_TURNS); Redis expires its own. */
+export type TurnLogOptions = { redis: Redis | undefined; openReader: () => Redis; prefix: string; ttlMs: number; maxMemoryTurns: number };
 
 /** Kept in Redis when the process has one, otherwise in memory. */
-export function openTurnLog({ redis, openReader, prefix, ttlMs }: TurnLogOptions): TurnLog {
-  return redis ? new RedisTurnLog({ redis, openReader, prefix, ttlMs }) : new MemoryTurnLog({ ttlMs });
+export function openTurnLog({ redis, openReader, prefix, ttlMs, maxMemoryTurns }: TurnLogOptions): TurnLog {
+  return redis ? new RedisTurnLog({ redis, openReader, prefix, ttlMs }) : new MemoryTurnLog({ ttlMs, maxTurns: maxMemoryTurns });
 }
 
 /** Prefix of the turn streams; PROJECT_NAME keeps two deployments sharing one Redis apart. */

@@ -6,7 +6,9 @@
 // else is answered as if the turn did not exist.
 //
 // With Redis a turn is a stream (turn-log-redis.ts); without it (the embedded parts) it is kept in
-// this process's memory, so a resume reaches only the turns of the process it lands on.
+// this process's memory, so a resume reaches only the turns of the process it lands on, and at
+// most AGENT_RESUME_MAX_TURNS ended turns are kept there: the TTL alone would let the memory grow
+// with the number of users (each may start AGENT_TURNS_PER_MINUTE turns a minute, each kept for the TTL).
 import { type AgentEvent, endsTurn } from '@personal-automations/contracts';
 import type { AgentLogger } from './errors.ts';
 
@@ -55,13 +57,28 @@ const wakeAll = (turn: MemoryTurn) => {
   turn.wake.clear();
 };
 
-/** The turns of this process, in its memory. */
+/** AGENT_RESUME_MAX_TURNS's default. */
+export const DEFAULT_MAX_KEPT_TURNS = 1000;
+
+/**
+ * The turns of this process, in its memory: every running turn (as many as the sockets and the
+ * turns they left running, AGENT_MAX_SOCKETS_PER_USER), and ended ones until their TTL or until
+ * more than `maxTurns` are kept in all, when the ones that started first go first.
+ */
 export class MemoryTurnLog implements TurnLog {
+  /** By conversation, in the order the turns started (a new turn is added at the end). */
   private readonly turns = new Map<string, MemoryTurn>();
   private readonly ttlMs: number;
+  private readonly maxTurns: number;
 
-  constructor({ ttlMs }: { ttlMs: number }) {
+  constructor({ ttlMs, maxTurns = DEFAULT_MAX_KEPT_TURNS }: { ttlMs: number; maxTurns?: number }) {
     this.ttlMs = ttlMs;
+    this.maxTurns = maxTurns;
+  }
+
+  /** How many turns are kept now, running or ended. */
+  get size(): number {
+    return this.turns.size;
   }
 
   start(conversationId: string, userId: string): TurnWriter {
@@ -69,6 +86,7 @@ export class MemoryTurnLog implements TurnLog {
     if (previous) this.remove(conversationId, previous);
     const turn: MemoryTurn = { userId, events: [], ended: false, gone: false, wake: new Set() };
     this.turns.set(conversationId, turn);
+    this.dropOldestEnded();
     return {
       append: (event) => {
         const id = String(turn.events.length + 1);
@@ -100,6 +118,14 @@ export class MemoryTurnLog implements TurnLog {
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Over `maxTurns`: the ended turns that started first go (a resume of one is answered as expired). */
+  private dropOldestEnded(): void {
+    for (const [conversationId, turn] of this.turns) {
+      if (this.turns.size <= this.maxTurns) return;
+      if (turn.ended) this.remove(conversationId, turn);
     }
   }
 
