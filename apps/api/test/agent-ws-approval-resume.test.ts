@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NO_APPROVAL_PENDING, REJECTED_BY_USER } from '@personal-automations/services';
 import { waitUntil } from '@personal-automations/testing';
-import { approve, DATETIME, pausedTurn, savedMessages, useApprovalTestApp } from './approval-support.ts';
+import { approve, DATETIME, expectRejectedRest, pausedTurn, savedMessages, useApprovalTestApp } from './approval-support.ts';
 import { embedded } from './helpers.ts';
 
 const { t, fake, open, anotherProcess } = await useApprovalTestApp();
@@ -55,12 +55,7 @@ describe('a paused turn nobody answers', () => {
     const { required, conversationId } = await pausedTurn(socket);
     const id = required.data.action_requests[0]!.id;
     const rest = await socket.until('complete', 'error');
-    expect(rest.slice(0, 3)).toEqual([
-      { type: 'resume_start', data: {} },
-      { type: 'tool_call', data: { tool_name: 'current_datetime', args: '{}', tool_call_id: id } },
-      { type: 'tool_result', data: { tool_call_id: id, content: REJECTED_BY_USER } },
-    ]);
-    expect(rest.at(-1)?.type).toBe('complete');
+    expectRejectedRest(rest, id, REJECTED_BY_USER);
     const [, assistant] = await savedMessages(short.app.platform.db, conversationId);
     expect(assistant!.toolCalls).toEqual([expect.objectContaining({ status: 'rejected', result: REJECTED_BY_USER })]);
     socket.send(approve());

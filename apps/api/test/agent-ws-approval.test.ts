@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CANNOT_ASK_APPROVAL, NO_APPROVAL_PENDING, REJECTED_BY_USER, UNKNOWN_TURN } from '@personal-automations/services';
 import { type ChatRequest, defaultReply, type FakeReply, type FakeToolCall } from '@personal-automations/testing/fake-openai';
-import { approve, DATETIME, pausedTurn, savedMessages, useApprovalTestApp } from './approval-support.ts';
+import { approve, DATETIME, expectRejectedRest, pausedTurn, savedMessages, useApprovalTestApp } from './approval-support.ts';
 import { embedded, signUp } from './helpers.ts';
 
 const { t, fake, open, anotherProcess, user } = await useApprovalTestApp();
@@ -72,12 +72,7 @@ describe('a call of a tool named in AGENT_APPROVAL_TOOLS', () => {
     const id = required.data.action_requests[0]!.id;
     socket.send({ type: 'resume', decisions: [{ type: 'reject' }] });
     const rest = await socket.until('complete', 'error');
-    expect(rest.slice(0, 3)).toEqual([
-      { type: 'resume_start', data: {} },
-      { type: 'tool_call', data: { tool_name: 'current_datetime', args: '{}', tool_call_id: id } },
-      { type: 'tool_result', data: { tool_call_id: id, content: REJECTED_BY_USER } },
-    ]);
-    expect(rest.at(-1)?.type).toBe('complete');
+    expectRejectedRest(rest, id, REJECTED_BY_USER);
     expect(toolMessages()).toEqual([{ role: 'tool', tool_call_id: id, content: REJECTED_BY_USER }]);
     // through REST, in the ToolCallRead contract
     const detail = await (await fetch(`${t.baseUrl}/api/v1/conversations/${conversationId}`, { headers: user().auth })).json();

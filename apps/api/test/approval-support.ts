@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
 import type { AgentEvent } from '@personal-automations/contracts';
 import type { Database } from '@personal-automations/db';
 import { FAKE_API_KEY, type FakeOpenAI, startFakeOpenAI } from '@personal-automations/testing/fake-openai';
@@ -95,3 +95,13 @@ export const savedMessages = (db: Database, conversationId: string) =>
   db.message.findMany({ where: { conversationId }, orderBy: { createdAt: 'asc' }, include: { toolCalls: true } });
 
 export const approve = (count = 1) => ({ type: 'resume', decisions: Array.from({ length: count }, () => ({ type: 'approve' })) });
+
+/** The rest of a turn whose one call `id` was rejected: `resume_start`, the call and its rejection, on to `complete`. */
+export function expectRejectedRest(rest: AgentEvent[], id: string, rejection: string): void {
+  expect(rest.slice(0, 3)).toEqual([
+    { type: 'resume_start', data: {} },
+    { type: 'tool_call', data: { tool_name: 'current_datetime', args: '{}', tool_call_id: id } },
+    { type: 'tool_result', data: { tool_call_id: id, content: rejection } },
+  ]);
+  expect(rest.at(-1)?.type).toBe('complete');
+}

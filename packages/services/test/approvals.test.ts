@@ -5,11 +5,11 @@
 // On Redis, decisions whose message was lost still reach the turn (after a resubscription, or at
 // its timeout).
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { SettingsError } from '@personal-automations/config';
 import type { AgentActionRequest, AgentDecision } from '@personal-automations/contracts';
-import { isEmbeddedTestMode, waitUntil } from '@personal-automations/testing';
+import { isEmbeddedTestMode, useRedisClients, waitUntil } from '@personal-automations/testing';
 import { approvalTools } from '../src/agent/approval-step.ts';
 import { type AgentApprovals, MemoryApprovals, NO_APPROVAL_PENDING } from '../src/agent/approvals.ts';
 import { RedisApprovals } from '../src/agent/approvals-redis.ts';
@@ -18,19 +18,7 @@ const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379/0';
 /** A prefix of this run's own, removed at the end. */
 const PREFIX = `approvals-test-${randomUUID()}:agent-approvals`;
 
-const clients: Redis[] = [];
-function client(): Redis {
-  const redis = new Redis(REDIS_URL, { connectTimeout: 2000 });
-  redis.on('error', () => {});
-  clients.push(redis);
-  return redis;
-}
-afterAll(async () => {
-  const admin = client();
-  const keys = await admin.keys(`${PREFIX}*`);
-  if (keys.length) await admin.del(...keys);
-  for (const redis of clients) redis.disconnect();
-});
+const { client } = useRedisClients(PREFIX, REDIS_URL);
 
 const REQUESTS: AgentActionRequest[] = [
   { id: 'call_1', tool_name: 'current_datetime', args: {} },

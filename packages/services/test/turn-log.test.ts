@@ -4,10 +4,9 @@
 // user's turn, or an unknown one, is `unknown` and sends nothing; a newer turn in the conversation
 // replaces the older one.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentEvent } from '@personal-automations/contracts';
-import { isEmbeddedTestMode } from '@personal-automations/testing';
+import { isEmbeddedTestMode, useRedisClients } from '@personal-automations/testing';
 import { type LoggedEvent, MemoryTurnLog, type TurnLog } from '../src/agent/turn-log.ts';
 import { RedisTurnLog } from '../src/agent/turn-log-redis.ts';
 
@@ -16,19 +15,7 @@ const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379/0';
 const PREFIX = `turn-log-test-${randomUUID()}:agent-turns:`;
 const log = { warn: () => {}, error: () => {} };
 
-const clients: Redis[] = [];
-function client(): Redis {
-  const redis = new Redis(REDIS_URL, { connectTimeout: 2000 });
-  redis.on('error', () => {});
-  clients.push(redis);
-  return redis;
-}
-afterAll(async () => {
-  const admin = client();
-  const keys = await admin.keys(`${PREFIX}*`);
-  if (keys.length) await admin.del(...keys);
-  for (const redis of clients) redis.disconnect();
-});
+const { client } = useRedisClients(PREFIX, REDIS_URL);
 
 const delta = (content: string): AgentEvent => ({ type: 'text_delta', data: { index: 0, content } });
 const complete: AgentEvent = { type: 'complete', data: { conversation_id: null } };

@@ -4,7 +4,7 @@ export { createTestDatabase, createTestDataDir, useTestDatabase } from './databa
 export { copyTemplateDataDir } from './embedded.ts';
 export { type FakeDns, type FakeDnsOptions, startFakeDns } from './fake-dns.ts';
 export { isEmbeddedTestMode, isJobsTableTestMode } from './mode.ts';
-export { removeQueues, waitForJobState } from './queues.ts';
+export { removeQueues, useRedisClients, waitForJobState } from './queues.ts';
 export { type ReceivedRequest, type Receiver, type Reply, startReceiver } from './receiver.ts';
 export { openTcpProxy } from './tcp-proxy.ts';
 export { waitUntil } from './wait.ts';

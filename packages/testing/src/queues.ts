@@ -1,6 +1,7 @@
 // Helpers for tests (and the webhook benchmark) that run the job runtime on Redis: remove a run's
 // queues, and wait for a job to finish. Nothing here imports vitest, so a plain program may use it.
 import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
 import type { Settings } from '@personal-automations/config';
 import { waitUntil } from './wait.ts';
 
@@ -33,4 +34,26 @@ export function waitForJobState<Job extends ReadableJob>(
     const job = await queue.getJob(id);
     return job?.state === state && job;
   });
+}
+
+/**
+ * Redis connections for one test file whose keys all start with `prefix` (a prefix of the run's
+ * own): `client()` opens one; after the file, the keys under the prefix are deleted and every
+ * connection is closed.
+ */
+export function useRedisClients(prefix: string, url = process.env.REDIS_URL || 'redis://127.0.0.1:6379/0'): { client: () => Redis } {
+  const clients: Redis[] = [];
+  const client = () => {
+    const redis = new Redis(url, { connectTimeout: 2000 });
+    redis.on('error', () => {}); // the outage tests stop Redis on purpose
+    clients.push(redis);
+    return redis;
+  };
+  afterAll(async () => {
+    const admin = client();
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length) await admin.del(...keys);
+    for (const redis of clients) redis.disconnect();
+  });
+  return { client };
 }
