@@ -6,7 +6,11 @@
 // named CORS origin), logging at info.
 //
 // Settings (environment): BENCH_RUNS (default 5), BENCH_IDLE_MS (how long after the first 200 the
-// RSS is read, default 2000).
+// RSS is read, default 2000), BENCH_API_NODE_OPTIONS (Node/V8 flags for the API process only, as
+// its NODE_OPTIONS after the parent's own, if any; default none). The rest of the environment is
+// the API's too: NODE_COMPILE_CACHE and MALLOC_ARENA_MAX, which the image sets, can be given here
+// (the first line says what the API got). main.ts keeps Node's compile cache in the OS temp folder
+// when NODE_COMPILE_CACHE is unset, so a first run may be slower (and larger) than the rest.
 // The database server is the one the settings name; a fresh database pa_bench_<random> is
 // created and migrated first (its migration is not part of the start), and dropped at the end.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -22,7 +26,13 @@ import { fmt, median, table } from './lib/report.ts';
 import { runBenchmark } from './lib/run.ts';
 
 const API_MAIN = fileURLToPath(new URL('../apps/api/src/main.ts', import.meta.url));
-const config = { runs: intEnv('BENCH_RUNS', 5, 1, 50), idleMs: intEnv('BENCH_IDLE_MS', 2000, 0, 60_000) };
+const config = {
+  runs: intEnv('BENCH_RUNS', 5, 1, 50),
+  idleMs: intEnv('BENCH_IDLE_MS', 2000, 0, 60_000),
+  apiNodeOptions: process.env.BENCH_API_NODE_OPTIONS?.trim() ?? '',
+};
+/** The API child's NODE_OPTIONS: the parent's, then BENCH_API_NODE_OPTIONS (a later V8 flag wins). */
+const apiNodeOptions = [process.env.NODE_OPTIONS?.trim(), config.apiNodeOptions].filter(Boolean).join(' ');
 const settings = getSettings();
 const database = benchDatabase(settings.databaseUrl);
 let child: ChildProcess | undefined;
@@ -59,6 +69,7 @@ async function oneRun(): Promise<Run> {
     SECRET_KEY: PRODUCTION_SECRET_KEY,
     BACKEND_CORS_ORIGINS: 'https://app.example.com',
     FRONTEND_URL: 'https://app.example.com',
+    ...(apiNodeOptions ? { NODE_OPTIONS: apiNodeOptions } : {}),
   };
   const startedAt = performance.now();
   child = spawn(process.execPath, [API_MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -87,6 +98,10 @@ async function main(): Promise<number> {
     `api-start: ${config.runs} starts of apps/api/src/main.ts on PostgreSQL + Redis; RSS read ${config.idleMs} ms after the first 200`,
   );
   console.log(`  node ${process.version}, ${os.availableParallelism()} CPUs, load average ${fmt(os.loadavg()[0]!, 2)}`);
+  console.log(
+    `  API NODE_OPTIONS: ${apiNodeOptions || '(none)'}; NODE_COMPILE_CACHE: ${process.env.NODE_COMPILE_CACHE || '(unset)'}; ` +
+      `MALLOC_ARENA_MAX: ${process.env.MALLOC_ARENA_MAX || '(unset)'}`,
+  );
   await database.create();
   const runs: Run[] = [];
   for (let i = 0; i < config.runs; i++) {

@@ -1,4 +1,3 @@
-import { hash, verify } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 import { ServiceUnavailableError } from '../errors.ts';
 
@@ -6,8 +5,14 @@ import { ServiceUnavailableError } from '../errors.ts';
 // with the library's default cost parameters.
 const ARGON2_OPTIONS = { algorithm: 2 } as const;
 
+// The argon2 binding is a native addon, about 3.5 MiB resident once loaded: it is loaded on the
+// first hash or check (a sign-in, a sign-up), not when the API starts.
+type Argon2 = typeof import('@node-rs/argon2');
+let binding: Promise<Argon2> | undefined;
+const loadArgon2 = (): Promise<Argon2> => (binding ??= import('@node-rs/argon2'));
+
 /** One argon2id hash, unbounded: for tools and tests. Request paths go through a PasswordHasher. */
-export const hashPassword = (password: string): Promise<string> => hash(password, ARGON2_OPTIONS);
+export const hashPassword = async (password: string): Promise<string> => (await loadArgon2()).hash(password, ARGON2_OPTIONS);
 
 /** bcrypt hashes are in databases the original created: they still verify, and are replaced at the next login. */
 const isBcrypt = (stored: string) => /^\$2[aby]\$/.test(stored);
@@ -16,9 +21,11 @@ export type PasswordCheck = { ok: boolean; needsRehash: boolean };
 
 /** Verifies against argon2id or a legacy bcrypt hash; a legacy hash that matches should be re-hashed. */
 export async function verifyPassword(password: string, stored: string): Promise<PasswordCheck> {
+  // loaded outside the try: a binding that cannot load is an error, not a wrong password
+  const argon2 = isBcrypt(stored) ? undefined : await loadArgon2();
   try {
-    if (isBcrypt(stored)) return { ok: await bcrypt.compare(password, stored), needsRehash: true };
-    return { ok: await verify(stored, password), needsRehash: false };
+    if (!argon2) return { ok: await bcrypt.compare(password, stored), needsRehash: true };
+    return { ok: await argon2.verify(stored, password), needsRehash: false };
   } catch {
     return { ok: false, needsRehash: false }; // a malformed stored hash never matches
   }
@@ -103,6 +110,7 @@ export class PasswordHasher {
   async verifyAgainstDummy(password: string): Promise<void> {
     this.dummyHash ??= hashPassword('dummy password for timing equalisation');
     const stored = await this.dummyHash;
+    const { verify } = await loadArgon2();
     await this.gate.run(() => verify(stored, password).catch(() => false));
   }
 }
