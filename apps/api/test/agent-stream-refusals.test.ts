@@ -1,13 +1,19 @@
 // The bounds of the abuse issue on the agent turn over HTTP: the daily token quota and the sockets
 // and streams per user refuse a turn before its first event (REST: 429 with the error envelope and
-// Retry-After; tRPC: TOO_MANY_REQUESTS), nothing of it saved and the model not asked.
+// Retry-After; tRPC: TOO_MANY_REQUESTS), nothing of it saved and the model not asked. And a
+// silent stream is kept alive with `: ping` comments (AGENT_PING_INTERVAL_SECONDS).
 import { describe, expect, it } from 'vitest';
 import { type ApiClientError, createClient, TRPCClientError } from '@personal-automations/client';
-import { postRun, subscribeRun } from './agent-stream-support.ts';
+import { wordChunks } from '@personal-automations/testing/fake-openai';
+import { parseSse, postRun, subscribeRun } from './agent-stream-support.ts';
 import { type SignedUp, signUp } from './helpers.ts';
 import { useAgentTestApp } from './usage-support.ts';
 
-const { t, fake, open } = await useAgentTestApp({ AGENT_DAILY_TOKEN_QUOTA: '30', AGENT_MAX_SOCKETS_PER_USER: '1' });
+const { t, fake, open } = await useAgentTestApp({
+  AGENT_DAILY_TOKEN_QUOTA: '30',
+  AGENT_MAX_SOCKETS_PER_USER: '1',
+  AGENT_PING_INTERVAL_SECONDS: '0.2',
+});
 
 const clientOf = (user: SignedUp) => createClient({ url: t.baseUrl, token: user.access_token });
 const nothingOf = async (user: SignedUp) => {
@@ -53,6 +59,26 @@ describe('a refused turn over HTTP', () => {
     socket.ws.close();
     await socket.closed;
     const frames = await subscribeRun(clientOf(user), { message: 'now' });
+    expect(frames.at(-1)?.data.type).toBe('complete');
+  });
+});
+
+describe('a silent stream', () => {
+  it('gets a `: ping` comment while the model is silent, and then the rest of the answer, exact', async () => {
+    const user = await signUp(t);
+    let resume = () => {};
+    const open = new Promise((resolve) => (resume = () => resolve(undefined)));
+    fake.reply = () => ({ kind: 'text', chunks: wordChunks('first then the rest'), gate: { after: 1, open } });
+    const response = await postRun(t.baseUrl, user, { message: 'wait for it' });
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes(': ping\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain('"text_delta"');
+    resume();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
+    const frames = parseSse(text);
+    const texts = frames.flatMap((frame) => (frame.data.type === 'text_delta' ? [frame.data.data.content] : []));
+    expect(texts.join('')).toBe('first then the rest');
     expect(frames.at(-1)?.data.type).toBe('complete');
   });
 });

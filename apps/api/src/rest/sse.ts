@@ -21,23 +21,32 @@ export function sseEvent(value: unknown): string {
 
 const PING = Symbol('ping');
 
+type Tick = { due: Promise<typeof PING>; timer: NodeJS.Timeout | undefined };
+
+const tick = (ms: number): Tick => {
+  const armed: Tick = { due: Promise.resolve(PING), timer: undefined };
+  armed.due = new Promise((resolve) => (armed.timer = setTimeout(resolve, ms, PING)));
+  return armed;
+};
+
 /**
- * The values as SSE text, with a comment line after every `pingMs` of silence (a model thinking,
- * a tool running) so that proxies do not close an idle stream. Stopping the stream early (the
- * client went away) returns the values' iterator.
+ * The values as SSE text, with a comment line at each `pingMs` tick that saw no event (a model
+ * thinking, a tool running) so that proxies do not close an idle stream: one timer per tick, not
+ * one per event. Stopping the stream early (the client went away) returns the values' iterator.
  */
 async function* sseText(values: AsyncIterable<unknown>, pingMs: number): AsyncGenerator<string> {
   const iterator = values[Symbol.asyncIterator]();
   let finished = false;
+  let ping = tick(pingMs);
+  let sentSinceTick = false;
   try {
     let next = iterator.next();
     for (;;) {
-      let timer: NodeJS.Timeout | undefined;
-      const ping = new Promise<typeof PING>((resolve) => (timer = setTimeout(resolve, pingMs, PING)));
-      const result = await Promise.race([next, ping]);
-      clearTimeout(timer);
+      const result = await Promise.race([next, ping.due]);
       if (result === PING) {
-        yield ': ping\n\n';
+        ping = tick(pingMs);
+        if (!sentSinceTick) yield ': ping\n\n';
+        sentSinceTick = false;
         continue;
       }
       if (result.done) {
@@ -45,9 +54,11 @@ async function* sseText(values: AsyncIterable<unknown>, pingMs: number): AsyncGe
         return;
       }
       yield sseEvent(result.value);
+      sentSinceTick = true;
       next = iterator.next();
     }
   } finally {
+    clearTimeout(ping.timer);
     // not awaited: a generator waiting for its next value returns only once it has one
     if (!finished) void iterator.return?.();
   }

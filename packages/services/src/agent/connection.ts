@@ -19,13 +19,19 @@ import { boundHistory, type HistoryBounds } from './history.ts';
 import { type ResumeTarget, resumeStream } from './resume.ts';
 import { type SocketLogin, SocketSession, type SocketSessionDeps } from './socket-session.ts';
 import type { SocketSlot } from './socket-slots.ts';
-import { AgentTurn, bestEffort, newConversation, type ResolvedConversation, runTurn, type TurnDeps } from './turn.ts';
+import {
+  AgentTurn,
+  bestEffort,
+  CLIENT_TOO_SLOW,
+  EMPTY_MESSAGE,
+  newConversation,
+  type ResolvedConversation,
+  runTurn,
+  type TurnDeps,
+} from './turn.ts';
 
-export const EMPTY_MESSAGE = 'Empty message';
 export const TURN_IN_PROGRESS = 'A response is already in progress: wait for it or cancel it';
 export const IDLE_TIMEOUT = 'Idle timeout';
-/** Sent as an `error` event when a client reads the answer too slowly (AGENT_MAX_BUFFERED_BYTES): the turn is cancelled. */
-export const CLIENT_TOO_SLOW = 'Cancelled: the client is not reading the answer fast enough';
 /**
  * Why the server ends a connection; the transport turns `cause` into a close code and sends
  * `reason`. `session`: the login ended (revoked, expired, user disabled); `idle`: no frame and no

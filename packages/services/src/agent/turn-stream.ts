@@ -14,12 +14,9 @@ import { EventQueue, FRAME_OVERHEAD_BYTES } from './event-queue.ts';
 import { boundHistory, type HistoryBounds } from './history.ts';
 import { resumeStream, UNKNOWN_TURN } from './resume.ts';
 import type { AgentSocketSlots } from './socket-slots.ts';
-import { AgentTurn, admitTurn, bestEffort, newConversation, runTurn, type TurnDeps } from './turn.ts';
+import { AgentTurn, admitTurn, bestEffort, CLIENT_TOO_SLOW, EMPTY_MESSAGE, newConversation, runTurn, type TurnDeps } from './turn.ts';
 import { TurnMeter } from './turn-meter.ts';
 
-export const EMPTY_MESSAGE = 'Empty message';
-/** Sent as an `error` event when the reader of a streamed turn falls too far behind: the turn is cancelled. */
-export const READER_TOO_SLOW = 'Cancelled: the client is not reading the answer fast enough';
 /** How long a client waits before it asks again for a place in its agent socket count. */
 const SOCKET_LIMIT_RETRY_SECONDS = 5;
 
@@ -70,7 +67,7 @@ export async function openTurnStream(deps: TurnStreamDeps, request: TurnStreamRe
   const turn = new AgentTurn((frame) => {
     const id = `${conversationId ?? ''}:${frame.id ?? `u${++sequence}`}`;
     const { id: _id, ...event } = frame;
-    if (!queue.push({ id, event }, eventBytes(event))) turn.cancel(READER_TOO_SLOW);
+    if (!queue.push({ id, event }, eventBytes(event))) turn.cancel(CLIENT_TOO_SLOW);
   });
   const queue = new EventQueue<StreamedEvent>(deps.limits.maxBufferedBytes, () => turn.abort());
   const onAbort = () => turn.abort();

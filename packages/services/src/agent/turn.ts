@@ -15,6 +15,10 @@ import { TurnMeter } from './turn-meter.ts';
 
 /** Sent as an `error` event when a cancel stops a turn (no `complete` follows, nothing of the answer is saved). */
 export const CANCELLED = 'Cancelled';
+/** A message with no text: refused before anything of the turn starts. */
+export const EMPTY_MESSAGE = 'Empty message';
+/** Sent as an `error` event when a client reads the answer too slowly (AGENT_MAX_BUFFERED_BYTES): the turn is cancelled. */
+export const CLIENT_TOO_SLOW = 'Cancelled: the client is not reading the answer fast enough';
 /** A conversation created for a turn is titled with the start of its first message. */
 const TITLE_CHARACTERS = 50;
 
