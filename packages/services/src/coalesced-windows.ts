@@ -3,6 +3,11 @@
 // Their windows are merged where they lie close (at most `maxRows` rows read in all), the rows
 // read once and sliced per call; the total comes with them. Each statement reads one snapshot, so
 // a merged call sees exactly what it would have seen alone at that moment.
+//
+// At most `maxInFlight` merged reads of the list run at once. Calls that arrive while that many
+// run wait for one to finish and are then read together: a call that would otherwise wait for a
+// pooled connection waits here instead, and shares its statement. A call never joins a statement
+// that began before it arrived, so it still sees every write acknowledged before it was made.
 import type { Window } from './pagination.ts';
 
 export type RowsAndTotal<Row> = { rows: Row[]; total: number | undefined };
@@ -12,18 +17,32 @@ type Waiting<Row> = { window: Window; resolve: (answer: RowsAndTotal<Row>) => vo
 export class CoalescedWindows<Row> {
   private readonly readWindow: (window: Window) => Promise<RowsAndTotal<Row>>;
   private readonly maxRows: number;
+  private readonly maxInFlight: number;
   private waiting: Waiting<Row>[] = [];
+  private flushScheduled = false;
+  private inFlight = 0;
 
-  constructor(readWindow: (window: Window) => Promise<RowsAndTotal<Row>>, maxRows: number) {
+  constructor(readWindow: (window: Window) => Promise<RowsAndTotal<Row>>, maxRows: number, maxInFlight = Number.POSITIVE_INFINITY) {
     this.readWindow = readWindow;
     this.maxRows = maxRows;
+    this.maxInFlight = maxInFlight;
   }
 
   /** The rows of `window` (and the total), read with the other windows asked for in this turn. */
   read(window: Window): Promise<RowsAndTotal<Row>> {
     return new Promise((resolve, reject) => {
-      // The first call of a turn schedules the read after the turn's other calls have joined it.
-      if (this.waiting.push({ window, resolve, reject }) === 1) setImmediate(() => this.flush());
+      this.waiting.push({ window, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  /** Reads the waiting calls after this turn's other calls have joined them, once a read may start. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || !this.waiting.length || this.inFlight >= this.maxInFlight) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
     });
   }
 
@@ -49,16 +68,23 @@ export class CoalescedWindows<Row> {
   }
 
   private readGroup(group: Waiting<Row>[], start: number, end: number): void {
-    this.readWindow({ skip: start, take: end - start }).then(
-      ({ rows, total }) => {
-        for (const { window, resolve } of group) {
-          const from = window.skip - start;
-          resolve({ rows: rows.slice(from, from + window.take), total });
-        }
-      },
-      (error: unknown) => {
-        for (const { reject } of group) reject(error);
-      },
-    );
+    this.inFlight++;
+    const settled = () => {
+      this.inFlight--;
+      this.scheduleFlush();
+    };
+    this.readWindow({ skip: start, take: end - start })
+      .finally(settled)
+      .then(
+        ({ rows, total }) => {
+          for (const { window, resolve } of group) {
+            const from = window.skip - start;
+            resolve({ rows: rows.slice(from, from + window.take), total });
+          }
+        },
+        (error: unknown) => {
+          for (const { reject } of group) reject(error);
+        },
+      );
   }
 }
