@@ -50,4 +50,4 @@ RUN node apps/api/scripts/warm-compile-cache.ts
 
 # `exec` replaces the shell with node, so the SIGTERM of `docker stop` reaches the server,
 # which then finishes in-flight requests and exits.
-CMD ["sh", "-c", "pnpm db:deploy && exec node apps/api/src/main.ts"]
+CMD ["sh", "-c", "pnpm db:deploy && exec node apps/api/src/start.js"]

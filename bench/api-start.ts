@@ -1,6 +1,6 @@
 // Benchmark: how long the API process takes from its start to its first 200 on /api/v1/health,
 // and its resident memory once idle, on PostgreSQL + Redis (the deployed setup). Each run starts
-// `node apps/api/src/main.ts` as its own process (as a container would), polls the health route,
+// `node apps/api/src/start.js` (the API's entry point) as its own process (as a container would), polls the health route,
 // then waits a moment and reads the process's RSS from /proc; the median of the runs is printed.
 // The process runs as deployed: ENVIRONMENT=production (no docs UI, a secret key of its own, a
 // named CORS origin), logging at info.
@@ -9,7 +9,7 @@
 // RSS is read, default 2000), BENCH_API_NODE_OPTIONS (Node/V8 flags for the API process only, as
 // its NODE_OPTIONS after the parent's own, if any; default none). The rest of the environment is
 // the API's too: NODE_COMPILE_CACHE and MALLOC_ARENA_MAX, which the image sets, can be given here
-// (the first line says what the API got). main.ts keeps Node's compile cache in the OS temp folder
+// (the first line says what the API got). start.js keeps Node's compile cache in the OS temp folder
 // when NODE_COMPILE_CACHE is unset, so a first run may be slower (and larger) than the rest.
 // The database server is the one the settings name; a fresh database pa_bench_<random> is
 // created and migrated first (its migration is not part of the start), and dropped at the end.
@@ -25,7 +25,7 @@ import { intEnv } from './lib/env.ts';
 import { fmt, median, table } from './lib/report.ts';
 import { runBenchmark } from './lib/run.ts';
 
-const API_MAIN = fileURLToPath(new URL('../apps/api/src/main.ts', import.meta.url));
+const API_MAIN = fileURLToPath(new URL('../apps/api/src/start.js', import.meta.url));
 const config = {
   runs: intEnv('BENCH_RUNS', 5, 1, 50),
   idleMs: intEnv('BENCH_IDLE_MS', 2000, 0, 60_000),
@@ -95,7 +95,7 @@ async function oneRun(): Promise<Run> {
 
 async function main(): Promise<number> {
   console.log(
-    `api-start: ${config.runs} starts of apps/api/src/main.ts on PostgreSQL + Redis; RSS read ${config.idleMs} ms after the first 200`,
+    `api-start: ${config.runs} starts of apps/api/src/start.js on PostgreSQL + Redis; RSS read ${config.idleMs} ms after the first 200`,
   );
   console.log(`  node ${process.version}, ${os.availableParallelism()} CPUs, load average ${fmt(os.loadavg()[0]!, 2)}`);
   console.log(

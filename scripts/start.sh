@@ -4,4 +4,4 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 pnpm --silent db:deploy
-exec node apps/api/src/main.ts
+exec node apps/api/src/start.js

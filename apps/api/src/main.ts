@@ -7,8 +7,10 @@
 // stripped TypeScript and V8 code cache are read from disk (NODE_COMPILE_CACHE, else the OS temp
 // folder; keyed by file contents) rather than made again at each start. A start that finds every
 // module there, this file included, never loads Node's TypeScript stripper (swc in WebAssembly,
-// about 14 MiB resident for the life of the process): that needs NODE_COMPILE_CACHE set before
-// Node starts, as the image does (it fills the cache at build: ../scripts/warm-compile-cache.ts).
+// about 14 MiB resident for the life of the process). This file is TypeScript, so it is stripped
+// before it can turn the cache on: start.js, the entry point the scripts and the image use, turns
+// it on first and then runs main(). (The image also sets NODE_COMPILE_CACHE, and fills the cache
+// at build: ../scripts/warm-compile-cache.ts.)
 import module from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import type { Settings } from '@personal-automations/config';
@@ -75,7 +77,7 @@ function stopOnSignals(app: FastifyInstance, settings: Settings): void {
   }
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const settings = await loadOrExit();
   const { startMetricsServer, startTracingIfEnabled } = await import('@personal-automations/observability');
   const tracing = await startTracingIfEnabled(settings, 'api');
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
   module.flushCompileCache();
 }
 
-// Imported rather than run (the image's cache warm-up), it starts nothing.
+// Imported rather than run (start.js, the image's cache warm-up), it starts nothing.
 if (import.meta.main) {
   module.enableCompileCache();
   await main();

@@ -10,7 +10,7 @@ import { waitUntil } from '@personal-automations/testing';
 import { FAKE_API_KEY } from '@personal-automations/testing/fake-openai';
 import { freePort, REDIS_URL } from './helpers.ts';
 
-export const API_MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+export const API_MAIN = fileURLToPath(new URL('../src/start.js', import.meta.url));
 // Started by path, as a deployment runs it: the API's tests import no other app.
 export const WORKER_MAIN = fileURLToPath(new URL('../../worker/src/main.ts', import.meta.url));
 

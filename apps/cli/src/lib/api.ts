@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** `apps/api/src/<file>`, e.g. `main.ts` (the server) or `print-routes.ts` (the route table). */
+/** `apps/api/src/<file>`, e.g. `start.js` (the server) or `print-routes.ts` (the route table). */
 export const apiEntry = (file: string): string => fileURLToPath(new URL(`../../../api/src/${file}`, import.meta.url));
 
 export type Finished = { code: number; stdout: string; stderr: string };

@@ -8,7 +8,7 @@ import { BaseCommand } from '../../lib/base.ts';
 export default class ServerRun extends BaseCommand {
   static override summary = 'Start the API server';
   static override description =
-    'Runs the API (apps/api/src/main.ts) on HOST:PORT from the settings unless --host/--port say otherwise. SIGTERM or Ctrl+C stop it gracefully. --reload restarts it whenever one of its source files changes.';
+    'Runs the API (apps/api/src/start.js) on HOST:PORT from the settings unless --host/--port say otherwise. SIGTERM or Ctrl+C stop it gracefully. --reload restarts it whenever one of its source files changes.';
   static override examples = ['<%= config.bin %> server run --reload', '<%= config.bin %> server run --host 127.0.0.1 --port 9000'];
   static override flags = {
     host: Flags.string({ description: 'address to listen on [default: HOST, 0.0.0.0]' }),
@@ -22,7 +22,7 @@ export default class ServerRun extends BaseCommand {
     const host = flags.host ?? settings.HOST;
     const port = flags.port ?? settings.PORT;
     await assertPortFree(host, port);
-    const main = apiEntry('main.ts');
+    const main = apiEntry('start.js');
     // Node's watch mode restarts the server when any module it loaded changes
     const nodeArgs = flags.reload ? ['--watch', '--watch-preserve-output', main] : [main];
     const child = spawn(process.execPath, nodeArgs, { stdio: 'inherit', env: { ...process.env, HOST: host, PORT: String(port) } });
