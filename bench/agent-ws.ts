@@ -20,17 +20,21 @@
 //   BENCH_TOKEN_INTERVAL_MS  pause between two chunks of one answer (default 20: 50 tokens/s)
 //   BENCH_ROUNDS             measured turns per socket, after one warm-up turn (default 2)
 //   BENCH_CLIENT_PROCESSES   processes the sockets are spread over (default 2)
+//   BENCH_API_PROFILE        a file: the API's CPU profile over the measured rounds is written
+//                            there (.cpuprofile) and summarised per token (slows the API down)
 // A fresh database pa_bench_<random> is created on the settings' PostgreSQL and dropped at the end.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getSettings } from '@personal-automations/config';
 import { createPrismaClient } from '@personal-automations/db';
-import type { MemoryMessage } from './agent/api.ts';
+import type { MemoryMessage, ProfileCommand, ProfileMessage } from './agent/api.ts';
 import type { ClientsCommand, ClientsMessage, ModelMessage, ModelRecord, TurnRecord } from './agent/protocol.ts';
 import { benchAnswer, now } from './agent/protocol.ts';
 import type { ChildMessage } from './lib/child.ts';
+import { type CpuProfile, summarise } from './lib/cpu-profile.ts';
 import { benchDatabase } from './lib/database.ts';
 import { intEnv } from './lib/env.ts';
 import { ask, forkChild } from './lib/ipc.ts';
@@ -44,6 +48,7 @@ const config = {
   intervalMs: intEnv('BENCH_TOKEN_INTERVAL_MS', 20, 0, 1000),
   rounds: intEnv('BENCH_ROUNDS', 2, 1, 50),
   clientProcesses: intEnv('BENCH_CLIENT_PROCESSES', 2, 1, 16),
+  profile: process.env.BENCH_API_PROFILE ? path.resolve(process.env.BENCH_API_PROFILE) : undefined,
 };
 const settings = getSettings();
 const database = benchDatabase(settings.databaseUrl);
@@ -198,13 +203,21 @@ async function main(): Promise<number> {
 
   const figures: Figures = { overheads: [], tokenDelays: [], failures: [], tokens: 0 };
   await runRound(run, 0, figures, false);
+  if (config.profile) await ask<ProfileMessage>(api.child, { type: 'profile', action: 'start' } satisfies ProfileCommand, 'profiled');
   const cpuBefore = await ask<Extract<ChildMessage, { type: 'usage' }>>(api.child, { type: 'usage' }, 'usage');
   let streaming: MemoryMessage | undefined;
   for (let round = 1; round <= config.rounds; round++) streaming = (await runRound(run, round, figures, round === 1)) ?? streaming;
   const cpuAfter = await ask<Extract<ChildMessage, { type: 'usage' }>>(api.child, { type: 'usage' }, 'usage');
   const saved = await savedAnswers();
+  if (config.profile) await printProfile(api.child, config.profile, figures.tokens);
 
   return report(figures, (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / Math.max(1, figures.tokens), { before, idle, streaming }, saved);
+}
+
+async function printProfile(api: ChildProcess, file: string, tokens: number): Promise<void> {
+  await ask<ProfileMessage>(api, { type: 'profile', action: 'stop', file } satisfies ProfileCommand, 'profiled');
+  const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  console.log(`\nthe API's CPU profile over the measured rounds (${file}):\n${summarise(profile, Math.max(1, tokens), 'token')}`);
 }
 
 /** The answers and prompts the API saved: every turn's, with the exact text. */
