@@ -22,6 +22,8 @@
 //   BENCH_CLIENT_PROCESSES   processes the sockets are spread over (default 2)
 //   BENCH_API_PROFILE        a file: the API's CPU profile over the measured rounds is written
 //                            there (.cpuprofile) and summarised per token (slows the API down)
+//   BENCH_HEAP_SNAPSHOTS     a directory: the API's heap snapshots at each memory sample (before,
+//                            idle, streaming), for heap/retainers.ts (stalls the API while written)
 // A fresh database pa_bench_<random> is created on the settings' PostgreSQL and dropped at the end.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,7 +32,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getSettings } from '@personal-automations/config';
 import { createPrismaClient } from '@personal-automations/db';
-import type { MemoryMessage, ProfileCommand, ProfileMessage } from './agent/api.ts';
+import type { MemoryCommand, MemoryMessage, ProfileCommand, ProfileMessage } from './agent/api.ts';
 import type { ClientsCommand, ClientsMessage, ModelMessage, ModelRecord, TurnRecord } from './agent/protocol.ts';
 import { benchAnswer, now } from './agent/protocol.ts';
 import type { ChildMessage } from './lib/child.ts';
@@ -122,7 +124,7 @@ async function runRound(run: Run, round: number, figures: Figures, sampleMemory:
   if (sampleMemory) {
     // three quarters into an answer's duration every socket is mid-answer
     await new Promise((resolve) => setTimeout(resolve, startAt + answerMs * 0.75 - now()));
-    memory = await ask<MemoryMessage>(run.api, { type: 'memory' }, 'memory');
+    memory = await ask<MemoryMessage>(run.api, { type: 'memory', sample: 'streaming' } satisfies MemoryCommand, 'memory');
     const statuses = await Promise.all(
       run.clients.map((c) => ask<Extract<ClientsMessage, { type: 'status' }>>(c, { type: 'status' }, 'status')),
     );
@@ -183,7 +185,7 @@ async function main(): Promise<number> {
   const base = `http://127.0.0.1:${port}${settings.API_V1_STR}`;
   const token = await login(base);
 
-  const before = await ask<MemoryMessage>(api.child, { type: 'memory' }, 'memory');
+  const before = await ask<MemoryMessage>(api.child, { type: 'memory', sample: 'before' } satisfies MemoryCommand, 'memory');
   const perProcess = Math.ceil(config.sockets / config.clientProcesses);
   const clients = await Promise.all(
     Array.from({ length: config.clientProcesses }, (_, p) => {
@@ -198,7 +200,7 @@ async function main(): Promise<number> {
       return forkAgentChild<ClientsMessage>('clients.ts', env, (m) => m.type === 'open');
     }),
   );
-  const idle = await ask<MemoryMessage>(api.child, { type: 'memory' }, 'memory');
+  const idle = await ask<MemoryMessage>(api.child, { type: 'memory', sample: 'idle' } satisfies MemoryCommand, 'memory');
   const run: Run = { api: api.child, model: model.child, clients: clients.map((c) => c.child) };
 
   const figures: Figures = { overheads: [], tokenDelays: [], failures: [], tokens: 0 };
