@@ -22,6 +22,7 @@
 //   BENCH_CLIENT_PROCESSES   processes the sockets are spread over (default 2)
 //   BENCH_API_PROFILE        a file: the API's CPU profile over the measured rounds is written
 //                            there (.cpuprofile) and summarised per token (slows the API down)
+//   BENCH_API_NODE_OPTIONS   NODE_OPTIONS for the API process only (e.g. the Dockerfile's V8 limits)
 //   BENCH_HEAP_SNAPSHOTS     a directory: the API's heap snapshots at each memory sample (before,
 //                            idle, streaming), for heap/retainers.ts (stalls the API while written)
 // A fresh database pa_bench_<random> is created on the settings' PostgreSQL and dropped at the end.
@@ -179,6 +180,8 @@ async function main(): Promise<number> {
     RATE_LIMIT_ENABLED: 'false',
     AGENT_MAX_SOCKETS_PER_USER: String(config.sockets),
     NODE_ENV: 'production',
+    // the V8 limits the image runs the API under (the Dockerfile's NODE_OPTIONS), when asked
+    ...(process.env.BENCH_API_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS }),
   };
   const api = await forkAgentChild<ChildMessage>('api.ts', apiEnv, (m) => m.type === 'listening', ['--expose-gc']);
   const port = (api.first as Extract<ChildMessage, { type: 'listening' }>).port;
