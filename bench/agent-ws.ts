@@ -20,17 +20,24 @@
 //   BENCH_TOKEN_INTERVAL_MS  pause between two chunks of one answer (default 20: 50 tokens/s)
 //   BENCH_ROUNDS             measured turns per socket, after one warm-up turn (default 2)
 //   BENCH_CLIENT_PROCESSES   processes the sockets are spread over (default 2)
+//   BENCH_API_PROFILE        a file: the API's CPU profile over the measured rounds is written
+//                            there (.cpuprofile) and summarised per token (slows the API down)
+//   BENCH_API_NODE_OPTIONS   NODE_OPTIONS for the API process only (e.g. the Dockerfile's V8 limits)
+//   BENCH_HEAP_SNAPSHOTS     a directory: the API's heap snapshots at each memory sample (before,
+//                            idle, streaming), for heap/retainers.ts (stalls the API while written)
 // A fresh database pa_bench_<random> is created on the settings' PostgreSQL and dropped at the end.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getSettings } from '@personal-automations/config';
 import { createPrismaClient } from '@personal-automations/db';
-import type { MemoryMessage } from './agent/api.ts';
+import type { MemoryCommand, MemoryMessage, ProfileCommand, ProfileMessage } from './agent/api.ts';
 import type { ClientsCommand, ClientsMessage, ModelMessage, ModelRecord, TurnRecord } from './agent/protocol.ts';
 import { benchAnswer, now } from './agent/protocol.ts';
 import type { ChildMessage } from './lib/child.ts';
+import { type CpuProfile, summarise } from './lib/cpu-profile.ts';
 import { benchDatabase } from './lib/database.ts';
 import { intEnv } from './lib/env.ts';
 import { ask, forkChild } from './lib/ipc.ts';
@@ -44,6 +51,7 @@ const config = {
   intervalMs: intEnv('BENCH_TOKEN_INTERVAL_MS', 20, 0, 1000),
   rounds: intEnv('BENCH_ROUNDS', 2, 1, 50),
   clientProcesses: intEnv('BENCH_CLIENT_PROCESSES', 2, 1, 16),
+  profile: process.env.BENCH_API_PROFILE ? path.resolve(process.env.BENCH_API_PROFILE) : undefined,
 };
 const settings = getSettings();
 const database = benchDatabase(settings.databaseUrl);
@@ -117,7 +125,7 @@ async function runRound(run: Run, round: number, figures: Figures, sampleMemory:
   if (sampleMemory) {
     // three quarters into an answer's duration every socket is mid-answer
     await new Promise((resolve) => setTimeout(resolve, startAt + answerMs * 0.75 - now()));
-    memory = await ask<MemoryMessage>(run.api, { type: 'memory' }, 'memory');
+    memory = await ask<MemoryMessage>(run.api, { type: 'memory', sample: 'streaming' } satisfies MemoryCommand, 'memory');
     const statuses = await Promise.all(
       run.clients.map((c) => ask<Extract<ClientsMessage, { type: 'status' }>>(c, { type: 'status' }, 'status')),
     );
@@ -172,13 +180,15 @@ async function main(): Promise<number> {
     RATE_LIMIT_ENABLED: 'false',
     AGENT_MAX_SOCKETS_PER_USER: String(config.sockets),
     NODE_ENV: 'production',
+    // the V8 limits the image runs the API under (the Dockerfile's NODE_OPTIONS), when asked
+    ...(process.env.BENCH_API_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS }),
   };
   const api = await forkAgentChild<ChildMessage>('api.ts', apiEnv, (m) => m.type === 'listening', ['--expose-gc']);
   const port = (api.first as Extract<ChildMessage, { type: 'listening' }>).port;
   const base = `http://127.0.0.1:${port}${settings.API_V1_STR}`;
   const token = await login(base);
 
-  const before = await ask<MemoryMessage>(api.child, { type: 'memory' }, 'memory');
+  const before = await ask<MemoryMessage>(api.child, { type: 'memory', sample: 'before' } satisfies MemoryCommand, 'memory');
   const perProcess = Math.ceil(config.sockets / config.clientProcesses);
   const clients = await Promise.all(
     Array.from({ length: config.clientProcesses }, (_, p) => {
@@ -193,18 +203,26 @@ async function main(): Promise<number> {
       return forkAgentChild<ClientsMessage>('clients.ts', env, (m) => m.type === 'open');
     }),
   );
-  const idle = await ask<MemoryMessage>(api.child, { type: 'memory' }, 'memory');
+  const idle = await ask<MemoryMessage>(api.child, { type: 'memory', sample: 'idle' } satisfies MemoryCommand, 'memory');
   const run: Run = { api: api.child, model: model.child, clients: clients.map((c) => c.child) };
 
   const figures: Figures = { overheads: [], tokenDelays: [], failures: [], tokens: 0 };
   await runRound(run, 0, figures, false);
+  if (config.profile) await ask<ProfileMessage>(api.child, { type: 'profile', action: 'start' } satisfies ProfileCommand, 'profiled');
   const cpuBefore = await ask<Extract<ChildMessage, { type: 'usage' }>>(api.child, { type: 'usage' }, 'usage');
   let streaming: MemoryMessage | undefined;
   for (let round = 1; round <= config.rounds; round++) streaming = (await runRound(run, round, figures, round === 1)) ?? streaming;
   const cpuAfter = await ask<Extract<ChildMessage, { type: 'usage' }>>(api.child, { type: 'usage' }, 'usage');
   const saved = await savedAnswers();
+  if (config.profile) await printProfile(api.child, config.profile, figures.tokens);
 
   return report(figures, (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / Math.max(1, figures.tokens), { before, idle, streaming }, saved);
+}
+
+async function printProfile(api: ChildProcess, file: string, tokens: number): Promise<void> {
+  await ask<ProfileMessage>(api, { type: 'profile', action: 'stop', file } satisfies ProfileCommand, 'profiled');
+  const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  console.log(`\nthe API's CPU profile over the measured rounds (${file}):\n${summarise(profile, Math.max(1, tokens), 'token')}`);
 }
 
 /** The answers and prompts the API saved: every turn's, with the exact text. */

@@ -28,7 +28,13 @@ export type FakeReply =
   | ({ kind: 'tool_call'; usage?: FakeUsage } & FakeToolCall)
   /** Streams several tool calls in one answer, one after the other. */
   | { kind: 'tool_calls'; calls: FakeToolCall[]; usage?: FakeUsage }
-  | { kind: 'error'; status: number; message?: string };
+  | { kind: 'error'; status: number; message?: string }
+  /**
+   * Writes `pieces` as they are, `intervalMs` apart, as the SSE body (`text/event-stream`): a stream
+   * cut anywhere (mid-line, mid-character), with comments, CRLFs or error events, as a real server
+   * may send it.
+   */
+  | { kind: 'raw'; pieces: (string | Uint8Array)[]; intervalMs?: number };
 
 export type FakeToolCall = { name: string; argChunks?: string[]; id?: string };
 
@@ -163,6 +169,7 @@ export class FakeOpenAI {
     reply: Exclude<FakeReply, { kind: 'error' }>,
     recorded: RecordedRequest,
   ): Promise<void> {
+    if (reply.kind === 'raw') return this.streamRaw(res, reply);
     const id = `chatcmpl-${++this.counter}`;
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
       id,
@@ -208,6 +215,16 @@ export class FakeOpenAI {
     }
     if (request.stream_options?.include_usage && reply.usage) send(chunk([], { usage: reply.usage }));
     if (!res.destroyed) res.end('data: [DONE]\n\n');
+  }
+
+  private async streamRaw(res: ServerResponse, reply: Extract<FakeReply, { kind: 'raw' }>): Promise<void> {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    for (const [i, piece] of reply.pieces.entries()) {
+      if (i > 0 && reply.intervalMs) await new Promise((resolve) => setTimeout(resolve, reply.intervalMs));
+      if (res.destroyed) return;
+      res.write(piece);
+    }
+    res.end();
   }
 }
 

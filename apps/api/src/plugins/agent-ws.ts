@@ -3,7 +3,7 @@
 // turns the ways a connection ends into close codes; the turn itself (model, tools, saving) and the bounds on a socket (its login, turn
 // budget, idle time, sockets per user) are the services' AgentConnection.
 import websocket from '@fastify/websocket';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RawData, WebSocket } from 'ws';
 import { agentOpenSockets } from '@personal-automations/observability';
@@ -66,10 +66,12 @@ function keepAlive(socket: WebSocket, intervalMs: number): void {
  * Opens the services' connection for an authenticated socket. Frames that arrive while it opens
  * wait for it, in order; a socket that closes meanwhile closes the connection once it exists.
  */
-function serve(socket: WebSocket, login: SocketLogin, services: Services, log: FastifyBaseLogger, maxBufferedBytes: number): void {
+function serve(socket: WebSocket, request: FastifyRequest, services: Services, login: SocketLogin, maxBufferedBytes: number): void {
+  const log = request.log;
   let connection: AgentConnection | undefined;
-  // a client that cannot keep up has its turn cancelled (AgentConnection.overflow)
-  const events = new SocketEvents(socket, maxBufferedBytes, () => connection?.overflow());
+  // a client that cannot keep up has its turn cancelled (AgentConnection.overflow); the upgraded
+  // request's socket is the WebSocket's TCP connection
+  const events = new SocketEvents(socket, request.socket, maxBufferedBytes, () => connection?.overflow());
   const opening: Promise<AgentConnection | undefined> = services.agent
     .connect({
       login,
@@ -119,7 +121,7 @@ async function agentWs(app: FastifyInstance) {
       keepAlive(socket, settings.AGENT_PING_INTERVAL_SECONDS * 1000);
       agentOpenSockets.inc();
       socket.on('close', () => agentOpenSockets.dec());
-      serve(socket, auth.login, services, request.log, settings.AGENT_MAX_BUFFERED_BYTES);
+      serve(socket, request, services, auth.login, settings.AGENT_MAX_BUFFERED_BYTES);
     },
   });
 }

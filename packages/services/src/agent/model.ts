@@ -2,8 +2,9 @@
 // conversation and the tools, get the answer back as a stream of small pieces.
 import type OpenAI from 'openai';
 import type { Settings } from '@personal-automations/config';
-import { agentModelErrors, agentTokens } from '@personal-automations/observability';
+import { agentModelErrors } from '@personal-automations/observability';
 import { ExternalServiceError } from '../errors.ts';
+import { AnswerReader, type OpenAISdk } from './model-stream.ts';
 import type { ToolDefinition } from './tools.ts';
 
 export type ModelToolCall = { id: string; name: string; args: string };
@@ -35,7 +36,7 @@ export type OpenAIModelConfig = Pick<
 export class OpenAIChatModel implements ChatModel {
   readonly name: string;
   private readonly config: OpenAIModelConfig;
-  private client: OpenAI | undefined;
+  private client: { client: OpenAI; sdk: OpenAISdk } | undefined;
 
   constructor(config: OpenAIModelConfig) {
     this.config = config;
@@ -46,13 +47,13 @@ export class OpenAIChatModel implements ChatModel {
    * Built on first use, so the API starts without a key (and without loading the OpenAI library);
    * only the settings are read, never the environment.
    */
-  private async getClient(): Promise<OpenAI> {
+  private async getClient(): Promise<{ client: OpenAI; sdk: OpenAISdk }> {
     if (this.client) return this.client;
     const { OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: baseURL } = this.config;
     // A self-hosted OpenAI-compatible server may need no key; OpenAI itself always does.
     if (!apiKey && !baseURL) throw new ExternalServiceError('The AI model is not configured: OPENAI_API_KEY is empty');
-    const { default: OpenAIClient } = await import('openai');
-    this.client = new OpenAIClient({
+    const { default: sdk } = await import('openai');
+    const client = new sdk({
       apiKey: apiKey || 'unused',
       baseURL: baseURL ?? null,
       organization: null,
@@ -61,54 +62,40 @@ export class OpenAIChatModel implements ChatModel {
       adminAPIKey: null,
       logLevel: 'off',
     });
+    this.client = { client, sdk };
     return this.client;
   }
 
+  /** The request is the openai client's; the streamed body is read by model-stream.ts. */
   async *stream(messages: ModelMessage[], tools: ToolDefinition[], signal: AbortSignal): AsyncIterable<ModelChunk> {
+    let answer: AnswerReader | undefined;
     try {
-      const stream = await (await this.getClient()).chat.completions.create(
-        {
-          model: this.config.AI_MODEL,
-          temperature: this.config.AI_TEMPERATURE,
-          // Every answer's length is capped, so no single request can run up an unbounded bill.
-          max_tokens: this.config.AGENT_MAX_OUTPUT_TOKENS,
-          messages: messages.map(toOpenAIMessage),
-          ...(tools.length > 0 && { tools: tools.map((tool) => ({ type: 'function' as const, function: tool })) }),
-          stream: true,
-          stream_options: { include_usage: true },
-        },
-        { signal },
-      );
-      for await (const chunk of stream) {
-        if (chunk.usage) {
-          countTokens(this.name, chunk.usage);
-          const { total_tokens: totalTokens, prompt_tokens: promptTokens, completion_tokens: completionTokens } = chunk.usage;
-          yield { type: 'usage', totalTokens, promptTokens, completionTokens };
-        }
-        const delta = chunk.choices[0]?.delta;
-        if (!delta) continue;
-        if (delta.content) yield { type: 'text', content: delta.content };
-        for (const call of delta.tool_calls ?? []) {
-          yield {
-            type: 'tool_call',
-            index: call.index ?? 0,
-            ...(call.id && { id: call.id }),
-            ...(call.function?.name && { name: call.function.name }),
-            argsDelta: call.function?.arguments ?? '',
-          };
-        }
-      }
+      const { client, sdk } = await this.getClient();
+      const response = await client.chat.completions
+        .create(
+          {
+            model: this.config.AI_MODEL,
+            temperature: this.config.AI_TEMPERATURE,
+            // Every answer's length is capped, so no single request can run up an unbounded bill.
+            max_tokens: this.config.AGENT_MAX_OUTPUT_TOKENS,
+            messages: messages.map(toOpenAIMessage),
+            ...(tools.length > 0 && { tools: tools.map((tool) => ({ type: 'function' as const, function: tool })) }),
+            stream: true,
+            stream_options: { include_usage: true },
+          },
+          { signal },
+        )
+        .asResponse();
+      answer = new AnswerReader(this.name, sdk, response);
+      for (let chunks = await answer.read(); chunks; chunks = await answer.read()) for (const chunk of chunks) yield chunk;
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       throw await upstreamError(error);
+    } finally {
+      // the consumer stopped early (or the answer failed): the rest of the body is not wanted
+      answer?.close();
     }
   }
-}
-
-/** The tokens the API reported for one request, by direction. */
-function countTokens(model: string, usage: OpenAI.CompletionUsage): void {
-  agentTokens.inc({ model, direction: 'input' }, usage.prompt_tokens);
-  agentTokens.inc({ model, direction: 'output' }, usage.completion_tokens);
 }
 
 function toOpenAIMessage(message: ModelMessage): OpenAI.Chat.ChatCompletionMessageParam {
