@@ -19,13 +19,14 @@ const recorded = async (url = db.url) =>
   (await query<{ migration_name: string }>(url, 'SELECT migration_name FROM _prisma_migrations ORDER BY migration_name')).map(
     (r) => r.migration_name,
   );
-/** Every table, column and trigger of the public schema: what a migration changes. */
+/** Every table, column, trigger and index of the public schema: what a migration changes. */
 const schemaShape = async (url = db.url) =>
   (
     await query<{ c: string }>(
       url,
       `SELECT table_name || '.' || column_name AS c FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'
        UNION SELECT 'trigger ' || event_object_table || '.' || trigger_name FROM information_schema.triggers WHERE trigger_schema = 'public'
+       UNION SELECT 'index ' || tablename || '.' || indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'
        ORDER BY 1`,
     )
   ).map((r) => r.c);
