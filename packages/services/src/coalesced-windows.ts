@@ -4,8 +4,9 @@
 // read once and sliced per call; the total comes with them. Each statement reads one snapshot, so
 // a merged call sees exactly what it would have seen alone at that moment.
 //
-// At most `maxInFlight` merged reads of the list run at once. Calls that arrive while that many
-// run wait for one to finish and are then read together: a call that would otherwise wait for a
+// At most `maxInFlight` rounds of reads run at once (a round: the statements that read the calls
+// waiting together, one per group of close windows). Calls that arrive while that many run wait
+// for one to finish and are then read together: a call that would otherwise wait for a
 // pooled connection waits here instead, and shares its statement. A call never joins a statement
 // that began before it arrived, so it still sees every write acknowledged before it was made.
 import type { Window } from './pagination.ts';
@@ -28,7 +29,7 @@ export class CoalescedWindows<Row> {
     this.maxInFlight = maxInFlight;
   }
 
-  /** The rows of `window` (and the total), read with the other windows asked for in this turn. */
+  /** The rows of `window` (and the total), read with the other windows asked for in this turn (or while the rounds in flight ran). */
   read(window: Window): Promise<RowsAndTotal<Row>> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ window, resolve, reject });
@@ -49,6 +50,7 @@ export class CoalescedWindows<Row> {
   private flush(): void {
     const calls = this.waiting.sort((a, b) => a.window.skip - b.window.skip);
     this.waiting = [];
+    const reads: Promise<void>[] = [];
     let group: Waiting<Row>[] = [];
     let start = 0;
     let end = 0;
@@ -59,32 +61,31 @@ export class CoalescedWindows<Row> {
         end = Math.max(end, callEnd);
         continue;
       }
-      if (group.length) this.readGroup(group, start, end);
+      if (group.length) reads.push(this.readGroup(group, start, end));
       group = [call];
       start = call.window.skip;
       end = callEnd;
     }
-    if (group.length) this.readGroup(group, start, end);
-  }
-
-  private readGroup(group: Waiting<Row>[], start: number, end: number): void {
+    if (group.length) reads.push(this.readGroup(group, start, end));
     this.inFlight++;
-    const settled = () => {
+    void Promise.allSettled(reads).then(() => {
       this.inFlight--;
       this.scheduleFlush();
-    };
-    this.readWindow({ skip: start, take: end - start })
-      .finally(settled)
-      .then(
-        ({ rows, total }) => {
-          for (const { window, resolve } of group) {
-            const from = window.skip - start;
-            resolve({ rows: rows.slice(from, from + window.take), total });
-          }
-        },
-        (error: unknown) => {
-          for (const { reject } of group) reject(error);
-        },
-      );
+    });
+  }
+
+  /** Reads one group's rows and answers its calls; settles once they are answered. */
+  private readGroup(group: Waiting<Row>[], start: number, end: number): Promise<void> {
+    return this.readWindow({ skip: start, take: end - start }).then(
+      ({ rows, total }) => {
+        for (const { window, resolve } of group) {
+          const from = window.skip - start;
+          resolve({ rows: rows.slice(from, from + window.take), total });
+        }
+      },
+      (error: unknown) => {
+        for (const { reject } of group) reject(error);
+      },
+    );
   }
 }
