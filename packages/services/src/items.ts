@@ -4,7 +4,7 @@ import { CoalescedWindows } from './coalesced-windows.ts';
 import { NotFoundError } from './errors.ts';
 import { publishEvent } from './events.ts';
 import { pageCount, type Window } from './pagination.ts';
-import { ISO_OFFSET_SQL, isoOffset, isoOffsetOrNull } from './serialize.ts';
+import { isoOffset, isoOffsetOrNull, jsonObjectSql, jsonValueSql } from './serialize.ts';
 
 export const toItemRead = (item: Item): ItemRead => ({
   id: item.id,
@@ -13,6 +13,16 @@ export const toItemRead = (item: Item): ItemRead => ({
   is_active: item.isActive,
   created_at: isoOffset(item.createdAt),
   updated_at: isoOffsetOrNull(item.updatedAt),
+});
+
+/** An item as ItemRead's JSON text, written by PostgreSQL (toItemRead's shape, keys in the same order). */
+const ITEM_JSON_SQL = jsonObjectSql({
+  id: jsonValueSql.text('id'),
+  title: jsonValueSql.text('title'),
+  description: jsonValueSql.text('description'),
+  is_active: jsonValueSql.boolean('is_active'),
+  created_at: jsonValueSql.timestamp('created_at'),
+  updated_at: jsonValueSql.timestamp('updated_at'),
 });
 
 /** Pages read together are merged into one statement while it reads at most this many rows (ten pages of the largest size). */
@@ -41,27 +51,27 @@ export class ItemService {
    * (the count as an init-plan subquery, computed once), one database round trip instead of two;
    * pages asked for together (a tRPC batch, concurrent requests, those that arrive while the
    * list's previous statement runs) share that statement; and the rows come out of it in the
-   * contract's shape, timestamps already written (`iso_offset`).
+   * contract's shape, as JSON text, timestamps already written (`isoOffset`).
    */
   async list({ page, size }: PageQuery): Promise<Page<ItemRead>> {
-    // the statement's one row always carries the count, a page past the end included
     const { rows, total = 0 } = await this.pages.read({ skip: (page - 1) * size, take: size });
     return { items: rows, total, page, size, pages: pageCount(total, size) };
   }
 
   private readonly pages = new CoalescedWindows(
     async ({ skip, take }: Window) => {
-      // One row: the total and the page as the text of one JSON array that PostgreSQL builds (keys
-      // in the contract's order), parsed at once here instead of converting each row's columns
-      // (as text, Prisma passes it on without walking every value).
-      const [read] = await this.db.$queryRaw<[{ total: number; rows: string | null }]>`
-      SELECT (SELECT count(*) FROM items)::int AS total,
-             (SELECT json_agg(json_build_object(
-                       'id', id, 'title', title, 'description', description, 'is_active', is_active,
-                       'created_at', ${ISO_OFFSET_SQL('created_at')}, 'updated_at', ${ISO_OFFSET_SQL('updated_at')})
-                     ORDER BY created_at, id)
-              FROM (SELECT * FROM items ORDER BY created_at, id LIMIT ${take} OFFSET ${skip}) page)::text AS rows`;
-      return { rows: read?.rows ? (JSON.parse(read.rows) as ItemRead[]) : [], total: read?.total };
+      // The total, then the window's items, each as the text of its JSON object written by
+      // PostgreSQL (keys in the contract's order): one text column that Prisma passes on without
+      // converting values, the count in the first row only. The rows come in the statement's
+      // order; aggregating them in order instead (json_agg(... ORDER BY ...)) cost PostgreSQL
+      // three times as much for ten pages.
+      const [counted, ...items] = await this.db.$queryRaw<{ text: string }[]>`
+      SELECT text FROM (
+        SELECT 0 AS part, NULL::timestamptz AS created_at, NULL::uuid AS id, count(*)::text AS text FROM items
+        UNION ALL
+        (SELECT 1, created_at, id, ${ITEM_JSON_SQL} FROM items ORDER BY created_at, id LIMIT ${take} OFFSET ${skip})
+      ) page ORDER BY part, created_at, id`;
+      return { rows: JSON.parse(`[${items.map((item) => item.text).join(',')}]`) as ItemRead[], total: Number(counted?.text ?? 0) };
     },
     MAX_COALESCED_ROWS,
     MAX_LIST_READS_IN_FLIGHT,

@@ -57,6 +57,37 @@ describe('ItemService', () => {
   });
 });
 
+describe('ItemService.list rows (written as JSON by PostgreSQL)', () => {
+  it('gives every item exactly as get() does, awkward text, nulls and milliseconds included, in (created_at, id) order', async () => {
+    await db.item.deleteMany();
+    const awkward = ['quote " backslash \\ slash /', 'line\nfeed\r\ttab \u0001\u001f', 'é 中文 😀 \u2028\u2029', '{"json": [1]}', "it's"];
+    const sameInstant = new Date('2025-03-04T05:06:07.891Z');
+    for (const [i, title] of awkward.entries()) {
+      const created = await items.create({ title, description: i % 2 ? null : `${title} (description)` });
+      // two items share created_at, so the order falls back to the id
+      await db.item.update({
+        where: { id: created.id },
+        data: { createdAt: i < 2 ? sameInstant : new Date(Date.UTC(2025, 0, 1, 0, 0, i, 5)) },
+      });
+    }
+    await items.update((await db.item.findFirstOrThrow({ where: { title: "it's" } })).id, { is_active: false });
+    const expected = await Promise.all(
+      (await db.item.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map((item) => items.get(item.id)),
+    );
+    const page = await items.list({ page: 1, size: 10 });
+    expect(page).toEqual({ items: expected, total: awkward.length, page: 1, size: 10, pages: 1 });
+    // byte for byte: the same keys in the same order, the same text
+    expect(JSON.stringify(page.items)).toBe(JSON.stringify(expected));
+    expect(page.items.some((item) => item.updated_at?.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/))).toBe(true);
+  });
+
+  it('gives a page past the end no items and the total', async () => {
+    const total = await db.item.count();
+    expect(total).toBeGreaterThan(0);
+    expect(await items.list({ page: 50, size: 10 })).toEqual({ items: [], total, page: 50, size: 10, pages: Math.ceil(total / 10) });
+  });
+});
+
 describe('ItemService events', () => {
   it('writes item.created / item.updated / item.deleted to the outbox with the change', async () => {
     await db.outboxEvent.deleteMany();
