@@ -48,7 +48,7 @@ export class ItemService {
 
   /**
    * A page of items. The busiest read of the API: the page and the total come from one statement
-   * (the count as an init-plan subquery, computed once), one database round trip instead of two;
+   * (the count in a first row of its own), one database round trip instead of two;
    * pages asked for together (a tRPC batch, concurrent requests, those that arrive while the
    * list's previous statement runs) share that statement; and the rows come out of it in the
    * contract's shape, as JSON text, timestamps already written (`isoOffset`).
