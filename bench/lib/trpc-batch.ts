@@ -6,11 +6,12 @@ import { median } from './report.ts';
 import type { Server } from './servers.ts';
 
 const BATCH_SIZE = 10;
+/** The page size the goal is judged at (the REST target's `size=20`). */
+export const GOAL_PAGE_SIZE = 20;
 
-const input = (page: number) => ({ page, size: 20 });
-
-/** `GET /trpc/items.list` with one call, and with a batch of ten. */
-export function batchPaths(): { single: string; batch: string } {
+/** `GET /trpc/items.list` with one call, and with a batch of ten, each call reading a page of `pageSize` items. */
+export function batchPaths(pageSize = GOAL_PAGE_SIZE): { single: string; batch: string } {
+  const input = (page: number) => ({ page, size: pageSize });
   const single = `/trpc/items.list?input=${encodeURIComponent(JSON.stringify(input(1)))}`;
   const calls = Array.from({ length: BATCH_SIZE }, (_, i) => [i, input(i + 1)]);
   const batch = `/trpc/${Array(BATCH_SIZE).fill('items.list').join(',')}?batch=1&input=${encodeURIComponent(JSON.stringify(Object.fromEntries(calls)))}`;
@@ -32,10 +33,10 @@ export type BatchFigures = { pairs: { single: Round; batch: Round; ratio: number
  */
 export async function measureBatch(
   server: Server,
-  { seconds, rounds, warmup }: { seconds: number; rounds: number; warmup: number },
+  { seconds, rounds, warmup, pageSize }: { seconds: number; rounds: number; warmup: number; pageSize: number },
   authorization: string,
 ): Promise<BatchFigures> {
-  const { single, batch } = batchPaths();
+  const { single, batch } = batchPaths(pageSize);
   // the batch's path has not run before: warm both up, as the targets are before their rounds
   for (const path of [single, batch]) await load(server, warmup, { path, connections: 1, authorization });
   const pairs: BatchFigures['pairs'] = [];
