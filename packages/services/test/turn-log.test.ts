@@ -2,13 +2,14 @@
 // in memory, through the same cases: a follower gets the kept events after its id and then the
 // live ones up to the turn's end; one that has the whole turn already is answered at once; another
 // user's turn, or an unknown one, is `unknown` and sends nothing; a newer turn in the conversation
-// replaces the older one.
+// replaces the older one. On Redis also: a follower on the writer's own process sees the writes
+// queued before it; the expiry; a failed write logged once to its turn's logger.
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AgentEvent } from '@personal-automations/contracts';
 import { isEmbeddedTestMode, useRedisClients } from '@personal-automations/testing';
 import { type LoggedEvent, MemoryTurnLog, type TurnLog } from '../src/agent/turn-log.ts';
-import { RedisTurnLog } from '../src/agent/turn-log-redis.ts';
+import { RedisTurnLog, RUNNING_EXPIRY_STEP_MS, RUNNING_GRACE_MS } from '../src/agent/turn-log-redis.ts';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379/0';
 /** A prefix of this run's own, removed at the end. */
@@ -35,12 +36,12 @@ if (!isEmbeddedTestMode()) {
   kinds.push([
     'redis',
     () => {
-      const writerRedis = client();
+      const writer = new RedisTurnLog({ redis: client(), openReader: client, prefix: PREFIX, ttlMs: 60_000 });
       return {
-        writer: new RedisTurnLog({ redis: writerRedis, openReader: client, prefix: PREFIX, ttlMs: 60_000 }),
+        writer,
         reader: new RedisTurnLog({ redis: client(), openReader: client, prefix: PREFIX, ttlMs: 60_000 }),
-        // appends are sent in order and not awaited: a reply on the same connection comes after theirs
-        landed: () => writerRedis.ping(),
+        // appends are not awaited: they go out at the end of the event loop's go
+        landed: () => writer.written(),
       };
     },
   ]);
@@ -96,6 +97,72 @@ describe.each(kinds)('the turn log (%s)', (_kind, open) => {
     newer.append(complete);
     await landed();
     expect((await followAll(reader, conversationId, 'alice')).sent.map((e) => e.event)).toEqual([delta('new'), complete]);
+  });
+});
+
+describe.skipIf(isEmbeddedTestMode())('the turn log on Redis', () => {
+  const TTL_MS = 60_000;
+  const openLog = () => new RedisTurnLog({ redis: client(), openReader: client, prefix: PREFIX, ttlMs: TTL_MS });
+  afterEach(() => vi.useRealTimers());
+
+  it('lets a follower in the same process read the writes queued before it (the same turn of the event loop)', async () => {
+    const turns = openLog();
+    const conversationId = randomUUID();
+    const turn = turns.start(conversationId, 'alice', log);
+    turn.append(delta('a'));
+    turn.append(complete);
+    expect(await followAll(turns, conversationId, 'alice')).toEqual({
+      result: 'done',
+      sent: [
+        { id: '1', event: delta('a') },
+        { id: '2', event: complete },
+      ],
+    });
+  });
+
+  it('pushes a running turn’s expiry back once a step has passed, and sets the TTL at its end', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] }); // the queue's setImmediate stays real
+    const turns = openLog();
+    const conversationId = randomUUID();
+    const key = PREFIX + conversationId;
+    const redis = client();
+    const turn = turns.start(conversationId, 'alice', log);
+    await turns.written();
+    expect(await redis.pttl(key)).toBeGreaterThan(TTL_MS + RUNNING_GRACE_MS - 10_000);
+    // within a step, events do not touch the expiry (here lowered by hand to see it)
+    await redis.pexpire(key, 30_000);
+    turn.append(delta('a'));
+    await turns.written();
+    expect(await redis.pttl(key)).toBeLessThanOrEqual(30_000);
+    // a step later, the next event pushes it back to the TTL plus the grace period
+    vi.setSystemTime(Date.now() + RUNNING_EXPIRY_STEP_MS);
+    turn.append(delta('b'));
+    await turns.written();
+    expect(await redis.pttl(key)).toBeGreaterThan(TTL_MS + RUNNING_GRACE_MS - 10_000);
+    // the ending event, however soon, sets the TTL
+    turn.append(complete);
+    await turns.written();
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(TTL_MS - 10_000);
+    expect(ttl).toBeLessThanOrEqual(TTL_MS);
+  });
+
+  it('logs a failed write once to the logger of its turn, not to the others written with it', async () => {
+    const turns = openLog();
+    const [broken, fine] = [randomUUID(), randomUUID()];
+    const warned = { broken: [] as unknown[], fine: [] as unknown[] };
+    const logger = (into: unknown[]) => ({ warn: (obj: object) => into.push(obj), error: () => {} });
+    const brokenTurn = turns.start(broken, 'alice', logger(warned.broken));
+    const fineTurn = turns.start(fine, 'bob', logger(warned.fine));
+    await turns.written();
+    await client().set(PREFIX + broken, 'not a stream'); // its XADDs now fail (WRONGTYPE)
+    brokenTurn.append(delta('a'));
+    fineTurn.append(delta('b'));
+    brokenTurn.append(delta('c'));
+    await turns.written();
+    expect(warned.broken).toHaveLength(1);
+    expect(warned.fine).toEqual([]);
+    expect(await client().xrange(PREFIX + fine, '1-1', '1-1')).toEqual([['1-1', ['event', JSON.stringify(delta('b'))]]]);
   });
 });
 
