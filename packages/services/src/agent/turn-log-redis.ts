@@ -57,8 +57,9 @@ export class RedisTurnLog implements TurnLog {
       append: (event: AgentEvent) => {
         const id = String(++sequence);
         const ends = endsTurn(event);
-        const pushExpiry = ends || Date.now() - expiryPushedAt >= RUNNING_EXPIRY_STEP_MS;
-        if (pushExpiry) expiryPushedAt = Date.now();
+        const now = Date.now();
+        const pushExpiry = ends || now - expiryPushedAt >= RUNNING_EXPIRY_STEP_MS;
+        if (pushExpiry) expiryPushedAt = now;
         this.writes.add(log, (writes) => {
           writes.xadd(key, `1-${id}`, 'event', JSON.stringify(event));
           if (pushExpiry) writes.pexpire(key, ends ? this.options.ttlMs : runningTtlMs);
